@@ -1,0 +1,64 @@
+// swift-tools-version:6.0
+import PackageDescription
+import Foundation
+
+// Code generation for the hot SIMD loops. Swift's default x86-64 target has no FMA, so numeric code must name a
+// CPU. Default: `haswell` (AVX2 + FMA, every x86-64 server since 2013) when the build machine has AVX2 and FMA,
+// otherwise the baseline target. Override with SAGE_TARGET_CPU=<cpu> (e.g. znver4, skylake-avx512, native) or
+// SAGE_TARGET_CPU=none for the baseline. See README "Building for another CPU".
+func targetCPUFlags() -> [String] {
+    let env = ProcessInfo.processInfo.environment["SAGE_TARGET_CPU"] ?? "auto"
+    if env == "none" || env.isEmpty { return [] }
+    if env != "auto" { return ["-target-cpu", env] }
+    #if arch(x86_64)
+    let cpuinfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+    let flags = Set(cpuinfo.split(separator: "\n").first { $0.hasPrefix("flags") }?
+        .split(separator: " ").map(String.init) ?? [])
+    return flags.contains("avx2") && flags.contains("fma") ? ["-target-cpu", "haswell"] : []
+    #else
+    return []
+    #endif
+}
+
+let cpu = targetCPUFlags()
+let numericSettings: [SwiftSetting] = cpu.isEmpty ? [] : [.unsafeFlags(cpu)]
+
+let package = Package(
+    name: "sage-mpi",
+    products: [
+        .executable(name: "sage-mpi", targets: ["sage-mpi"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
+    ],
+    targets: [
+        // MARK: C system libraries (module.modulemap + shim.h of static inline wrappers; one Swift file imports each)
+        .systemLibrary(name: "CMPI", path: "Sources/CMPI", pkgConfig: "ompi-c",
+                       providers: [.apt(["libopenmpi-dev", "openmpi-bin"])]),
+        .systemLibrary(name: "CHTSlib", path: "Sources/CHTSlib", pkgConfig: "htslib",
+                       providers: [.apt(["libhts-dev"])]),
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+
+        // MARK: Libraries
+        .target(name: "SAGEEngine", dependencies: ["CBLAS"], swiftSettings: numericSettings),
+        .target(name: "SAGEGenome", dependencies: ["CHTSlib"], swiftSettings: numericSettings),
+        .target(name: "SAGEDistributed",
+                dependencies: ["CMPI", "SAGEEngine", "SAGEGenome", .product(name: "Logging", package: "swift-log")],
+                swiftSettings: numericSettings),
+
+        // MARK: Executable
+        .executableTarget(name: "sage-mpi",
+                          dependencies: ["SAGEDistributed", "SAGEEngine", "SAGEGenome",
+                                         .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                                         .product(name: "Logging", package: "swift-log")],
+                          swiftSettings: numericSettings),
+
+        // MARK: Tests
+        .testTarget(name: "SAGEEngineTests", dependencies: ["SAGEEngine"]),
+        .testTarget(name: "SAGEDistributedTests", dependencies: ["SAGEDistributed"]),
+        // Depends on the executable so that `swift test` builds the binary it runs under mpirun.
+        .testTarget(name: "IntegrationTests", dependencies: ["sage-mpi"]),
+    ]
+)

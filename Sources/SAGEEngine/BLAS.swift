@@ -1,0 +1,18 @@
+import CBLAS
+
+/// The BLAS library (OpenBLAS). The only file that imports CBLAS; GEMM wrappers for the kernels live here too.
+public enum BLAS {
+    /// Sets the number of threads BLAS routines use in this process (overrides OPENBLAS_NUM_THREADS).
+    public static func setThreads(_ count: Int) {
+        openblas_set_num_threads(Int32(max(1, count)))
+    }
+
+    /// Threads BLAS routines use in this process.
+    public static var threads: Int { Int(openblas_get_num_threads()) }
+
+    /// Build configuration, e.g. "OpenBLAS 0.3.21 NO_LAPACKE DYNAMIC_ARCH NO_AFFINITY Cooperlake MAX_THREADS=64".
+    public static var config: String { String(cString: openblas_get_config()) }
+
+    /// Kernel family chosen for this CPU at run time, e.g. "Cooperlake" or "Haswell".
+    public static var coreName: String { String(cString: openblas_get_corename()) }
+}

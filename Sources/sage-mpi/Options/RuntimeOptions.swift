@@ -1,0 +1,27 @@
+import ArgumentParser
+import Foundation
+import Logging
+import SAGEDistributed
+
+/// Options every command that runs on ranks shares.
+struct RuntimeOptions: ParsableArguments {
+    @Option(help: "Threads per rank for BLAS and sage-mpi's loops (default: SAGE_NUM_THREADS, OPENBLAS_NUM_THREADS, or the CPUs this rank is bound to).")
+    var threads: Int?
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (default: SAGE_LOG_LEVEL or info).")
+    var logLevel: String?
+
+    func validate() throws {
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads).") }
+        _ = try resolvedLogLevel()
+    }
+
+    func resolvedLogLevel() throws -> Logger.Level {
+        let text = logLevel ?? ProcessInfo.processInfo.environment["SAGE_LOG_LEVEL"] ?? "info"
+        guard let level = Logger.Level(rawValue: text.lowercased()) else {
+            let names = Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")
+            throw ValidationError("Unknown log level '\(text)' (from \(logLevel == nil ? "SAGE_LOG_LEVEL" : "--log-level")); use one of: \(names).")
+        }
+        return level
+    }
+}

@@ -1,0 +1,46 @@
+import ArgumentParser
+import Foundation
+import Logging
+import SAGEDistributed
+import SAGEEngine
+
+/// What a command's body gets on each rank.
+struct RankContext {
+    let comm: any Communicator
+    let log: RankLog
+    let threads: Int
+    let usesMPI: Bool
+}
+
+/// Runs `body` on every rank: initialises MPI once (only under a launcher, unless SAGE_MPI says otherwise), sets
+/// the thread count, and finalises. An error on any rank is printed with that rank's prefix and ends the whole
+/// job at once (MPI_Abort), so no other rank is left waiting in a collective.
+func runOnRanks(_ options: RuntimeOptions, _ body: (RankContext) throws -> Void) throws {
+    let environment = ProcessInfo.processInfo.environment
+    let modeText = environment["SAGE_MPI"] ?? "auto"
+    guard let mode = LaunchEnvironment.Mode(rawValue: modeText) else {
+        throw ValidationError("SAGE_MPI='\(modeText)' is not one of auto, always, never.")
+    }
+    let level = try options.resolvedLogLevel()
+    let usesMPI = LaunchEnvironment(environment: environment).usesMPI(mode: mode)
+    let comm: any Communicator = usesMPI ? try MPIRuntime.initialize() : SingleProcessCommunicator()
+    let log = RankLog(rank: comm.rank, size: comm.size, level: level)
+    let threads = ThreadPolicy.resolve(requested: options.threads)
+    BLAS.setThreads(threads)
+
+    do {
+        try body(RankContext(comm: comm, log: log, threads: threads, usesMPI: usesMPI))
+    } catch {
+        let prefix = comm.size > 1 ? "[rank \(comm.rank)/\(comm.size)] " : ""
+        RankLogHandler.writeToStandardError("\(prefix)error: \(describe(error))\n")
+        if comm.size > 1 { comm.abort(code: 1) }
+        if usesMPI { MPIRuntime.finalize() }
+        throw ExitCode.failure
+    }
+    if usesMPI { MPIRuntime.finalize() }
+}
+
+/// The message a user reads for an error: its description, without Swift's type decoration.
+func describe(_ error: any Error) -> String {
+    String(describing: error)
+}

@@ -1,0 +1,36 @@
+import ArgumentParser
+import Foundation
+import SAGEDistributed
+
+@main
+struct SageMPI: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sage-mpi",
+        abstract: "Train and evaluate sequence-to-expression models on personal genomes with MPI.",
+        discussion: """
+        Run any command alone for one process, or under `mpirun -np P` (or `srun`) for P ranks.
+
+        Threads per rank: --threads, else SAGE_NUM_THREADS, else OPENBLAS_NUM_THREADS, else the CPUs the rank \
+        is bound to. SAGE_MPI=auto|always|never chooses whether to initialise MPI (auto: only under a launcher).
+        """,
+        version: SageVersion.string,
+        subcommands: [Info.self, SelfTest.self]
+    )
+
+    /// Parses and runs; on an error before MPI starts (bad flags), only launcher rank 0 prints it, so that a
+    /// usage error under `mpirun -np 64` is printed once, and every rank exits non-zero.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            let launcherRank = LaunchEnvironment(environment: ProcessInfo.processInfo.environment).rank ?? 0
+            if launcherRank != 0 { Foundation.exit(exitCode(for: error).rawValue) }
+            exit(withError: error)
+        }
+    }
+}
+
+enum SageVersion {
+    static let string = "0.1.0"
+}

@@ -1,0 +1,84 @@
+import Foundation
+
+/// Runs the built `sage-mpi`, alone or under real `mpirun`, capturing output in temporary files (not pipes: an
+/// MPI daemon can inherit a pipe's write end and hold it open) and killing it after a timeout.
+struct Subprocess {
+    struct Outcome {
+        let status: Int32
+        let stdout: String
+        let stderr: String
+        let seconds: Double
+        let timedOut: Bool
+        var combined: String { stdout + stderr }
+    }
+
+    /// The `sage-mpi` built beside this test bundle (`swift test` builds it: the test target depends on it).
+    static var sageMPI: String {
+        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        var dir = beside
+        for _ in 0..<4 {  // the bundle may be a directory (…/x.xctest/…) on some platforms
+            let candidate = dir.appendingPathComponent("sage-mpi").path
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+            dir.deleteLastPathComponent()
+        }
+        return beside.appendingPathComponent("sage-mpi").path
+    }
+
+    static var mpirun: String { "/usr/bin/env" }
+
+    /// `mpirun -np N [--oversubscribe] sage-mpi args…`, with root allowed and single-threaded BLAS per rank.
+    static func mpi(_ ranks: Int, _ args: [String], timeout: Double = 120) throws -> Outcome {
+        var mpiArgs = ["mpirun", "-np", String(ranks)]
+        if ranks > ProcessInfo.processInfo.activeProcessorCount { mpiArgs.append("--oversubscribe") }
+        return try run(mpirun, mpiArgs + [sageMPI] + args, timeout: timeout)
+    }
+
+    /// `sage-mpi args…` alone (no launcher: MPI is not initialised).
+    static func alone(_ args: [String], timeout: Double = 60) throws -> Outcome {
+        try run(sageMPI, args, timeout: timeout)
+    }
+
+    static func run(_ executable: String, _ args: [String], timeout: Double) throws -> Outcome {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sage-it-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("stdout"), err = dir.appendingPathComponent("stderr")
+        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: err.path, contents: nil)
+        let outHandle = try FileHandle(forWritingTo: out), errHandle = try FileHandle(forWritingTo: err)
+
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = args
+        process.standardOutput = outHandle
+        process.standardError = errHandle
+        process.standardInput = FileHandle.nullDevice
+        var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("OMPI_") && !$0.key.hasPrefix("PMIX_") }
+        env["OMPI_ALLOW_RUN_AS_ROOT"] = "1"
+        env["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
+        env["OPENBLAS_NUM_THREADS"] = "1"
+        process.environment = env
+
+        let start = Date()
+        try process.run()
+        var timedOut = false
+        while process.isRunning {
+            if Date().timeIntervalSince(start) > timeout {
+                timedOut = true
+                process.terminate()
+                Thread.sleep(forTimeInterval: 2)
+                if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+                break
+            }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        process.waitUntilExit()
+        let seconds = Date().timeIntervalSince(start)
+        try outHandle.close()
+        try errHandle.close()
+        return Outcome(status: process.terminationStatus,
+                       stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
+                       stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? "",
+                       seconds: seconds, timedOut: timedOut)
+    }
+}
