@@ -149,6 +149,13 @@ public struct MPICommunicator: Communicator, @unchecked Sendable {
         exit(code)  // MPI_Abort does not return; this satisfies the type checker.
     }
 
+    /// Calls MPI_Bcast with an invalid root, skipping this type's own argument check, so that the self-check can
+    /// show an MPI error arriving as a `CommunicatorError` with MPI's message. Every rank must call it.
+    func broadcastToInvalidRootUnchecked() throws {
+        var x: Int32 = 0
+        try check(MPI_Bcast(&x, 1, cmpi_int32(), Int32(size), handle), "MPI_Bcast")
+    }
+
     // MARK: helpers
 
     func chunks(count: Int, stride: Int) -> [Range<Int>] {

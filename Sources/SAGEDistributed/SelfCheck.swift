@@ -35,6 +35,7 @@ public struct SelfCheck {
             ("gather.variable-length", gatherVariable),
             ("allgather.variable-length", allgatherVariable),
             ("split", split),
+            ("error.invalid-root", invalidRootError),
         ]
         var results: [Result] = []
         for (name, check) in checks {
@@ -152,6 +153,22 @@ public struct SelfCheck {
         let sum = try sub.allreduce(r, op: .sum)
         let ok = sub.size == members.count && sub.rank == expectedRank && sum == members.reduce(0, +)
         return (ok, "color=\(r % 2) subrank=\(sub.rank)/\(sub.size) sum=\(sum)")
+    }
+
+    /// A broadcast to a root outside the communicator fails on every rank with a `CommunicatorError`; under MPI
+    /// the error comes from MPI itself (our own argument check is bypassed) and carries MPI_Error_string's text.
+    func invalidRootError() throws -> (Bool, String) {
+        do {
+            if let mpi = comm as? MPICommunicator {
+                try mpi.broadcastToInvalidRootUnchecked()
+            } else {
+                var x: [Int32] = [0]
+                try comm.broadcast(&x, root: p)
+            }
+            return (false, "no error for root \(p)")
+        } catch let error as CommunicatorError {
+            return (!error.message.isEmpty, "\(error)")
+        }
     }
 
     private func fmt<T: CustomStringConvertible>(_ v: T?) -> String { v.map { "\($0)" } ?? "-" }
