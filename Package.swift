@@ -56,7 +56,7 @@ let package = Package(
                           swiftSettings: numericSettings),
 
         // MARK: Tests
-        .testTarget(name: "SAGEEngineTests", dependencies: ["SAGEEngine"]),
+        .testTarget(name: "SAGEEngineTests", dependencies: ["SAGEEngine"], exclude: ["Fixtures"]),
         .testTarget(name: "SAGEDistributedTests", dependencies: ["SAGEDistributed"]),
         // Depends on the executable so that `swift test` builds the binary it runs under mpirun.
         .testTarget(name: "IntegrationTests", dependencies: ["sage-mpi"]),

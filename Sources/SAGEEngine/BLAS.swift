@@ -16,3 +16,13 @@ public enum BLAS {
     /// Kernel family chosen for this CPU at run time, e.g. "Cooperlake" or "Haswell".
     public static var coreName: String { String(cString: openblas_get_corename()) }
 }
+
+/// Row-major single-precision GEMM: C (m, n) = alpha * op(A) * op(B) + beta * C, where op(A) is (m, k) and
+/// op(B) is (k, n); `lda`, `ldb`, `ldc` are the row strides of A, B and C as stored.
+@inline(__always)
+public func sgemm(transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int, alpha: Float = 1,
+                  a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+                  beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+    cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+                Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+}

@@ -1,0 +1,103 @@
+// BatchNorm1d over (B, C, L): statistics per channel over the B*L values, PyTorch semantics:
+// eps 1e-5; training normalises with the batch's biased variance and updates running statistics with
+// momentum 0.1, using the unbiased variance (n/(n-1)) for running_var; eval normalises with the running ones.
+// Shapes: inp, out (B, C, L); gamma, beta, runningMean, runningVar, mean, rstd (C).
+
+public struct BatchNorm1dShape: Sendable, Equatable {
+    public let B: Int, C: Int, L: Int
+    public var eps: Float = 1e-5
+    public var momentum: Float = 0.1
+    public init(B: Int, C: Int, L: Int) { self.B = B; self.C = C; self.L = L }
+}
+
+/// Training mode: out = (inp - mean) * rstd * gamma + beta with batch statistics, which it stores in `mean` and
+/// `rstd` (for backward) and folds into the running statistics.
+public func batchNorm1dForwardTrain(out: UnsafeMutablePointer<Float>, mean: UnsafeMutablePointer<Float>,
+                                    rstd: UnsafeMutablePointer<Float>, runningMean: UnsafeMutablePointer<Float>,
+                                    runningVar: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
+                                    gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, shape s: BatchNorm1dShape) {
+    let n = Double(s.B * s.L)
+    for c in 0..<s.C {
+        var sum = 0.0
+        for b in 0..<s.B {
+            let x = inp + (b * s.C + c) * s.L
+            for t in 0..<s.L { sum += Double(x[t]) }
+        }
+        let mu = sum / n
+        var sq = 0.0
+        for b in 0..<s.B {
+            let x = inp + (b * s.C + c) * s.L
+            for t in 0..<s.L { let d = Double(x[t]) - mu; sq += d * d }
+        }
+        let variance = sq / n
+        let r = Float(1 / (variance + Double(s.eps)).squareRoot())
+        mean[c] = Float(mu)
+        rstd[c] = r
+        let unbiased = n > 1 ? variance * n / (n - 1) : variance
+        runningMean[c] = (1 - s.momentum) * runningMean[c] + s.momentum * Float(mu)
+        runningVar[c] = (1 - s.momentum) * runningVar[c] + s.momentum * Float(unbiased)
+        let scale = gamma[c] * r, shift = beta[c] - Float(mu) * scale
+        for b in 0..<s.B {
+            let x = inp + (b * s.C + c) * s.L, y = out + (b * s.C + c) * s.L
+            for t in 0..<s.L { y[t] = x[t] * scale + shift }
+        }
+    }
+}
+
+/// Eval mode: out = (inp - runningMean) / sqrt(runningVar + eps) * gamma + beta.
+public func batchNorm1dForwardEval(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
+                                   gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>,
+                                   runningMean: UnsafePointer<Float>, runningVar: UnsafePointer<Float>,
+                                   shape s: BatchNorm1dShape) {
+    for c in 0..<s.C {
+        let scale = gamma[c] / (runningVar[c] + s.eps).squareRoot()
+        let shift = beta[c] - runningMean[c] * scale
+        for b in 0..<s.B {
+            let x = inp + (b * s.C + c) * s.L, y = out + (b * s.C + c) * s.L
+            for t in 0..<s.L { y[t] = x[t] * scale + shift }
+        }
+    }
+}
+
+/// Training-mode backward, from the `mean` and `rstd` the forward stored. Accumulates dinp, dgamma, dbeta:
+/// dx = rstd * gamma * (dy - mean(dy) - xhat * mean(dy * xhat)).
+public func batchNorm1dBackwardTrain(dinp: UnsafeMutablePointer<Float>, dgamma: UnsafeMutablePointer<Float>,
+                                     dbeta: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>,
+                                     inp: UnsafePointer<Float>, mean: UnsafePointer<Float>, rstd: UnsafePointer<Float>,
+                                     gamma: UnsafePointer<Float>, shape s: BatchNorm1dShape) {
+    let n = Float(s.B * s.L)
+    for c in 0..<s.C {
+        let mu = mean[c], r = rstd[c]
+        var sumDy: Float = 0, sumDyXhat: Float = 0
+        for b in 0..<s.B {
+            let x = inp + (b * s.C + c) * s.L, dy = dout + (b * s.C + c) * s.L
+            for t in 0..<s.L { sumDy += dy[t]; sumDyXhat += dy[t] * (x[t] - mu) * r }
+        }
+        dbeta[c] += sumDy
+        dgamma[c] += sumDyXhat
+        let k = gamma[c] * r, meanDy = sumDy / n, meanDyXhat = sumDyXhat / n
+        for b in 0..<s.B {
+            let x = inp + (b * s.C + c) * s.L, dy = dout + (b * s.C + c) * s.L, dx = dinp + (b * s.C + c) * s.L
+            for t in 0..<s.L { dx[t] += k * (dy[t] - meanDy - (x[t] - mu) * r * meanDyXhat) }
+        }
+    }
+}
+
+/// Eval-mode backward (running statistics are constants). Accumulates dinp, dgamma, dbeta.
+public func batchNorm1dBackwardEval(dinp: UnsafeMutablePointer<Float>, dgamma: UnsafeMutablePointer<Float>,
+                                    dbeta: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>,
+                                    inp: UnsafePointer<Float>, gamma: UnsafePointer<Float>,
+                                    runningMean: UnsafePointer<Float>, runningVar: UnsafePointer<Float>,
+                                    shape s: BatchNorm1dShape) {
+    for c in 0..<s.C {
+        let r = 1 / (runningVar[c] + s.eps).squareRoot(), mu = runningMean[c], k = gamma[c] * r
+        for b in 0..<s.B {
+            let x = inp + (b * s.C + c) * s.L, dy = dout + (b * s.C + c) * s.L, dx = dinp + (b * s.C + c) * s.L
+            for t in 0..<s.L {
+                dbeta[c] += dy[t]
+                dgamma[c] += dy[t] * (x[t] - mu) * r
+                dx[t] += k * dy[t]
+            }
+        }
+    }
+}
