@@ -21,6 +21,21 @@ enum Fixtures {
     }
 
     static func floats(_ name: String) -> [Float] { try! kernels.floats(name) }
+
+    static let models: SafeTensors = {
+        try! SafeTensors.read(path: directory.appendingPathComponent("models.safetensors").path)
+    }()
+
+    nonisolated(unsafe) static let modelCases: [String: [String: Any]] = {
+        try! JSONSerialization.jsonObject(with: models.metadata["cases"]!.data(using: .utf8)!) as! [String: [String: Any]]
+    }()
+
+    /// The SAGEConfig of a model fixture case (its hparams plus "model").
+    static func modelConfig(_ name: String) -> SAGEConfig {
+        var object = modelCases[name]!["hparams"] as! [String: Any]
+        object["model"] = modelCases[name]!["model"]
+        return try! JSONDecoder().decode(SAGEConfig.self, from: JSONSerialization.data(withJSONObject: object))
+    }
     static func int(_ caseName: String, _ key: String) -> Int { kernelCases[caseName]![key] as! Int }
 }
 

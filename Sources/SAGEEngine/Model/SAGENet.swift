@@ -1,0 +1,251 @@
+// rSAGEnet and pSAGEnet: one model class, SAGE-net's layer order and state_dict names.
+//   rSAGEnet:  x (B, 4, L) -> trunk -> fc0 -> fclayers -> ref_out -> (B, 1)
+//   pSAGEnet:  ref, mat, pat (B, 4, L) each -> three trunk passes -> r = fc0(ref), p = fc0((mat + pat) / 2)
+//              -> out0 = ref_out(fclayers(r)), out1 = diff_out(diff_fclayers(p - r | [p, r] | p)) -> (B, 2)
+// Loss: rSAGEnet MSE(out, y0); pSAGEnet lam_ref MSE(out0, y0) + lam_diff MSE(out1, y1).
+
+public final class SAGENet: @unchecked Sendable {
+    public let config: SAGEConfig
+    public let store = ParameterStore()
+    let trunk: Trunk
+    let fc0: DenseLayer
+    let fclayers: DenseStack
+    let refOut: DenseLayer
+    let diffFC: DenseStack?
+    let diffOut: DenseLayer?
+    /// Dropout's generator (fclayers / diff_fclayers in training mode).
+    public var dropoutRNG = SplitMix64(seed: 0)
+    private var workspace: Workspace?
+
+    /// Builds the model with PyTorch's default initialisation from `seed`.
+    public init(config: SAGEConfig, seed: UInt64 = 0) throws {
+        try config.validate()
+        self.config = config
+        let h = config.hiddenSize
+        trunk = Trunk(config: config, store: store)
+        fc0 = DenseLayer(store: store, name: "fc0.0", IN: trunk.outputWidth, OUT: h, relu: true)
+        fclayers = Self.mlp(store: store, name: "fclayers", IN: h, config: config)
+        refOut = DenseLayer(store: store, name: "ref_out.0", IN: h, OUT: 1, relu: false)
+        if config.model == .psagenet {
+            let concat = config.splitYData && config.subtractOrConcat == .concat
+            diffFC = Self.mlp(store: store, name: "diff_fclayers", IN: concat ? 2 * h : h, config: config)
+            diffOut = DenseLayer(store: store, name: "diff_out.0", IN: h, OUT: 1, relu: false)
+        } else {
+            diffFC = nil
+            diffOut = nil
+        }
+        store.seal()
+        initializeParameters(seed: seed)
+    }
+
+    /// h_layers x (Linear, ReLU, Dropout) at indices 3i, as nn.Sequential names them.
+    private static func mlp(store: ParameterStore, name: String, IN: Int, config: SAGEConfig) -> DenseStack {
+        DenseStack(inputWidth: IN, layers: (0..<config.hLayers).map { i in
+            DenseLayer(store: store, name: "\(name).\(3 * i)", IN: i == 0 ? IN : config.hiddenSize, OUT: config.hiddenSize,
+                       relu: true, dropout: config.dropout)
+        })
+    }
+
+    /// PyTorch's defaults: conv and linear weights and biases U(-1/sqrt(fan_in), 1/sqrt(fan_in)); batch norm
+    /// weight 1, bias 0, running mean 0, running var 1.
+    public func initializeParameters(seed: UInt64) {
+        var rng = SplitMix64(seed: seed)
+        for slot in store.parameterSlots {
+            let p = store.p(slot.offset)
+            if slot.shape.count == 1 && isBatchNorm(slot.name) {
+                p.update(repeating: slot.name.hasSuffix(".weight") ? 1 : 0, count: slot.count)
+            } else {
+                let weightShape = slot.name.hasSuffix(".bias") ? store.slot(named: String(slot.name.dropLast(4)) + "weight")!.shape : slot.shape
+                let fanIn = weightShape.dropFirst().reduce(1, *)
+                let bound = 1 / Float(fanIn).squareRoot()
+                for i in 0..<slot.count { p[i] = (rng.nextUnitFloat() * 2 - 1) * bound }
+            }
+        }
+        for slot in store.bufferSlots {
+            store.b(slot.offset).update(repeating: slot.name.hasSuffix("running_var") ? 1 : 0, count: slot.count)
+        }
+        for key in store.batchesTracked.keys { store.batchesTracked[key] = 0 }
+    }
+
+    private func isBatchNorm(_ name: String) -> Bool {
+        store.slot(named: name.replacingOccurrences(of: ".weight", with: ".running_mean")
+                              .replacingOccurrences(of: ".bias", with: ".running_mean")) != nil
+    }
+
+    var passes: Int { config.model == .psagenet ? 3 : 1 }
+
+    // MARK: forward, loss, backward
+
+    /// Runs the model on `sequences` (1 for rSAGEnet, 3 for pSAGEnet: reference, maternal, paternal), each
+    /// one-hot (B, 4, input_len). Returns the outputs (B, outputCount), valid until the next call.
+    @discardableResult
+    public func forward(sequences: [UnsafePointer<Float>], batch B: Int, training: Bool) -> UnsafeBufferPointer<Float> {
+        precondition(sequences.count == passes, "\(config.model.rawValue) takes \(passes) sequence(s) per item")
+        let w = workspace(for: B)
+        w.training = training
+        for k in 0..<passes {
+            trunk.forward(w.trunks[k], x: sequences[k], B: B, training: training, store: store, scratch: w.trunkScratch)
+        }
+        let D = trunk.outputWidth, h = config.hiddenSize
+        var fcIn = UnsafePointer(w.trunks[0].output.pointer)
+        if config.model == .psagenet {
+            // Rows 0..<B: reference features; rows B..<2B: the haplotypes' mean.
+            let stack = w.fcInput!.pointer, m = w.trunks[1].output.pointer, p = w.trunks[2].output.pointer
+            stack.update(from: w.trunks[0].output.pointer, count: B * D)
+            for i in 0..<(B * D) { stack[B * D + i] = (m[i] + p[i]) * 0.5 }
+            fcIn = UnsafePointer(stack)
+        }
+        fc0.forward(w.fc0, x: fcIn, rows: w.fcRows, training: training, store: store, rng: &dropoutRNG)
+        let r = UnsafePointer(w.fc0.out.pointer)
+        let refH = fclayers.forward(w.fclayers, x: r, rows: B, training: training, store: store, rng: &dropoutRNG)
+        refOut.forward(w.refOut, x: refH, rows: B, training: training, store: store, rng: &dropoutRNG)
+        let out = w.outputs.pointer, count = config.outputCount
+        for b in 0..<B { out[b * count] = w.refOut.out.pointer[b] }
+        if let diffFC, let diffOut, let diffIn = w.diffInput, let dfc = w.diffFC, let dout = w.diffOut {
+            let p = r + B * h, d = diffIn.pointer
+            if !config.splitYData {
+                d.update(from: p, count: B * h)
+            } else if config.subtractOrConcat == .subtract {
+                for i in 0..<(B * h) { d[i] = p[i] - r[i] }
+            } else {
+                for b in 0..<B {
+                    (d + b * 2 * h).update(from: p + b * h, count: h)
+                    (d + b * 2 * h + h).update(from: r + b * h, count: h)
+                }
+            }
+            let diffH = diffFC.forward(dfc, x: d, rows: B, training: training, store: store, rng: &dropoutRNG)
+            diffOut.forward(dout, x: diffH, rows: B, training: training, store: store, rng: &dropoutRNG)
+            for b in 0..<B { out[b * count + 1] = dout.out.pointer[b] }
+        }
+        return UnsafeBufferPointer(start: out, count: B * count)
+    }
+
+    /// Loss of the last forward against `targets` (B, outputCount): returns (total, mean term, difference term)
+    /// and stores d(total)/d(outputs) for `backward()`.
+    public func loss(targets: UnsafePointer<Float>, lamRef: Float = 1, lamDiff: Float = 10) -> (total: Float, ref: Float, diff: Float) {
+        let w = workspace!, B = w.B, count = config.outputCount
+        let out = w.outputs.pointer, dout = w.dOutputs.pointer
+        dout.update(repeating: 0, count: B * count)
+        var terms: [Float] = [0, 0]
+        for c in 0..<count {
+            var sum: Double = 0
+            for b in 0..<B { let d = Double(out[b * count + c] - targets[b * count + c]); sum += d * d }
+            terms[c] = Float(sum / Double(B))
+            let scale: Float = config.model == .rsagenet ? 1 : (c == 0 ? lamRef : lamDiff)
+            for b in 0..<B { dout[b * count + c] = scale * 2 * (out[b * count + c] - targets[b * count + c]) / Float(B) }
+        }
+        if config.model == .rsagenet { return (terms[0], terms[0], 0) }
+        return (lamRef * terms[0] + lamDiff * terms[1], terms[0], terms[1])
+    }
+
+    /// Accumulates every parameter's gradient of the loss into `store.grads` (call `store.zeroGrads()` first).
+    public func backward(sequences: [UnsafePointer<Float>]) {
+        let w = workspace!, B = w.B, h = config.hiddenSize, count = config.outputCount
+        let s = w.denseScratch
+        // Heads. dFC0 (fcRows, h): rows 0..<B reference, rows B..<2B personal.
+        w.dFC0.zero()
+        let r = UnsafePointer(w.fc0.out.pointer)
+        let column = s.column.pointer
+        for b in 0..<B { column[b] = w.dOutputs.pointer[b * count] }
+        backwardHead(fclayers, w.fclayers, refOut, w.refOut, dOut: column, x: r, dx: w.dFC0.pointer, B: B)
+        if let diffFC, let diffOut, let dfc = w.diffFC, let dout = w.diffOut, let diffIn = w.diffInput, let dDiff = w.dDiff {
+            for b in 0..<B { column[b] = w.dOutputs.pointer[b * count + 1] }
+            dDiff.zero()
+            backwardHead(diffFC, dfc, diffOut, dout, dOut: column, x: UnsafePointer(diffIn.pointer), dx: dDiff.pointer, B: B)
+            let dR = w.dFC0.pointer, dP = w.dFC0.pointer + B * h, dd = dDiff.pointer
+            if !config.splitYData {
+                addInPlace(dP, dd, count: B * h)
+            } else if config.subtractOrConcat == .subtract {
+                for i in 0..<(B * h) { dP[i] += dd[i]; dR[i] -= dd[i] }
+            } else {
+                for b in 0..<B {
+                    addInPlace(dP + b * h, dd + b * 2 * h, count: h)
+                    addInPlace(dR + b * h, dd + b * 2 * h + h, count: h)
+                }
+            }
+        }
+        // fc0, then the trunk passes.
+        let D = trunk.outputWidth
+        w.dFlat.zero()
+        let fcIn = w.fcInput.map { UnsafePointer($0.pointer) } ?? UnsafePointer(w.trunks[0].output.pointer)
+        fc0.backward(w.fc0, dout: w.dFC0.pointer, dx: w.dFlat.pointer, x: fcIn, rows: w.fcRows, store: store, dpre: s.dpre.pointer)
+        for k in 0..<passes {
+            let g = w.trunkScratch.g1.pointer
+            if k == 0 {
+                g.update(from: w.dFlat.pointer, count: B * D)
+            } else {
+                let half = w.dFlat.pointer + B * D
+                for i in 0..<(B * D) { g[i] = 0.5 * half[i] }
+            }
+            trunk.backward(w.trunks[k], x: sequences[k], B: B, training: w.training, store: store, scratch: w.trunkScratch)
+        }
+    }
+
+    /// out = outLayer(stack(x)); dx (B, stack input width) += d/dx given dOut (B, 1).
+    private func backwardHead(_ stack: DenseStack, _ stackActs: DenseStackActivations, _ outLayer: DenseLayer,
+                              _ outActs: DenseActivations, dOut: UnsafePointer<Float>, x: UnsafePointer<Float>,
+                              dx: UnsafeMutablePointer<Float>, B: Int) {
+        let s = workspace!.denseScratch
+        let stackOut = stackActs.layers.last.map { UnsafePointer($0.result.pointer) } ?? x
+        s.dHidden.pointer.update(repeating: 0, count: B * stack.outputWidth)
+        outLayer.backward(outActs, dout: dOut, dx: s.dHidden.pointer, x: stackOut, rows: B, store: store, dpre: s.dpre.pointer)
+        stack.backward(stackActs, dout: s.dHidden.pointer, dx: dx, x: x, rows: B, store: store, s1: s.s1.pointer,
+                       s2: s.s2.pointer, dpre: s.dpre.pointer)
+    }
+
+    // MARK: workspace
+
+    /// Every activation and scratch buffer for batch size B, allocated once and reused while B stays the same.
+    final class Workspace {
+        let B: Int, fcRows: Int
+        var training = false
+        let trunks: [TrunkActivations]
+        let trunkScratch: TrunkScratch
+        let fcInput: FloatBuffer?
+        let fc0: DenseActivations
+        let fclayers: DenseStackActivations
+        let refOut: DenseActivations
+        let diffInput: FloatBuffer?, diffFC: DenseStackActivations?, diffOut: DenseActivations?, dDiff: FloatBuffer?
+        let outputs: FloatBuffer, dOutputs: FloatBuffer
+        let dFC0: FloatBuffer, dFlat: FloatBuffer
+        let denseScratch: DenseScratch
+
+        init(model m: SAGENet, B: Int) {
+            self.B = B
+            let p = m.config.model == .psagenet, h = m.config.hiddenSize, D = m.trunk.outputWidth
+            fcRows = p ? 2 * B : B
+            trunks = (0..<m.passes).map { _ in TrunkActivations(m.trunk, B: B) }
+            trunkScratch = TrunkScratch(m.trunk, B: B)
+            fcInput = p ? FloatBuffer(count: 2 * B * D) : nil
+            fc0 = DenseActivations(m.fc0, rows: fcRows)
+            fclayers = DenseStackActivations(m.fclayers, rows: B)
+            refOut = DenseActivations(m.refOut, rows: B)
+            diffInput = m.diffFC.map { FloatBuffer(count: B * $0.inputWidth) }
+            diffFC = m.diffFC.map { DenseStackActivations($0, rows: B) }
+            diffOut = m.diffOut.map { DenseActivations($0, rows: B) }
+            dDiff = m.diffFC.map { FloatBuffer(count: B * $0.inputWidth) }
+            outputs = FloatBuffer(count: B * m.config.outputCount)
+            dOutputs = FloatBuffer(count: B * m.config.outputCount)
+            dFC0 = FloatBuffer(count: fcRows * h)
+            dFlat = FloatBuffer(count: fcRows * D)
+            denseScratch = DenseScratch(rows: fcRows, width: max(2 * h, D))
+        }
+    }
+
+    final class DenseScratch {
+        let s1: FloatBuffer, s2: FloatBuffer, dpre: FloatBuffer, dHidden: FloatBuffer, column: FloatBuffer
+        init(rows: Int, width: Int) {
+            s1 = FloatBuffer(count: rows * width); s2 = FloatBuffer(count: rows * width)
+            dpre = FloatBuffer(count: rows * width); dHidden = FloatBuffer(count: rows * width)
+            column = FloatBuffer(count: rows)
+        }
+    }
+
+    private func workspace(for B: Int) -> Workspace {
+        precondition(B > 0, "batch size must be positive")
+        if let w = workspace, w.B == B { return w }
+        let w = Workspace(model: self, B: B)
+        workspace = w
+        return w
+    }
+}

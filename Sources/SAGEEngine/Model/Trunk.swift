@@ -1,0 +1,133 @@
+// The convolutional trunk shared by rSAGEnet and pSAGEnet, in SAGE-net's layer order:
+//   conv0 = ConvBlock(4 -> F1, k1)                               (batch norm: rSAGEnet per batch_norm; pSAGEnet never)
+//   convlayers = [ConvBlock(F1 -> F, k), Pool] + (n_conv_blocks - 1) x [Residual(ConvBlock(F -> F, k)), Pool]
+//   dilated_convlayers = n_dilated_conv_blocks x Residual(ConvBlock(F -> F, k, dilation 2 or 2^(i+1)))
+// Shapes: x (B, 4, L) -> (B, F, fcDim), flattened channel-major into fc0.
+
+enum TrunkOp {
+    case block(ConvBlockLayer)
+    case pool(rows: Int, L: Int, type: PoolType, size: Int)   // rows = channels; B multiplies in
+}
+
+struct Trunk {
+    let ops: [TrunkOp]
+    let outputWidth: Int   // F * fcDim
+
+    init(config c: SAGEConfig, store: ParameterStore) {
+        var ops: [TrunkOp] = []
+        let L = c.pooledLengths
+        let F1 = c.firstLayerKernelNumber, F = c.intLayersKernelNumber
+        ops.append(.block(ConvBlockLayer(store: store, prefix: "conv0.", Cin: 4, Cout: F1, K: c.firstLayerKernelSize,
+                                         dilation: 1, L: L[0], batchNorm: c.model == .rsagenet && c.batchNorm, residual: false)))
+        for i in 0..<c.nConvBlocks {
+            let residual = i > 0
+            let prefix = "convlayers.\(2 * i)." + (residual ? "_module." : "")
+            ops.append(.block(ConvBlockLayer(store: store, prefix: prefix, Cin: i == 0 ? F1 : F, Cout: F, K: c.intLayersKernelSize,
+                                             dilation: 1, L: L[i], batchNorm: c.batchNorm, residual: residual)))
+            ops.append(.pool(rows: F, L: L[i], type: c.poolingType, size: c.poolingSize))
+        }
+        for i in 0..<c.nDilatedConvBlocks {
+            ops.append(.block(ConvBlockLayer(store: store, prefix: "dilated_convlayers.\(i)._module.", Cin: F, Cout: F,
+                                             K: c.intLayersKernelSize, dilation: c.dilation(ofDilatedBlock: i),
+                                             L: c.fcDim, batchNorm: c.batchNorm, residual: true)))
+        }
+        self.ops = ops
+        outputWidth = F * c.fcDim
+    }
+
+    /// Floats of the largest activation (per batch element) and of the largest im2col workspace.
+    var maxActivationPerItem: Int {
+        ops.map {
+            switch $0 {
+            case .block(let l): max(l.Cin, l.Cout) * l.L
+            case .pool(let rows, let L, _, _): rows * L
+            }
+        }.max() ?? 0
+    }
+    var maxColCount: Int {
+        ops.compactMap { if case .block(let l) = $0 { l.convShape(B: 1).colCount } else { nil } }.max() ?? 0
+    }
+}
+
+enum TrunkOpActivations {
+    case block(ConvBlockActivations)
+    case pool(out: FloatBuffer, argmax: Int32Buffer?)
+
+    var output: FloatBuffer {
+        switch self {
+        case .block(let a): a.out
+        case .pool(let out, _): out
+        }
+    }
+}
+
+/// Activations of one pass through the trunk (pSAGEnet makes three per step: reference, maternal, paternal).
+final class TrunkActivations {
+    let ops: [TrunkOpActivations]
+    init(_ trunk: Trunk, B: Int) {
+        ops = trunk.ops.map {
+            switch $0 {
+            case .block(let l): .block(ConvBlockActivations(l, B: B))
+            case .pool(let rows, let L, let type, let size):
+                .pool(out: FloatBuffer(count: B * rows * pooledLength(L, size: size)),
+                      argmax: type == .max ? Int32Buffer(count: B * rows * pooledLength(L, size: size)) : nil)
+            }
+        }
+    }
+    var output: FloatBuffer { ops.last!.output }
+}
+
+/// Scratch shared by all passes: gradients flow through g1/g2; dconv/dconvIn/col serve the blocks.
+final class TrunkScratch {
+    let g1: FloatBuffer, g2: FloatBuffer, dconv: FloatBuffer, dconvIn: FloatBuffer, col: FloatBuffer
+    init(_ trunk: Trunk, B: Int) {
+        let n = B * trunk.maxActivationPerItem
+        g1 = FloatBuffer(count: n); g2 = FloatBuffer(count: n)
+        dconv = FloatBuffer(count: n); dconvIn = FloatBuffer(count: n)
+        col = FloatBuffer(count: trunk.maxColCount)
+    }
+}
+
+extension Trunk {
+    func forward(_ a: TrunkActivations, x: UnsafePointer<Float>, B: Int, training: Bool, store: ParameterStore, scratch: TrunkScratch) {
+        var input = x
+        for (op, act) in zip(ops, a.ops) {
+            switch (op, act) {
+            case (.block(let layer), .block(let blockActs)):
+                layer.forward(blockActs, x: input, B: B, training: training, store: store, col: scratch.col.pointer)
+            case (.pool(let rows, let L, let type, let size), .pool(let out, let argmax)):
+                if type == .avg {
+                    avgPool1dForward(out: out.pointer, inp: input, rows: B * rows, L: L, size: size)
+                } else {
+                    maxPool1dForward(out: out.pointer, argmax: argmax!.pointer, inp: input, rows: B * rows, L: L, size: size)
+                }
+            default: preconditionFailure("trunk activations do not match the trunk")
+            }
+            input = UnsafePointer(act.output.pointer)
+        }
+    }
+
+    /// Parameter gradients of one pass, from `scratch.g1` holding d(trunk output) (B, outputWidth). No input
+    /// gradient is formed (the input is a one-hot sequence).
+    func backward(_ a: TrunkActivations, x: UnsafePointer<Float>, B: Int, training: Bool, store: ParameterStore, scratch: TrunkScratch) {
+        var dout = scratch.g1, dx = scratch.g2
+        for k in ops.indices.reversed() {
+            let input = k == 0 ? x : UnsafePointer(a.ops[k - 1].output.pointer)
+            switch (ops[k], a.ops[k]) {
+            case (.block(let layer), .block(let blockActs)):
+                if k > 0 { dx.pointer.update(repeating: 0, count: B * layer.Cin * layer.L) }
+                layer.backward(blockActs, dout: dout.pointer, dx: k == 0 ? nil : dx.pointer, x: input, B: B, training: training,
+                               store: store, col: scratch.col.pointer, dconv: scratch.dconv.pointer, dconvIn: scratch.dconvIn.pointer)
+            case (.pool(let rows, let L, let type, let size), .pool(_, let argmax)):
+                dx.pointer.update(repeating: 0, count: B * rows * L)
+                if type == .avg {
+                    avgPool1dBackward(dinp: dx.pointer, dout: dout.pointer, rows: B * rows, L: L, size: size)
+                } else {
+                    maxPool1dBackward(dinp: dx.pointer, dout: dout.pointer, argmax: argmax!.pointer, rows: B * rows, L: L, size: size)
+                }
+            default: preconditionFailure("trunk activations do not match the trunk")
+            }
+            swap(&dout, &dx)
+        }
+    }
+}
