@@ -1,0 +1,51 @@
+// Learning-rate schedules with PyTorch's semantics. SAGE-net: CyclicLR(base = lr/2, max = 2 lr, step_size_up 2000,
+// triangular, stepped every batch) or ReduceLROnPlateau(patience 5, on the validation loss, stepped every epoch).
+
+/// torch.optim.lr_scheduler.CyclicLR, mode "triangular", cycle_momentum=False. `lr(afterSteps: t)` is the rate
+/// used for the (t+1)-th optimizer step (t scheduler steps taken so far; t = 0 gives base).
+public struct CyclicLR: Codable, Sendable, Equatable {
+    public var baseLR: Float
+    public var maxLR: Float
+    public var stepSizeUp: Int
+    public var stepSizeDown: Int
+
+    public init(baseLR: Float, maxLR: Float, stepSizeUp: Int = 2000, stepSizeDown: Int? = nil) {
+        self.baseLR = baseLR; self.maxLR = maxLR; self.stepSizeUp = stepSizeUp; self.stepSizeDown = stepSizeDown ?? stepSizeUp
+    }
+
+    /// SAGE-net's setting for learning rate `lr`: [lr/2, 2 lr], 2000 steps up.
+    public static func sagenet(learningRate lr: Float) -> CyclicLR { CyclicLR(baseLR: lr / 2, maxLR: lr * 2) }
+
+    public func lr(afterSteps t: Int) -> Float {
+        let total = Double(stepSizeUp + stepSizeDown), ratio = Double(stepSizeUp) / total
+        let cycle = (1 + Double(t) / total).rounded(.down)
+        let x = 1 + Double(t) / total - cycle
+        let scale = x <= ratio ? x / ratio : (x - 1) / (ratio - 1)
+        return Float(Double(baseLR) + Double(maxLR - baseLR) * scale)
+    }
+}
+
+/// torch.optim.lr_scheduler.ReduceLROnPlateau, mode "min", threshold 1e-4 relative, cooldown 0.
+public struct ReduceLROnPlateau: Codable, Sendable, Equatable {
+    public private(set) var lr: Float
+    public var factor: Float = 0.1
+    public var patience = 5
+    public var threshold: Float = 1e-4
+    public var minLR: Float = 0
+    public private(set) var best = Float.infinity
+    public private(set) var badEpochs = 0
+
+    public init(lr: Float, factor: Float = 0.1, patience: Int = 5) { self.lr = lr; self.factor = factor; self.patience = patience }
+
+    /// Feeds one epoch's metric; returns the learning rate for the next epoch.
+    @discardableResult
+    public mutating func step(metric: Float) -> Float {
+        if metric < best * (1 - threshold) { best = metric; badEpochs = 0 } else { badEpochs += 1 }
+        if badEpochs > patience {
+            let reduced = max(lr * factor, minLR)
+            if lr - reduced > 1e-8 { lr = reduced }
+            badEpochs = 0
+        }
+        return lr
+    }
+}

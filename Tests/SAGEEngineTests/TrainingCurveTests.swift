@@ -1,0 +1,74 @@
+import Foundation
+import Testing
+@testable import SAGEEngine
+
+/// Ten training steps (clip_grad_norm 1.0 -> Adam with L2 weight decay -> CyclicLR) against PyTorch's curve.
+@Suite struct TrainingCurveTests {
+    @Test func tenStepsMatchPyTorch() throws {
+        let info = Fixtures.modelCases["curve"]!
+        let base = info["base_case"] as! String
+        let model = try SAGENet(config: Fixtures.modelConfig(base))
+        try model.load(stateDict: Fixtures.models, prefix: "\(base)/param/", source: "models.safetensors")
+        let f = { (key: String) in try! Fixtures.models.floats(key) }
+        let inputs = ["ref", "mat", "pat"].map { key -> FloatBuffer in
+            let values = f("\(base)/input/\(key)")
+            let buffer = FloatBuffer(count: values.count)
+            buffer.copy(from: values)
+            return buffer
+        }
+        let sequences = inputs.map { UnsafePointer($0.pointer) }
+        let target = f("curve/target"), B = target.count / 2
+        let lr = Float(info["learning_rate"] as! Double)
+        let schedule = CyclicLR(baseLR: lr / 2, maxLR: lr * 2, stepSizeUp: info["step_size_up"] as! Int)
+        let adam = Adam(parameterCount: model.store.parameterCount)
+        let all = 0..<model.store.parameterCount
+        var losses: [Float] = [], lrs: [Float] = [], norms: [Float] = []
+        for step in 0..<10 {
+            model.store.zeroGrads()
+            model.forward(sequences: sequences, batch: B, training: true)
+            losses.append(model.loss(targets: target, lamRef: 1, lamDiff: 10).total)
+            model.backward(sequences: sequences)
+            norms.append(clipGradNorm(model.store.grads.pointer, range: all, maxNorm: 1))
+            lrs.append(schedule.lr(afterSteps: step))
+            adam.step(params: model.store.params.pointer, grads: model.store.grads.pointer, range: all, lr: lrs.last!)
+        }
+        expectClose(lrs, f("curve/lr"), rtol: 1e-6, atol: 0, "learning rates")
+        expectClose(norms, f("curve/grad_norm"), "gradient norms")
+        expectClose(losses, f("curve/loss"), "losses")
+        for slot in model.store.parameterSlots {
+            expectClose(Array(UnsafeBufferPointer(start: model.store.p(slot.offset), count: slot.count)),
+                        f("curve/final/\(slot.name)"), rtol: 1e-4, atol: 1e-6, "final \(slot.name)")
+        }
+        for slot in model.store.bufferSlots {
+            expectClose(Array(UnsafeBufferPointer(start: model.store.b(slot.offset), count: slot.count)),
+                        f("curve/final/\(slot.name)"), "final \(slot.name)")
+        }
+    }
+
+    @Test func cyclicScheduleIsTriangular() {
+        let s = CyclicLR.sagenet(learningRate: 5e-4)
+        #expect(s.lr(afterSteps: 0) == 2.5e-4)
+        #expect(abs(s.lr(afterSteps: 1000) - 6.25e-4) < 1e-9)
+        #expect(abs(s.lr(afterSteps: 2000) - 1e-3) < 1e-9)
+        #expect(abs(s.lr(afterSteps: 3000) - 6.25e-4) < 1e-9)
+        #expect(abs(s.lr(afterSteps: 4000) - 2.5e-4) < 1e-9)
+    }
+
+    @Test func plateauReducesAfterPatienceEpochsWithoutImprovement() {
+        var p = ReduceLROnPlateau(lr: 1e-3, patience: 2)
+        #expect(p.step(metric: 1.0) == 1e-3)
+        #expect(p.step(metric: 1.0) == 1e-3)   // 1 bad epoch
+        #expect(p.step(metric: 0.99995) == 1e-3) // within the 1e-4 threshold: 2 bad epochs
+        #expect(abs(p.step(metric: 1.1) - 1e-4) < 1e-10)  // 3 > patience: reduced
+        #expect(abs(p.step(metric: 0.5) - 1e-4) < 1e-10)
+    }
+
+    @Test func clippingScalesToTheMaximumNormOnlyWhenAbove() {
+        var g: [Float] = [3, 4]
+        #expect(clipGradNorm(&g, range: 0..<2, maxNorm: 1) == 5)
+        #expect(abs(g[0] - 0.6) < 1e-6 && abs(g[1] - 0.8) < 1e-6)
+        var small: [Float] = [0.3, 0.4]
+        clipGradNorm(&small, range: 0..<2, maxNorm: 1)
+        #expect(small == [0.3, 0.4])
+    }
+}
