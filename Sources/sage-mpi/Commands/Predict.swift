@@ -1,0 +1,81 @@
+import ArgumentParser
+import Foundation
+import SAGEDistributed
+import SAGEEngine
+import SAGEGenome
+
+struct Predict: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Score sequences from a FASTA file with a checkpoint (r-SAGE-net or p-SAGE-net).",
+        discussion: """
+        p-SAGE-net reads consecutive triples of records (reference, maternal, paternal), e.g. the output of \\
+        `sage-mpi sequences`; r-SAGE-net scores each record. Sequences shorter than the model's input_len are \\
+        N-padded at the end; longer ones are an error. Writes CSV: item,pred_mean[,pred_diff] (p-SAGE-net item = \\
+        the maternal record's name without "|maternal"). Under mpirun, items are split across ranks.
+        """)
+
+    @Option(help: "Checkpoint (.safetensors with sage_config metadata).")
+    var checkpoint: String
+
+    @Option(help: "FASTA file of sequences to score.")
+    var sequences: String
+
+    @Option(help: "Output CSV (default: standard output). Written atomically.")
+    var out: String?
+
+    @Option(help: "Items per forward pass.")
+    var batchSize = 8
+
+    @OptionGroup var runtime: RuntimeOptions
+
+    func validate() throws {
+        if batchSize < 1 { throw ValidationError("--batch-size must be at least 1, got \(batchSize).") }
+    }
+
+    func run() throws {
+        try runOnRanks(runtime) { ctx in
+            let model = try SAGENet.load(checkpoint: checkpoint)
+            let records = try readFASTARecords(path: sequences)
+            let (names, items) = try groupItems(records, model: model.config)
+            ctx.log.root.info("scoring \(items.count) item(s) with \(model.config.model.rawValue) (input_len \(model.config.inputLen)) on \(ctx.comm.size) rank(s)")
+            guard let predictions = try predictInParallel(comm: ctx.comm, model: model, items: items, batchSize: batchSize) else { return }
+            let count = model.config.outputCount
+            var csv = count == 2 ? "item,pred_mean,pred_diff\n" : "item,pred_mean\n"
+            for (i, name) in names.enumerated() {
+                csv += ([csvField(name)] + (0..<count).map { "\(predictions[i * count + $0])" }).joined(separator: ",") + "\n"
+            }
+            try writeOutput(csv, to: out)
+        }
+    }
+
+    /// Items and their names; checks the record count and every length.
+    func groupItems(_ records: [FASTARecord], model config: SAGEConfig) throws -> ([String], [[[UInt8]]]) {
+        for (i, r) in records.enumerated() where r.sequence.count > config.inputLen {
+            throw ValidationError("\(sequences): record \(i + 1) '\(r.name)' has \(r.sequence.count) bases, more than the model's input_len \(config.inputLen)")
+        }
+        guard config.model == .psagenet else { return (records.map(\.name), records.map { [$0.sequence] }) }
+        guard records.count % 3 == 0 else {
+            throw ValidationError("\(sequences): \(records.count) records; a p-SAGE-net checkpoint needs consecutive triples (reference, maternal, paternal)")
+        }
+        let triples = stride(from: 0, to: records.count, by: 3).map { Array(records[$0..<$0 + 3]) }
+        let names = triples.map { t in
+            t[1].name.hasSuffix("|maternal") ? String(t[1].name.dropLast("|maternal".count)) : t.map(\.name).joined(separator: ";")
+        }
+        return (names, triples.map { $0.map(\.sequence) })
+    }
+}
+
+/// Quotes a CSV field when it holds a comma, quote or line break.
+func csvField(_ s: String) -> String {
+    s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+}
+
+/// Writes `text` to `path` atomically (temporary file, then rename), or to standard output when path is nil.
+func writeOutput(_ text: String, to path: String?) throws {
+    guard let path else { FileHandle.standardOutput.write(Data(text.utf8)); return }
+    do {
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+    } catch {
+        throw ValidationError("\(path): cannot write: \(error.localizedDescription)")
+    }
+}
