@@ -23,6 +23,7 @@ public func predictInParallel(comm: any Communicator, model: SAGENet, items: [[[
         indices += batch
         values += Array(out)
     }
+    withExtendedLifetime(inputs) {}  // the model read them through raw pointers
     guard let allIndices = try comm.gather(indices, root: 0), let allValues = try comm.gather(values, root: 0) else { return nil }
     var result = [Float](repeating: .nan, count: items.count * count)
     for (rankIndices, rankValues) in zip(allIndices, allValues) {

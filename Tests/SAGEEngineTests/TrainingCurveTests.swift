@@ -32,6 +32,7 @@ import Testing
             lrs.append(schedule.lr(afterSteps: step))
             adam.step(params: model.store.params.pointer, grads: model.store.grads.pointer, range: all, lr: lrs.last!)
         }
+        withExtendedLifetime(inputs) {}  // `sequences` points into them
         expectClose(lrs, f("curve/lr"), rtol: 1e-6, atol: 0, "learning rates")
         expectClose(norms, f("curve/grad_norm"), "gradient norms")
         expectClose(losses, f("curve/loss"), "losses")

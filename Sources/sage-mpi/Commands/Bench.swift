@@ -73,6 +73,7 @@ struct BenchModel: ParsableCommand {
             let infer = try measure(steps) {
                 net.forward(sequences: sequences, batch: inferenceBatch, training: false)
             }
+            withExtendedLifetime(inputs) {}  // `sequences` points into them
             let trainFLOPs = net.flops(batch: batch).trainStep, inferFLOPs = net.flops(batch: inferenceBatch).forward
             let lines = [
                 "bench model: \(config.model.rawValue) input_len \(inputLen), filters \(firstLayerKernelNumber)/\(intLayersKernelNumber), hidden \(hiddenSize), \(nConvBlocks) blocks, \(net.store.parameterCount) parameters, \(ctx.threads) thread(s)",
