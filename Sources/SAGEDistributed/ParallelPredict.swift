@@ -24,7 +24,10 @@ public func predictInParallel(comm: any Communicator, model: SAGENet, items: [[[
         values += Array(out)
     }
     withExtendedLifetime(inputs) {}  // the model read them through raw pointers
-    guard let allIndices = try comm.gather(indices, root: 0), let allValues = try comm.gather(values, root: 0) else { return nil }
+    // Both gathers run on every rank (a guard over both would skip the second where the first returns nil).
+    let gatheredIndices = try comm.gather(indices, root: 0)
+    let gatheredValues = try comm.gather(values, root: 0)
+    guard let allIndices = gatheredIndices, let allValues = gatheredValues else { return nil }
     var result = [Float](repeating: .nan, count: items.count * count)
     for (rankIndices, rankValues) in zip(allIndices, allValues) {
         for (j, item) in rankIndices.enumerated() {

@@ -19,32 +19,20 @@ struct BenchModel: ParsableCommand {
         --int-layers-kernel-number 32 --hidden-size 32 --n-conv-blocks 3.
         """)
 
-    @Option(help: "psagenet or rsagenet.") var model = "psagenet"
-    @Option(help: "input_len.") var inputLen = 40000
-    @Option(help: "first_layer_kernel_number.") var firstLayerKernelNumber = 900
-    @Option(help: "int_layers_kernel_number.") var intLayersKernelNumber = 256
-    @Option(help: "hidden_size.") var hiddenSize = 256
-    @Option(help: "n_conv_blocks.") var nConvBlocks = 5
-    @Option(help: "pooling_size.") var poolingSize = 10
+    @OptionGroup var hyperparameters: ModelOptions
     @Option(help: "Training batch size (items per step).") var batch = 1
     @Option(help: "Inference batch size.") var inferenceBatch = 1
     @Option(help: "Timed repetitions of each measurement (after one warm-up).") var steps = 3
     @OptionGroup var runtime: RuntimeOptions
 
     func validate() throws {
-        guard SAGEConfig.Kind(rawValue: model) != nil else { throw ValidationError("--model must be psagenet or rsagenet, got '\(model)'.") }
         if batch < 1 || inferenceBatch < 1 || steps < 1 { throw ValidationError("--batch, --inference-batch and --steps must be at least 1.") }
     }
 
     func run() throws {
         try runOnRanks(runtime) { ctx in
-            var config = SAGEConfig(model: SAGEConfig.Kind(rawValue: model)!)
-            config.inputLen = inputLen
-            config.firstLayerKernelNumber = firstLayerKernelNumber
-            config.intLayersKernelNumber = intLayersKernelNumber
-            config.hiddenSize = hiddenSize
-            config.nConvBlocks = nConvBlocks
-            config.poolingSize = poolingSize
+            let config = try hyperparameters.config()
+            let inputLen = config.inputLen
             let net = try SAGENet(config: config, seed: 1)
             let passes = config.model == .psagenet ? 3 : 1
             let maxB = max(batch, inferenceBatch)
@@ -76,7 +64,7 @@ struct BenchModel: ParsableCommand {
             withExtendedLifetime(inputs) {}  // `sequences` points into them
             let trainFLOPs = net.flops(batch: batch).trainStep, inferFLOPs = net.flops(batch: inferenceBatch).forward
             let lines = [
-                "bench model: \(config.model.rawValue) input_len \(inputLen), filters \(firstLayerKernelNumber)/\(intLayersKernelNumber), hidden \(hiddenSize), \(nConvBlocks) blocks, \(net.store.parameterCount) parameters, \(ctx.threads) thread(s)",
+                "bench model: \(config.model.rawValue) input_len \(inputLen), filters \(config.firstLayerKernelNumber)/\(config.intLayersKernelNumber), hidden \(config.hiddenSize), \(config.nConvBlocks) blocks, \(net.store.parameterCount) parameters, \(ctx.threads) thread(s)",
                 String(format: "train (B=%d):     %.3f samples/s  (median step %.3f s, %.1f GFLOP/step, %.1f GFLOP/s)",
                        batch, Double(batch) / train, train, trainFLOPs / 1e9, trainFLOPs / train / 1e9),
                 String(format: "inference (B=%d): %.3f samples/s  (median pass %.3f s, %.1f GFLOP/pass, %.1f GFLOP/s)",

@@ -1,0 +1,79 @@
+#!/usr/bin/env python3
+"""PyTorch side of `sage-mpi bench model`: the same step (forward, loss, backward, clip_grad_norm 1.0, Adam with
+weight decay 1e-5) on the reference pSAGEnet (tools/sagenet_torch.py), random one-hot input, median of N steps.
+
+    ~/venv-sage/bin/python tools/bench_torch.py --input-len 2000 --first-layer-kernel-number 64 \
+        --int-layers-kernel-number 32 --hidden-size 32 --n-conv-blocks 3 --batch 4 --threads 2
+Run it beside `sage-mpi bench model` with the same flags and compare the ratios (the machine is shared)."""
+import argparse
+import os
+import resource
+import sys
+import time
+
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(__file__))
+from sagenet_torch import PSAGEnet, RSAGEnet  # noqa: E402
+
+ap = argparse.ArgumentParser()
+ap.add_argument("--model", default="psagenet")
+ap.add_argument("--input-len", type=int, default=40000)
+ap.add_argument("--first-layer-kernel-number", type=int, default=900)
+ap.add_argument("--int-layers-kernel-number", type=int, default=256)
+ap.add_argument("--hidden-size", type=int, default=256)
+ap.add_argument("--n-conv-blocks", type=int, default=5)
+ap.add_argument("--batch", type=int, default=1)
+ap.add_argument("--inference-batch", type=int, default=1)
+ap.add_argument("--steps", type=int, default=3)
+ap.add_argument("--threads", type=int, default=2)
+a = ap.parse_args()
+torch.set_num_threads(a.threads)
+hp = dict(input_len=a.input_len, first_layer_kernel_number=a.first_layer_kernel_number,
+          int_layers_kernel_number=a.int_layers_kernel_number, hidden_size=a.hidden_size, n_conv_blocks=a.n_conv_blocks)
+p = a.model == "psagenet"
+m = (PSAGEnet if p else RSAGEnet)(**hp)
+opt = torch.optim.Adam(m.parameters(), lr=5e-4, weight_decay=1e-5)
+
+
+def onehot(B):
+    return F.one_hot(torch.randint(0, 4, (B, a.input_len)), 4).permute(0, 2, 1).float().contiguous()
+
+
+xs = [onehot(max(a.batch, a.inference_batch)) for _ in range(3 if p else 1)]
+y = torch.rand(a.batch, 2 if p else 1)
+
+
+def step():
+    opt.zero_grad()
+    out = m(*[x[:a.batch] for x in xs])
+    loss = F.mse_loss(out[:, 0], y[:, 0]) + (10 * F.mse_loss(out[:, 1], y[:, 1]) if p else 0)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(m.parameters(), 1.0)
+    opt.step()
+
+
+def infer():
+    with torch.no_grad():
+        m(*[x[:a.inference_batch] for x in xs])
+
+
+def median(fn):
+    fn()
+    ts = []
+    for _ in range(a.steps):
+        t = time.perf_counter()
+        fn()
+        ts.append(time.perf_counter() - t)
+    return sorted(ts)[len(ts) // 2]
+
+
+m.train()
+tt = median(step)
+m.eval()
+ti = median(infer)
+print(f"torch {torch.__version__} {a.model} input_len {a.input_len} filters {a.first_layer_kernel_number}/{a.int_layers_kernel_number}, {a.threads} thread(s)")
+print(f"train (B={a.batch}):     {a.batch / tt:.3f} samples/s  (median step {tt:.3f} s)")
+print(f"inference (B={a.inference_batch}): {a.inference_batch / ti:.3f} samples/s  (median pass {ti:.3f} s)")
+print(f"peak memory:      {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1048576:.2f} GiB")
