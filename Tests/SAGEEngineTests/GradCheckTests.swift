@@ -4,21 +4,23 @@ import Testing
 /// Finite-difference checks of every layer's backward on tiny shapes, with no PyTorch involved:
 /// loss(x) = sum(f(x) * dout) for a fixed random dout; d loss / d x from backward vs central differences.
 @Suite struct GradCheckTests {
-    @Test(arguments: [(3, 1, Conv1dPadding.same), (4, 2, .same), (2, 1, .valid)])
-    func conv1d(K: Int, dilation: Int, padding: Conv1dPadding) {
+    @Test(arguments: [(3, 1, Conv1dPadding.same), (4, 2, .same), (2, 1, .valid)], Conv1dAlgorithm.allCases)
+    func conv1d(_ geometry: (K: Int, dilation: Int, padding: Conv1dPadding), algorithm: Conv1dAlgorithm) {
+        let (K, dilation, padding) = geometry
         let s = Conv1dShape(B: 2, C: 2, L: 9, OC: 3, K: K, dilation: dilation, padding: padding)
         var inp = randomFloats(s.B * s.C * s.L, seed: 1), weight = randomFloats(s.OC * s.C * s.K, seed: 2)
         var bias = randomFloats(s.OC, seed: 3)
         let dout = randomFloats(s.B * s.OC * s.Lout, seed: 4)
-        var col = [Float](repeating: 0, count: s.colCount)
+        var col = [Float](repeating: 0, count: s.workspaceCount(algorithm))
         func loss(_ x: [Float], _ w: [Float], _ b: [Float]) -> Double {
             var out = [Float](repeating: 0, count: dout.count)
-            conv1dForward(out: &out, inp: x, weight: w, bias: b, shape: s, col: &col)
+            conv1dForward(out: &out, inp: x, weight: w, bias: b, shape: s, col: &col, algorithm: algorithm)
             return dot(out, dout)
         }
         var dinp = [Float](repeating: 0, count: inp.count), dweight = [Float](repeating: 0, count: weight.count)
         var dbias = [Float](repeating: 0, count: bias.count)
-        conv1dBackward(dinp: &dinp, dweight: &dweight, dbias: &dbias, dout: dout, inp: inp, weight: weight, shape: s, col: &col)
+        conv1dBackward(dinp: &dinp, dweight: &dweight, dbias: &dbias, dout: dout, inp: inp, weight: weight, shape: s, col: &col,
+                       algorithm: algorithm)
         let (w0, b0, x0) = (weight, bias, inp)
         finiteDifferenceCheck(&inp, analytic: dinp, "conv dinp") { loss($0, w0, b0) }
         finiteDifferenceCheck(&weight, analytic: dweight, "conv dweight") { loss(x0, $0, b0) }

@@ -12,16 +12,19 @@ import Testing
                             OC: Fixtures.int(name, "OC"), K: Fixtures.int(name, "K"),
                             dilation: Fixtures.int(name, "dilation"), padding: padding)
         let inp = f("inp"), weight = f("weight"), bias = f("bias"), dout = f("dout")
-        var out = [Float](repeating: .nan, count: s.B * s.OC * s.Lout)
-        var col = [Float](repeating: 0, count: s.colCount)
-        var dinp = [Float](repeating: 0, count: inp.count), dweight = [Float](repeating: 0, count: weight.count)
-        var dbias = [Float](repeating: 0, count: bias.count)
-        conv1dForward(out: &out, inp: inp, weight: weight, bias: bias, shape: s, col: &col)
-        conv1dBackward(dinp: &dinp, dweight: &dweight, dbias: &dbias, dout: dout, inp: inp, weight: weight, shape: s, col: &col)
-        expectClose(out, f("out"), "\(name) out")
-        expectClose(dinp, f("dinp"), "\(name) dinp")
-        expectClose(dweight, f("dweight"), "\(name) dweight")
-        expectClose(dbias, f("dbias"), "\(name) dbias")
+        for algorithm in Conv1dAlgorithm.allCases {
+            var out = [Float](repeating: .nan, count: s.B * s.OC * s.Lout)
+            var col = [Float](repeating: .nan, count: s.workspaceCount(algorithm))
+            var dinp = [Float](repeating: 0, count: inp.count), dweight = [Float](repeating: 0, count: weight.count)
+            var dbias = [Float](repeating: 0, count: bias.count)
+            conv1dForward(out: &out, inp: inp, weight: weight, bias: bias, shape: s, col: &col, algorithm: algorithm)
+            conv1dBackward(dinp: &dinp, dweight: &dweight, dbias: &dbias, dout: dout, inp: inp, weight: weight, shape: s,
+                           col: &col, algorithm: algorithm)
+            expectClose(out, f("out"), "\(name) \(algorithm) out")
+            expectClose(dinp, f("dinp"), "\(name) \(algorithm) dinp")
+            expectClose(dweight, f("dweight"), "\(name) \(algorithm) dweight")
+            expectClose(dbias, f("dbias"), "\(name) \(algorithm) dbias")
+        }
     }
 
     @Test(arguments: Fixtures.cases(op: "batchnorm1d"))

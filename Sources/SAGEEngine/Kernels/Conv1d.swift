@@ -1,4 +1,8 @@
-// 1-D convolution, stride 1, with dilation, as im2col + SGEMM.
+// 1-D convolution, stride 1, with dilation, on SGEMM, by one of two exact algorithms:
+//  - im2col: one GEMM (OC, C*K) x (C*K, Lout) per element over a patch matrix; best for few input channels
+//    (conv0 on one-hot input, C = 4).
+//  - tap-shifted: K GEMMs (OC, C) x (C, Lout) per element, each over the input shifted by one kernel tap, with no
+//    patch matrix at all (the 900 -> 256 layer at 40 kb would need 720 MB of it); weights repacked (K, OC, C).
 // Shapes: inp (B, C, L), weight (OC, C, K), bias (OC) -> out (B, OC, Lout).
 // Padding "same" is PyTorch's: total = dilation*(K-1), left = total/2, right = total - left, Lout = L
 // (k=10: left 4, right 5). "valid": no padding, Lout = L - dilation*(K-1).
@@ -6,6 +10,7 @@
 // inp[c, t + k*dilation - left], 0 outside [0, L).
 
 public enum Conv1dPadding: String, Sendable, Codable { case same, valid }
+public enum Conv1dAlgorithm: String, Sendable, CaseIterable { case im2col, tapShifted }
 
 public struct Conv1dShape: Sendable, Equatable {
     public let B: Int, C: Int, L: Int, OC: Int, K: Int, dilation: Int
@@ -21,15 +26,27 @@ public struct Conv1dShape: Sendable, Equatable {
         precondition(Lout > 0, "conv1d: input length \(L) shorter than the dilated kernel \(dilation * (K - 1) + 1)")
     }
 
-    /// Floats in the im2col workspace.
-    public var colCount: Int { C * K * Lout }
+    /// The algorithm for this shape: tap-shifted GEMMs once the inner dimension C is large enough to keep a
+    /// GEMM efficient, im2col below that.
+    public var algorithm: Conv1dAlgorithm { C >= 32 ? .tapShifted : .im2col }
+
+    /// Floats of workspace `conv1dForward`/`conv1dBackward` need with `algorithm`: the patch matrix (C*K, Lout)
+    /// for im2col; repacked weights and their gradient, 2 (K, OC, C), for tap-shifted.
+    public func workspaceCount(_ algorithm: Conv1dAlgorithm) -> Int {
+        algorithm == .im2col ? C * K * Lout : 2 * K * OC * C
+    }
+    public var colCount: Int { workspaceCount(algorithm) }
     /// Multiply-adds of the forward pass times two.
     public var forwardFLOPs: Double { 2 * Double(B) * Double(OC) * Double(C * K) * Double(Lout) }
 }
 
-/// out (B, OC, Lout) = conv(inp) + bias. `col` has `shape.colCount` floats.
+/// out (B, OC, Lout) = conv(inp) + bias. `col` has `shape.workspaceCount(algorithm)` floats.
 public func conv1dForward(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, weight: UnsafePointer<Float>,
-                          bias: UnsafePointer<Float>?, shape s: Conv1dShape, col: UnsafeMutablePointer<Float>) {
+                          bias: UnsafePointer<Float>?, shape s: Conv1dShape, col: UnsafeMutablePointer<Float>,
+                          algorithm: Conv1dAlgorithm? = nil) {
+    if (algorithm ?? s.algorithm) == .tapShifted {
+        return conv1dForwardTaps(out: out, inp: inp, weight: weight, bias: bias, shape: s, packed: col)
+    }
     let CK = s.C * s.K
     for b in 0..<s.B {
         im2col(col: col, inp: inp + b * s.C * s.L, shape: s)
@@ -43,21 +60,18 @@ public func conv1dForward(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<F
 }
 
 /// Accumulates dinp (B, C, L), dweight (OC, C, K), dbias (OC) from dout (B, OC, Lout). Any of dinp/dbias may be
-/// nil (e.g. the first layer needs no input gradient). `col` has `shape.colCount` floats.
+/// nil (e.g. the first layer needs no input gradient). `col` has `shape.workspaceCount(algorithm)` floats.
 public func conv1dBackward(dinp: UnsafeMutablePointer<Float>?, dweight: UnsafeMutablePointer<Float>,
                            dbias: UnsafeMutablePointer<Float>?, dout: UnsafePointer<Float>, inp: UnsafePointer<Float>,
-                           weight: UnsafePointer<Float>, shape s: Conv1dShape, col: UnsafeMutablePointer<Float>) {
+                           weight: UnsafePointer<Float>, shape s: Conv1dShape, col: UnsafeMutablePointer<Float>,
+                           algorithm: Conv1dAlgorithm? = nil) {
+    if let dbias { conv1dBiasGrad(dbias: dbias, dout: dout, shape: s) }
+    if (algorithm ?? s.algorithm) == .tapShifted {
+        return conv1dBackwardTaps(dinp: dinp, dweight: dweight, dout: dout, inp: inp, weight: weight, shape: s, packed: col)
+    }
     let CK = s.C * s.K
     for b in 0..<s.B {
         let doutB = dout + b * s.OC * s.Lout
-        if let dbias {
-            for o in 0..<s.OC {
-                let row = doutB + o * s.Lout
-                var sum: Float = 0
-                for t in 0..<s.Lout { sum += row[t] }
-                dbias[o] += sum
-            }
-        }
         im2col(col: col, inp: inp + b * s.C * s.L, shape: s)
         // dweight (OC, CK) += dout_b (OC, Lout) x col^T (Lout, CK)
         sgemm(transB: true, m: s.OC, n: CK, k: s.Lout, a: doutB, lda: s.Lout, b: col, ldb: s.Lout,
@@ -98,6 +112,80 @@ func col2imAdd(dinp: UnsafeMutablePointer<Float>, col: UnsafePointer<Float>, sha
             let lo = min(s.Lout, max(0, -offset)), hi = max(lo, min(s.Lout, s.L - offset))
             let dst = dx + offset
             for t in lo..<hi { dst[t] += row[t] }
+        }
+    }
+}
+
+/// dbias (OC) += sum over B and Lout of dout (B, OC, Lout).
+func conv1dBiasGrad(dbias: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>, shape s: Conv1dShape) {
+    for b in 0..<s.B {
+        for o in 0..<s.OC {
+            let row = dout + (b * s.OC + o) * s.Lout
+            var sum: Float = 0
+            for t in 0..<s.Lout { sum += row[t] }
+            dbias[o] += sum
+        }
+    }
+}
+
+/// Output range [lo, hi) of tap k, where the input index t + offset (offset = k*dilation - padLeft) is in [0, L).
+@inline(__always)
+func tapRange(_ k: Int, _ s: Conv1dShape) -> (lo: Int, hi: Int, offset: Int) {
+    let offset = k * s.dilation - s.padLeft
+    let lo = min(s.Lout, max(0, -offset))
+    return (lo, max(lo, min(s.Lout, s.L - offset)), offset)
+}
+
+/// Tap-shifted forward: out_b[:, lo:hi] += W_k x_b[:, lo+offset : hi+offset] for each tap k. `packed` holds
+/// W as (K, OC, C).
+func conv1dForwardTaps(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+                       bias: UnsafePointer<Float>?, shape s: Conv1dShape, packed: UnsafeMutablePointer<Float>) {
+    for o in 0..<s.OC {
+        for c in 0..<s.C {
+            for k in 0..<s.K { packed[(k * s.OC + o) * s.C + c] = weight[(o * s.C + c) * s.K + k] }
+        }
+    }
+    for b in 0..<s.B {
+        let outB = out + b * s.OC * s.Lout, x = inp + b * s.C * s.L
+        for o in 0..<s.OC { (outB + o * s.Lout).update(repeating: bias?[o] ?? 0, count: s.Lout) }
+        for k in 0..<s.K {
+            let (lo, hi, offset) = tapRange(k, s)
+            guard hi > lo else { continue }
+            sgemm(m: s.OC, n: hi - lo, k: s.C, a: packed + k * s.OC * s.C, lda: s.C, b: x + lo + offset, ldb: s.L,
+                  beta: 1, c: outB + lo, ldc: s.Lout)
+        }
+    }
+}
+
+/// Tap-shifted backward: dW_k += dout_b[:, lo:hi] x_b[:, lo+offset : hi+offset]^T and
+/// dx_b[:, lo+offset : hi+offset] += W_k^T dout_b[:, lo:hi]. `packed` holds W (K, OC, C), then dW (K, OC, C).
+func conv1dBackwardTaps(dinp: UnsafeMutablePointer<Float>?, dweight: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>,
+                        inp: UnsafePointer<Float>, weight: UnsafePointer<Float>, shape s: Conv1dShape,
+                        packed: UnsafeMutablePointer<Float>) {
+    let n = s.K * s.OC * s.C
+    let w = packed, dw = packed + n
+    for o in 0..<s.OC {
+        for c in 0..<s.C {
+            for k in 0..<s.K { w[(k * s.OC + o) * s.C + c] = weight[(o * s.C + c) * s.K + k] }
+        }
+    }
+    dw.update(repeating: 0, count: n)
+    for b in 0..<s.B {
+        let doutB = dout + b * s.OC * s.Lout, x = inp + b * s.C * s.L
+        for k in 0..<s.K {
+            let (lo, hi, offset) = tapRange(k, s)
+            guard hi > lo else { continue }
+            sgemm(transB: true, m: s.OC, n: s.C, k: hi - lo, a: doutB + lo, lda: s.Lout, b: x + lo + offset, ldb: s.L,
+                  beta: 1, c: dw + k * s.OC * s.C, ldc: s.C)
+            if let dinp {
+                sgemm(transA: true, m: s.C, n: hi - lo, k: s.OC, a: w + k * s.OC * s.C, lda: s.C, b: doutB + lo, ldb: s.Lout,
+                      beta: 1, c: dinp + b * s.C * s.L + lo + offset, ldc: s.L)
+            }
+        }
+    }
+    for o in 0..<s.OC {
+        for c in 0..<s.C {
+            for k in 0..<s.K { dweight[(o * s.C + c) * s.K + k] += dw[(k * s.OC + o) * s.C + c] }
         }
     }
 }
