@@ -27,6 +27,9 @@ func runOnRanks(_ options: RuntimeOptions, _ body: (RankContext) throws -> Void)
     let log = RankLog(rank: comm.rank, size: comm.size, level: level)
     let threads = ThreadPolicy.resolve(requested: options.threads)
     BLAS.setThreads(threads)
+    // Our own loops use the same count unless SAGE_LOOP_THREADS says otherwise (OpenBLAS's idle workers spin for a
+    // while after each call and can slow threaded loops on small models; OPENBLAS_THREAD_TIMEOUT=4 shortens that).
+    Parallel.threads = Int(environment["SAGE_LOOP_THREADS"] ?? "").flatMap { $0 > 0 ? $0 : nil } ?? threads
 
     do {
         try body(RankContext(comm: comm, log: log, threads: threads, usesMPI: usesMPI))

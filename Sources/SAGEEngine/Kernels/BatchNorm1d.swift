@@ -17,29 +17,31 @@ public func batchNorm1dForwardTrain(out: UnsafeMutablePointer<Float>, mean: Unsa
                                     runningVar: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
                                     gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, shape s: BatchNorm1dShape) {
     let n = Double(s.B * s.L)
-    for c in 0..<s.C {
-        var sum = 0.0
-        for b in 0..<s.B {
-            let x = inp + (b * s.C + c) * s.L
-            for t in 0..<s.L { sum += Double(x[t]) }
-        }
-        let mu = sum / n
-        var sq = 0.0
-        for b in 0..<s.B {
-            let x = inp + (b * s.C + c) * s.L
-            for t in 0..<s.L { let d = Double(x[t]) - mu; sq += d * d }
-        }
-        let variance = sq / n
-        let r = Float(1 / (variance + Double(s.eps)).squareRoot())
-        mean[c] = Float(mu)
-        rstd[c] = r
-        let unbiased = n > 1 ? variance * n / (n - 1) : variance
-        runningMean[c] = (1 - s.momentum) * runningMean[c] + s.momentum * Float(mu)
-        runningVar[c] = (1 - s.momentum) * runningVar[c] + s.momentum * Float(unbiased)
-        let scale = gamma[c] * r, shift = beta[c] - Float(mu) * scale
-        for b in 0..<s.B {
-            let x = inp + (b * s.C + c) * s.L, y = out + (b * s.C + c) * s.L
-            for t in 0..<s.L { y[t] = x[t] * scale + shift }
+    Parallel.forEachRange(s.C, minimumPerThread: channelsPerThread(s)) { channels in
+        for c in channels {
+            var sum = 0.0
+            for b in 0..<s.B {
+                let x = inp + (b * s.C + c) * s.L
+                for t in 0..<s.L { sum += Double(x[t]) }
+            }
+            let mu = sum / n
+            var sq = 0.0
+            for b in 0..<s.B {
+                let x = inp + (b * s.C + c) * s.L
+                for t in 0..<s.L { let d = Double(x[t]) - mu; sq += d * d }
+            }
+            let variance = sq / n
+            let r = Float(1 / (variance + Double(s.eps)).squareRoot())
+            mean[c] = Float(mu)
+            rstd[c] = r
+            let unbiased = n > 1 ? variance * n / (n - 1) : variance
+            runningMean[c] = (1 - s.momentum) * runningMean[c] + s.momentum * Float(mu)
+            runningVar[c] = (1 - s.momentum) * runningVar[c] + s.momentum * Float(unbiased)
+            let scale = gamma[c] * r, shift = beta[c] - Float(mu) * scale
+            for b in 0..<s.B {
+                let x = inp + (b * s.C + c) * s.L, y = out + (b * s.C + c) * s.L
+                for t in 0..<s.L { y[t] = x[t] * scale + shift }
+            }
         }
     }
 }
@@ -49,12 +51,14 @@ public func batchNorm1dForwardEval(out: UnsafeMutablePointer<Float>, inp: Unsafe
                                    gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>,
                                    runningMean: UnsafePointer<Float>, runningVar: UnsafePointer<Float>,
                                    shape s: BatchNorm1dShape) {
-    for c in 0..<s.C {
-        let scale = gamma[c] / (runningVar[c] + s.eps).squareRoot()
-        let shift = beta[c] - runningMean[c] * scale
-        for b in 0..<s.B {
-            let x = inp + (b * s.C + c) * s.L, y = out + (b * s.C + c) * s.L
-            for t in 0..<s.L { y[t] = x[t] * scale + shift }
+    Parallel.forEachRange(s.C, minimumPerThread: channelsPerThread(s)) { channels in
+        for c in channels {
+            let scale = gamma[c] / (runningVar[c] + s.eps).squareRoot()
+            let shift = beta[c] - runningMean[c] * scale
+            for b in 0..<s.B {
+                let x = inp + (b * s.C + c) * s.L, y = out + (b * s.C + c) * s.L
+                for t in 0..<s.L { y[t] = x[t] * scale + shift }
+            }
         }
     }
 }
@@ -66,19 +70,21 @@ public func batchNorm1dBackwardTrain(dinp: UnsafeMutablePointer<Float>, dgamma: 
                                      inp: UnsafePointer<Float>, mean: UnsafePointer<Float>, rstd: UnsafePointer<Float>,
                                      gamma: UnsafePointer<Float>, shape s: BatchNorm1dShape) {
     let n = Float(s.B * s.L)
-    for c in 0..<s.C {
-        let mu = mean[c], r = rstd[c]
-        var sumDy: Float = 0, sumDyXhat: Float = 0
-        for b in 0..<s.B {
-            let x = inp + (b * s.C + c) * s.L, dy = dout + (b * s.C + c) * s.L
-            for t in 0..<s.L { sumDy += dy[t]; sumDyXhat += dy[t] * (x[t] - mu) * r }
-        }
-        dbeta[c] += sumDy
-        dgamma[c] += sumDyXhat
-        let k = gamma[c] * r, meanDy = sumDy / n, meanDyXhat = sumDyXhat / n
-        for b in 0..<s.B {
-            let x = inp + (b * s.C + c) * s.L, dy = dout + (b * s.C + c) * s.L, dx = dinp + (b * s.C + c) * s.L
-            for t in 0..<s.L { dx[t] += k * (dy[t] - meanDy - (x[t] - mu) * r * meanDyXhat) }
+    Parallel.forEachRange(s.C, minimumPerThread: channelsPerThread(s)) { channels in
+        for c in channels {
+            let mu = mean[c], r = rstd[c]
+            var sumDy: Float = 0, sumDyXhat: Float = 0
+            for b in 0..<s.B {
+                let x = inp + (b * s.C + c) * s.L, dy = dout + (b * s.C + c) * s.L
+                for t in 0..<s.L { sumDy += dy[t]; sumDyXhat += dy[t] * (x[t] - mu) * r }
+            }
+            dbeta[c] += sumDy
+            dgamma[c] += sumDyXhat
+            let k = gamma[c] * r, meanDy = sumDy / n, meanDyXhat = sumDyXhat / n
+            for b in 0..<s.B {
+                let x = inp + (b * s.C + c) * s.L, dy = dout + (b * s.C + c) * s.L, dx = dinp + (b * s.C + c) * s.L
+                for t in 0..<s.L { dx[t] += k * (dy[t] - meanDy - (x[t] - mu) * r * meanDyXhat) }
+            }
         }
     }
 }
@@ -89,15 +95,20 @@ public func batchNorm1dBackwardEval(dinp: UnsafeMutablePointer<Float>, dgamma: U
                                     inp: UnsafePointer<Float>, gamma: UnsafePointer<Float>,
                                     runningMean: UnsafePointer<Float>, runningVar: UnsafePointer<Float>,
                                     shape s: BatchNorm1dShape) {
-    for c in 0..<s.C {
-        let r = 1 / (runningVar[c] + s.eps).squareRoot(), mu = runningMean[c], k = gamma[c] * r
-        for b in 0..<s.B {
-            let x = inp + (b * s.C + c) * s.L, dy = dout + (b * s.C + c) * s.L, dx = dinp + (b * s.C + c) * s.L
-            for t in 0..<s.L {
-                dbeta[c] += dy[t]
-                dgamma[c] += dy[t] * (x[t] - mu) * r
-                dx[t] += k * dy[t]
+    Parallel.forEachRange(s.C, minimumPerThread: channelsPerThread(s)) { channels in
+        for c in channels {
+            let r = 1 / (runningVar[c] + s.eps).squareRoot(), mu = runningMean[c], k = gamma[c] * r
+            for b in 0..<s.B {
+                let x = inp + (b * s.C + c) * s.L, dy = dout + (b * s.C + c) * s.L, dx = dinp + (b * s.C + c) * s.L
+                for t in 0..<s.L {
+                    dbeta[c] += dy[t]
+                    dgamma[c] += dy[t] * (x[t] - mu) * r
+                    dx[t] += k * dy[t]
+                }
             }
         }
-    }
 }
+}
+
+/// Channels per thread so that each thread gets at least ~32 K values.
+@inline(__always) func channelsPerThread(_ s: BatchNorm1dShape) -> Int { max(1, 32768 / max(1, s.B * s.L)) }

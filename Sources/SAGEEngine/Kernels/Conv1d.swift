@@ -88,15 +88,17 @@ public func conv1dBackward(dinp: UnsafeMutablePointer<Float>?, dweight: UnsafeMu
 /// col (C*K, Lout) from one element's inp (C, L).
 @inline(__always)
 func im2col(col: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, shape s: Conv1dShape) {
-    for c in 0..<s.C {
-        let x = inp + c * s.L
-        for k in 0..<s.K {
-            let row = col + (c * s.K + k) * s.Lout
-            let offset = k * s.dilation - s.padLeft          // row[t] = x[t + offset]
-            let lo = min(s.Lout, max(0, -offset)), hi = max(lo, min(s.Lout, s.L - offset))
-            if lo > 0 { row.update(repeating: 0, count: lo) }
-            if hi > lo { (row + lo).update(from: x + lo + offset, count: hi - lo) }
-            if hi < s.Lout { (row + hi).update(repeating: 0, count: s.Lout - hi) }
+    Parallel.forEachRange(s.C, minimumPerThread: max(1, 32768 / max(1, s.K * s.Lout))) { channels in
+        for c in channels {
+            let x = inp + c * s.L
+            for k in 0..<s.K {
+                let row = col + (c * s.K + k) * s.Lout
+                let offset = k * s.dilation - s.padLeft          // row[t] = x[t + offset]
+                let lo = min(s.Lout, max(0, -offset)), hi = max(lo, min(s.Lout, s.L - offset))
+                if lo > 0 { row.update(repeating: 0, count: lo) }
+                if hi > lo { (row + lo).update(from: x + lo + offset, count: hi - lo) }
+                if hi < s.Lout { (row + hi).update(repeating: 0, count: s.Lout - hi) }
+            }
         }
     }
 }
@@ -104,26 +106,30 @@ func im2col(col: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, shape s
 /// dinp (C, L) += the transpose of im2col applied to col (C*K, Lout).
 @inline(__always)
 func col2imAdd(dinp: UnsafeMutablePointer<Float>, col: UnsafePointer<Float>, shape s: Conv1dShape) {
-    for c in 0..<s.C {
-        let dx = dinp + c * s.L
-        for k in 0..<s.K {
-            let row = col + (c * s.K + k) * s.Lout
-            let offset = k * s.dilation - s.padLeft
-            let lo = min(s.Lout, max(0, -offset)), hi = max(lo, min(s.Lout, s.L - offset))
-            let dst = dx + offset
-            for t in lo..<hi { dst[t] += row[t] }
+    Parallel.forEachRange(s.C, minimumPerThread: max(1, 32768 / max(1, s.K * s.Lout))) { channels in
+        for c in channels {
+            let dx = dinp + c * s.L
+            for k in 0..<s.K {
+                let row = col + (c * s.K + k) * s.Lout
+                let offset = k * s.dilation - s.padLeft
+                let lo = min(s.Lout, max(0, -offset)), hi = max(lo, min(s.Lout, s.L - offset))
+                let dst = dx + offset
+                for t in lo..<hi { dst[t] += row[t] }
+            }
         }
     }
 }
 
 /// dbias (OC) += sum over B and Lout of dout (B, OC, Lout).
 func conv1dBiasGrad(dbias: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>, shape s: Conv1dShape) {
-    for b in 0..<s.B {
-        for o in 0..<s.OC {
-            let row = dout + (b * s.OC + o) * s.Lout
-            var sum: Float = 0
-            for t in 0..<s.Lout { sum += row[t] }
-            dbias[o] += sum
+    Parallel.forEachRange(s.OC, minimumPerThread: max(1, 32768 / max(1, s.B * s.Lout))) { channels in
+        for o in channels {
+            for b in 0..<s.B {
+                let row = dout + (b * s.OC + o) * s.Lout
+                var sum: Float = 0
+                for t in 0..<s.Lout { sum += row[t] }
+                dbias[o] += sum
+            }
         }
     }
 }

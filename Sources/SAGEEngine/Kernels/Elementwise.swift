@@ -2,17 +2,17 @@
 
 /// out = max(inp, 0); in place when out == inp.
 public func reluForward(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, count: Int) {
-    for i in 0..<count { out[i] = max(inp[i], 0) }
+    Parallel.forEachRange(count) { range in for i in range { out[i] = max(inp[i], 0) } }
 }
 
 /// Accumulates dinp += dout where the ReLU's output was positive.
 public func reluBackward(dinp: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>, out: UnsafePointer<Float>, count: Int) {
-    for i in 0..<count where out[i] > 0 { dinp[i] += dout[i] }
+    Parallel.forEachRange(count) { range in for i in range where out[i] > 0 { dinp[i] += dout[i] } }
 }
 
 /// out += other (residual connection).
 public func addInPlace(_ out: UnsafeMutablePointer<Float>, _ other: UnsafePointer<Float>, count: Int) {
-    for i in 0..<count { out[i] += other[i] }
+    Parallel.forEachRange(count) { range in for i in range { out[i] += other[i] } }
 }
 
 /// Mean squared error over `count` elements: mean((pred - target)^2), as PyTorch's MSELoss(reduction='mean').

@@ -10,13 +10,15 @@ public enum PoolType: String, Sendable, Codable { case avg, max }
 /// rows = B*C independent rows of length L.
 public func avgPool1dForward(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, rows: Int, L: Int, size: Int) {
     let Lout = pooledLength(L, size: size)
-    for r in 0..<rows {
-        let x = inp + r * L, y = out + r * Lout
-        for j in 0..<Lout {
-            let start = j * size, end = min(start + size, L)
-            var sum: Float = 0
-            for t in start..<end { sum += x[t] }
-            y[j] = sum / Float(end - start)
+    Parallel.forEachRange(rows, minimumPerThread: max(1, 32768 / max(L, 1))) { rowRange in
+        for r in rowRange {
+            let x = inp + r * L, y = out + r * Lout
+            for j in 0..<Lout {
+                let start = j * size, end = min(start + size, L)
+                var sum: Float = 0
+                for t in start..<end { sum += x[t] }
+                y[j] = sum / Float(end - start)
+            }
         }
     }
 }
@@ -24,12 +26,14 @@ public func avgPool1dForward(out: UnsafeMutablePointer<Float>, inp: UnsafePointe
 /// Accumulates dinp (rows, L) from dout (rows, Lout).
 public func avgPool1dBackward(dinp: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>, rows: Int, L: Int, size: Int) {
     let Lout = pooledLength(L, size: size)
-    for r in 0..<rows {
-        let dx = dinp + r * L, dy = dout + r * Lout
-        for j in 0..<Lout {
-            let start = j * size, end = min(start + size, L)
-            let g = dy[j] / Float(end - start)
-            for t in start..<end { dx[t] += g }
+    Parallel.forEachRange(rows, minimumPerThread: max(1, 32768 / max(L, 1))) { rowRange in
+        for r in rowRange {
+            let dx = dinp + r * L, dy = dout + r * Lout
+            for j in 0..<Lout {
+                let start = j * size, end = min(start + size, L)
+                let g = dy[j] / Float(end - start)
+                for t in start..<end { dx[t] += g }
+            }
         }
     }
 }
@@ -38,14 +42,16 @@ public func avgPool1dBackward(dinp: UnsafeMutablePointer<Float>, dout: UnsafePoi
 public func maxPool1dForward(out: UnsafeMutablePointer<Float>, argmax: UnsafeMutablePointer<Int32>,
                              inp: UnsafePointer<Float>, rows: Int, L: Int, size: Int) {
     let Lout = pooledLength(L, size: size)
-    for r in 0..<rows {
-        let x = inp + r * L, y = out + r * Lout, idx = argmax + r * Lout
-        for j in 0..<Lout {
-            let start = j * size, end = min(start + size, L)
-            var best = start
-            for t in (start + 1)..<max(start + 1, end) where x[t] > x[best] || x[t].isNaN { best = t }
-            y[j] = x[best]
-            idx[j] = Int32(best)
+    Parallel.forEachRange(rows, minimumPerThread: max(1, 32768 / max(L, 1))) { rowRange in
+        for r in rowRange {
+            let x = inp + r * L, y = out + r * Lout, idx = argmax + r * Lout
+            for j in 0..<Lout {
+                let start = j * size, end = min(start + size, L)
+                var best = start
+                for t in (start + 1)..<max(start + 1, end) where x[t] > x[best] || x[t].isNaN { best = t }
+                y[j] = x[best]
+                idx[j] = Int32(best)
+            }
         }
     }
 }
@@ -54,8 +60,10 @@ public func maxPool1dForward(out: UnsafeMutablePointer<Float>, argmax: UnsafeMut
 public func maxPool1dBackward(dinp: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>,
                               argmax: UnsafePointer<Int32>, rows: Int, L: Int, size: Int) {
     let Lout = pooledLength(L, size: size)
-    for r in 0..<rows {
-        let dx = dinp + r * L, dy = dout + r * Lout, idx = argmax + r * Lout
-        for j in 0..<Lout { dx[Int(idx[j])] += dy[j] }
+    Parallel.forEachRange(rows, minimumPerThread: max(1, 32768 / max(L, 1))) { rowRange in
+        for r in rowRange {
+            let dx = dinp + r * L, dy = dout + r * Lout, idx = argmax + r * Lout
+            for j in 0..<Lout { dx[Int(idx[j])] += dy[j] }
+        }
     }
 }

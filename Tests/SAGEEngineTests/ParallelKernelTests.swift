@@ -1,0 +1,46 @@
+import Testing
+@testable import SAGEEngine
+
+/// The threaded kernels split work by channel, row or element, never inside a reduction, so 2 threads must give
+/// bit-identical results to 1 thread. Shapes are large enough to cross the per-thread minimum.
+@Suite(.serialized) struct ParallelKernelTests {
+    func run(threads: Int) -> [[Float]] {
+        Parallel.threads = threads
+        defer { Parallel.threads = 1 }
+        let s = Conv1dShape(B: 2, C: 4, L: 20000, OC: 6, K: 10)
+        let inp = randomFloats(s.B * s.C * s.L, seed: 31), weight = randomFloats(s.OC * s.C * s.K, seed: 32)
+        let bias = randomFloats(s.OC, seed: 33), dout = randomFloats(s.B * s.OC * s.Lout, seed: 34)
+        var col = [Float](repeating: 0, count: s.workspaceCount(.im2col))
+        var out = [Float](repeating: 0, count: dout.count), dinp = [Float](repeating: 0, count: inp.count)
+        var dweight = [Float](repeating: 0, count: weight.count), dbias = [Float](repeating: 0, count: s.OC)
+        conv1dForward(out: &out, inp: inp, weight: weight, bias: bias, shape: s, col: &col, algorithm: .im2col)
+        conv1dBackward(dinp: &dinp, dweight: &dweight, dbias: &dbias, dout: dout, inp: inp, weight: weight, shape: s,
+                       col: &col, algorithm: .im2col)
+
+        let bs = BatchNorm1dShape(B: 2, C: 6, L: 20000)
+        var rm = [Float](repeating: 0, count: 6), rv = [Float](repeating: 1, count: 6)
+        var mean = rm, rstd = rm, bnOut = out, dbn = [Float](repeating: 0, count: out.count)
+        var dgamma = rm, dbeta = rm
+        let gamma = [Float](repeating: 1.5, count: 6), beta = [Float](repeating: 0.1, count: 6)
+        batchNorm1dForwardTrain(out: &bnOut, mean: &mean, rstd: &rstd, runningMean: &rm, runningVar: &rv, inp: out,
+                                gamma: gamma, beta: beta, shape: bs)
+        batchNorm1dBackwardTrain(dinp: &dbn, dgamma: &dgamma, dbeta: &dbeta, dout: dout, inp: out, mean: mean, rstd: rstd,
+                                 gamma: gamma, shape: bs)
+
+        var relu = out, drelu = [Float](repeating: 0, count: out.count)
+        reluForward(out: &relu, inp: out, count: out.count)
+        reluBackward(dinp: &drelu, dout: dout, out: relu, count: out.count)
+        var pooled = [Float](repeating: 0, count: 12 * 2000), argmax = [Int32](repeating: 0, count: 12 * 2000)
+        var dpool = [Float](repeating: 0, count: out.count)
+        maxPool1dForward(out: &pooled, argmax: &argmax, inp: out, rows: 12, L: 20000, size: 10)
+        maxPool1dBackward(dinp: &dpool, dout: dout, argmax: argmax, rows: 12, L: 20000, size: 10)
+        var avg = pooled
+        avgPool1dForward(out: &avg, inp: out, rows: 12, L: 20000, size: 10)
+        return [out, dinp, dweight, dbias, bnOut, dbn, dgamma, dbeta, rm, rv, relu, drelu, pooled, dpool, avg]
+    }
+
+    @Test func twoThreadsEqualOneThreadExactly() {
+        let one = run(threads: 1), two = run(threads: 2)
+        for (i, (a, b)) in zip(one, two).enumerated() { #expect(a == b, "output \(i) differs between 1 and 2 threads") }
+    }
+}
