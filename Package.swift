@@ -42,7 +42,7 @@ let package = Package(
                        providers: [.apt(["libopenblas-dev"])]),
 
         // MARK: Libraries
-        .target(name: "SAGEEngine", dependencies: ["CBLAS"], swiftSettings: numericSettings),
+        .target(name: "SAGEEngine", dependencies: ["CBLAS"], exclude: ["README.md"], swiftSettings: numericSettings),
         .target(name: "SAGEGenome", dependencies: ["CHTSlib"], swiftSettings: numericSettings),
         .target(name: "SAGEDistributed",
                 dependencies: ["CMPI", "SAGEEngine", "SAGEGenome", .product(name: "Logging", package: "swift-log")],
@@ -57,6 +57,7 @@ let package = Package(
 
         // MARK: Tests
         .testTarget(name: "SAGEEngineTests", dependencies: ["SAGEEngine"], exclude: ["Fixtures"]),
+        .testTarget(name: "SAGEGenomeTests", dependencies: ["SAGEGenome"]),
         .testTarget(name: "SAGEDistributedTests", dependencies: ["SAGEDistributed"]),
         // Depends on the executable so that `swift test` builds the binary it runs under mpirun.
         .testTarget(name: "IntegrationTests", dependencies: ["sage-mpi"]),

@@ -1,0 +1,82 @@
+// Personal haplotypes with SAGE-net's semantics (SAGENET-REFERENCE §2.1-2.3). Coordinates 0-based, half-open.
+// Window around a 1-based centre `pos`: [max(0, pos - L/2), min(contigLength, pos + L/2)).
+// Variants are applied in position order to one haplotype (0 = maternal GT[0], 1 = paternal GT[1]); a missing
+// or absent allele means reference; REF must equal the current haplotype string at pos - windowStart + shift,
+// else the variant is skipped and counted (so of two overlapping variants the first wins); each applied variant
+// shifts later positions by len(ALT) - len(REF). Truncation to L, reverse complement and N padding come after.
+
+/// The reference window of a region, SAGE-net's `get_seq_start_and_end`.
+public func sageWindow(centre pos: Int, inputLen L: Int, contigLength: Int) -> Range<Int> {
+    let start = max(0, pos - L / 2), end = min(contigLength, pos + L / 2)
+    return start..<max(start, end)
+}
+
+public struct HaplotypeOptions: Sendable {
+    /// Apply only variants with single-base REF and ALT (SAGE-net's only_snps).
+    public var onlySNPs = false
+    /// Keep an ALT allele (record, 1-based allele index) or not, e.g. a MAF filter; nil keeps all.
+    public var alleleFilter: (@Sendable (VariantRecord, Int) -> Bool)? = nil
+    public init(onlySNPs: Bool = false) { self.onlySNPs = onlySNPs }
+}
+
+/// What happened to the variants of one haplotype build; counts add up across builds.
+public struct HaplotypeReport: Sendable, Equatable {
+    public var applied = 0
+    public var refMismatches = 0
+    public var symbolicSkipped = 0
+    public var startsBeforeWindow = 0
+    public var filtered = 0
+    public var missingAlleles = 0
+    public init() {}
+}
+
+/// The haplotype `h` of sample index `sample` over `reference` (the window's bases, starting at genome position
+/// `windowStart`), before truncation to input_len. `records` must be in position order.
+public func buildHaplotype(reference: [UInt8], windowStart: Int, records: [VariantRecord], sample: Int, haplotype h: Int,
+                           options: HaplotypeOptions = HaplotypeOptions(), report: inout HaplotypeReport) -> [UInt8] {
+    var seq = reference
+    var shift = 0
+    for record in records {
+        let allele = Int(record.genotypes[2 * sample + h])
+        if allele < 0 { report.missingAlleles += 1; continue }
+        guard allele > 0, allele <= record.alts.count else { continue }
+        let alt = record.alts[allele - 1], ref = record.ref
+        if alt.first == UInt8(ascii: "<") || alt == [UInt8(ascii: "*")] || alt.contains(UInt8(ascii: "[")) || alt.contains(UInt8(ascii: "]")) {
+            report.symbolicSkipped += 1; continue
+        }
+        if options.onlySNPs && !(ref.count == 1 && alt.count == 1) { report.filtered += 1; continue }
+        if let keep = options.alleleFilter, !keep(record, allele) { report.filtered += 1; continue }
+        guard record.pos >= windowStart else { report.startsBeforeWindow += 1; continue }
+        let i = record.pos - windowStart + shift
+        guard i + ref.count <= seq.count, seq[i..<(i + ref.count)].elementsEqual(ref) else { report.refMismatches += 1; continue }
+        seq.replaceSubrange(i..<(i + ref.count), with: alt)
+        shift += alt.count - ref.count
+        report.applied += 1
+    }
+    return seq
+}
+
+/// Reverse complement (A<->T, C<->G in either case; other codes such as N stay as they are), as SAGE-net's
+/// `str.translate` + reverse.
+public func reverseComplement(_ seq: [UInt8]) -> [UInt8] {
+    seq.reversed().map { b in
+        switch b {
+        case UInt8(ascii: "A"): UInt8(ascii: "T")
+        case UInt8(ascii: "T"): UInt8(ascii: "A")
+        case UInt8(ascii: "C"): UInt8(ascii: "G")
+        case UInt8(ascii: "G"): UInt8(ascii: "C")
+        case UInt8(ascii: "a"): UInt8(ascii: "t")
+        case UInt8(ascii: "t"): UInt8(ascii: "a")
+        case UInt8(ascii: "c"): UInt8(ascii: "g")
+        case UInt8(ascii: "g"): UInt8(ascii: "c")
+        default: b
+        }
+    }
+}
+
+/// What the model sees, before one-hot encoding: truncated to `inputLen` (keeping the 5' genomic end), then
+/// reverse-complemented for a minus-strand region when allowed. N padding to inputLen happens in one-hot encoding.
+public func modelSequence(_ haplotype: [UInt8], inputLen: Int, minusStrand: Bool, allowReverseComplement: Bool = true) -> [UInt8] {
+    let truncated = Array(haplotype.prefix(inputLen))
+    return minusStrand && allowReverseComplement ? reverseComplement(truncated) : truncated
+}

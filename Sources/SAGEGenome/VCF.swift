@@ -1,0 +1,129 @@
+import CHTSlib
+import Foundation
+
+/// One VCF record as the haplotype builder needs it. Coordinates 0-based (htslib's `pos`).
+public struct VariantRecord: Sendable, Equatable {
+    public let contig: String
+    public let pos: Int
+    public let ref: [UInt8]
+    public let alts: [[UInt8]]
+    /// Two allele indices per sample (haplotype 0 = maternal, 1 = paternal, as SAGE-net reads GT[0], GT[1]);
+    /// -1 = missing allele, or absent (haploid call).
+    public let genotypes: [Int32]
+    /// Whether each sample's GT was phased ('|'); a haploid or missing call counts as phased.
+    public let phased: [Bool]
+    /// 1-based line-ish identity for messages: contig:pos(1-based):REF>ALTs.
+    public var label: String { "\(contig):\(pos + 1):\(String(decoding: ref, as: UTF8.self))>\(alts.map { String(decoding: $0, as: UTF8.self) }.joined(separator: ","))" }
+}
+
+/// A bgzipped, indexed VCF (.tbi or .csi) or an indexed BCF, read by region through htslib. Only GT is used.
+/// Owns its htsFile, header, index and record (freed in deinit). Not thread-safe: one reader per thread.
+public final class VCFReader: @unchecked Sendable {
+    public let path: String
+    public let samples: [String]
+    public let contigs: [String]
+    private let file: UnsafeMutablePointer<htsFile>
+    private let header: UnsafeMutablePointer<bcf_hdr_t>
+    private let tabix: UnsafeMutablePointer<tbx_t>?
+    private let bcfIndex: OpaquePointer?
+    private let record: UnsafeMutablePointer<bcf1_t>
+    private var gtBuffer: UnsafeMutablePointer<Int32>? = nil
+    private var gtCapacity: Int32 = 0
+
+    public init(path: String) throws {
+        self.path = path
+        guard FileManager.default.fileExists(atPath: path) else { throw GenomeError("\(path): no such VCF/BCF file") }
+        guard let file = hts_open(path, "r") else { throw GenomeError("\(path): htslib could not open it as VCF/BCF") }
+        guard let header = bcf_hdr_read(file) else {
+            hts_close(file)
+            throw GenomeError("\(path): no valid VCF header (not a VCF/BCF file, or corrupt)")
+        }
+        let isBCF = hts_get_format(file).pointee.format == bcf
+        var tabix: UnsafeMutablePointer<tbx_t>? = nil
+        var bcfIndex: OpaquePointer? = nil
+        if isBCF { bcfIndex = chts_bcf_index_load(path) } else { tabix = tbx_index_load(path) }
+        guard tabix != nil || bcfIndex != nil else {
+            bcf_hdr_destroy(header)
+            hts_close(file)
+            throw GenomeError("\(path): no index; create one with `bcftools index \(isBCF ? "" : "-t ")\(path)` (the VCF must be bgzipped and sorted)")
+        }
+        self.file = file
+        self.header = header
+        self.tabix = tabix
+        self.bcfIndex = bcfIndex
+        record = bcf_init()
+        samples = (0..<Int(chts_bcf_hdr_nsamples(header))).map { String(cString: header.pointee.samples[$0]!) }
+        var n: Int32 = 0
+        let names = bcf_hdr_seqnames(header, &n)
+        contigs = (0..<Int(n)).map { String(cString: names![$0]!) }
+        free(names)
+    }
+
+    deinit {
+        free(gtBuffer)
+        bcf_destroy(record)
+        if let tabix { tbx_destroy(tabix) }
+        if let bcfIndex { hts_idx_destroy(bcfIndex) }
+        bcf_hdr_destroy(header)
+        hts_close(file)
+    }
+
+    /// Records overlapping [start, end) of `contig` (0-based, half-open) in file order. An unknown contig gives an
+    /// empty list (the caller decides whether that is an error); records out of order are an error.
+    public func records(contig: String, start: Int, end: Int) throws -> [VariantRecord] {
+        guard end > start else { return [] }
+        let region = "\(contig):\(start + 1)-\(end)"
+        let iterator: UnsafeMutablePointer<hts_itr_t>?
+        if let tabix { iterator = chts_tbx_itr_querys(tabix, region) } else { iterator = chts_bcf_itr_querys(bcfIndex, header, region) }
+        guard let iterator else { return [] }  // contig absent from the index
+        defer { hts_itr_destroy(iterator) }
+        var line = kstring_t(l: 0, m: 0, s: nil)
+        defer { chts_ks_free(&line) }
+        var result: [VariantRecord] = []
+        while true {
+            let rc: Int32
+            if let tabix {
+                rc = chts_tbx_itr_next(file, tabix, iterator, &line)
+                if rc >= 0, vcf_parse(&line, header, record) < 0 {
+                    throw GenomeError("\(path): cannot parse the record at \(String(cString: line.s).prefix(60))...")
+                }
+            } else {
+                rc = bcf_itr_next(file, iterator, record)
+            }
+            if rc == -1 { break }
+            if rc < -1 { throw GenomeError("\(path): read error in \(region) (truncated or corrupt file?)") }
+            let parsed = try decode()
+            if let last = result.last, parsed.pos < last.pos {
+                throw GenomeError("\(path): records out of order at \(parsed.label) after \(last.label); sort with `bcftools sort`")
+            }
+            result.append(parsed)
+        }
+        return result
+    }
+
+    private func decode() throws -> VariantRecord {
+        bcf_unpack(record, 1)  // BCF_UN_STR: alleles
+        let r = record.pointee
+        let alleles = (0..<Int(r.n_allele)).map { i -> [UInt8] in
+            Array(UnsafeRawBufferPointer(start: r.d.allele[i]!, count: strlen(r.d.allele[i]!))).map { $0 >= 97 && $0 <= 122 ? $0 - 32 : $0 }
+        }
+        let contig = String(cString: bcf_hdr_id2name(header, r.rid))
+        let n = samples.count
+        var genotypes = [Int32](repeating: -1, count: 2 * n)
+        var phased = [Bool](repeating: true, count: n)
+        let count = chts_bcf_get_genotypes(header, record, &gtBuffer, &gtCapacity)
+        if count > 0, n > 0 {
+            let ploidy = Int(count) / n, end = chts_bcf_int32_vector_end()
+            for s in 0..<n {
+                for h in 0..<min(2, ploidy) {
+                    let v = gtBuffer![s * ploidy + h]
+                    if v == end { break }
+                    if (v >> 1) != 0 { genotypes[2 * s + h] = (v >> 1) - 1 }
+                    if h == 1 && (v & 1) == 0 && (v >> 1) != 0 { phased[s] = false }
+                }
+            }
+        }
+        return VariantRecord(contig: contig, pos: Int(r.pos), ref: alleles.first ?? [], alts: Array(alleles.dropFirst()),
+                             genotypes: genotypes, phased: phased)
+    }
+}
