@@ -1,0 +1,40 @@
+/// The three sequences p-SAGE-net reads for one (region, individual), exactly as the model sees them: the window
+/// of `sageWindow`, haplotypes built with `buildHaplotype`, each truncated to input_len and reverse-complemented for
+/// a minus-strand region. Not yet N-padded (one-hot encoding pads; `padded` gives the text form).
+public struct PersonalSequences: Sendable {
+    public let reference: [UInt8]
+    public let maternal: [UInt8]
+    public let paternal: [UInt8]
+    public let report: HaplotypeReport
+    /// Variants with a non-reference allele whose genotype was unphased for this individual (treated as phased).
+    public let unphasedCalls: Int
+
+    /// `seq` padded with N to `length`.
+    public static func padded(_ seq: [UInt8], to length: Int) -> [UInt8] {
+        seq + [UInt8](repeating: UInt8(ascii: "N"), count: max(0, length - seq.count))
+    }
+}
+
+public func personalSequences(fasta: FASTAReader, vcf: VCFReader, region: Region, individual: String, inputLen: Int,
+                              options: HaplotypeOptions = HaplotypeOptions(), contigPrefix: String? = nil,
+                              allowReverseComplement: Bool = true) throws -> PersonalSequences {
+    guard let sample = vcf.samples.firstIndex(of: individual) else {
+        throw GenomeError("\(vcf.path): individual '\(individual)' is not a sample of the VCF (it has \(vcf.samples.count) samples, e.g. \(vcf.samples.prefix(5).joined(separator: ", ")))")
+    }
+    let fastaContig = try resolveContig(region.chr, in: fasta.contigs, file: fasta.path)
+    let window = sageWindow(centre: region.pos, inputLen: inputLen, contigLength: fasta.length(of: fastaContig)!)
+    let reference = try fasta.fetch(contig: fastaContig, start: window.lowerBound, end: window.upperBound)
+    let vcfContig = try? resolveContig(region.chr, in: vcf.contigs, prefix: contigPrefix, file: vcf.path)
+    let records = try vcfContig.map { try vcf.records(contig: $0, start: window.lowerBound, end: window.upperBound) } ?? []
+    var report = HaplotypeReport()
+    let haplotypes = (0..<2).map { h in
+        buildHaplotype(reference: reference, windowStart: window.lowerBound, records: records, sample: sample, haplotype: h,
+                       options: options, report: &report)
+    }
+    let unphased = records.filter { !$0.phased[sample] && ($0.genotypes[2 * sample] > 0 || $0.genotypes[2 * sample + 1] > 0) }.count
+    func model(_ s: [UInt8]) -> [UInt8] {
+        modelSequence(s, inputLen: inputLen, minusStrand: region.minusStrand, allowReverseComplement: allowReverseComplement)
+    }
+    return PersonalSequences(reference: model(reference), maternal: model(haplotypes[0]), paternal: model(haplotypes[1]),
+                             report: report, unphasedCalls: unphased)
+}

@@ -1,0 +1,79 @@
+import ArgumentParser
+import Foundation
+import SAGEGenome
+
+struct Sequences: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write the reference, maternal and paternal sequences of (region, individual) pairs as the model sees them.",
+        discussion: """
+        Window [pos - input_len/2, pos + input_len/2) around each region's 1-based pos, variants applied per \\
+        haplotype (GT[0] maternal, GT[1] paternal) with SAGE-net's rules, truncated to input_len, reverse- \\
+        complemented on the minus strand and N-padded at the end. FASTA records are named ID|reference, \\
+        ID|S|maternal and ID|S|paternal, consecutive triples that `sage-mpi predict` scores. Counts of skipped \\
+        variants (REF mismatches, symbolic alleles, ...) go to standard error.
+        """)
+
+    @Option(help: "Reference FASTA (indexed: .fai; bgzipped also .gzi).") var fasta: String
+    @Option(help: "Phased VCF/BCF, bgzipped and indexed (.tbi/.csi).") var vcf: String
+    @Option(help: "Regions table (CSV/TSV: region_id or gene_id, chr, pos, optional strand).") var regions: String
+    @Option(name: .customLong("region"), help: "Region id (repeat for several; default: every region).") var regionIDs: [String] = []
+    @Option(name: .customLong("individual"), help: "VCF sample (repeat for several).") var individuals: [String]
+    @Option(help: "input_len: window and model input length.") var inputLen = 40000
+    @Flag(help: "Apply SNPs only (only_snps).") var onlySNPs = false
+    @Flag(help: "Never reverse-complement minus-strand regions.") var noReverseComplement = false
+    @Option(help: "VCF contig prefix (default: detected from the VCF's contigs).") var contigPrefix: String?
+    @Option(help: "Output FASTA (default: standard output). Written atomically.") var out: String?
+
+    func validate() throws {
+        if inputLen < 1 { throw ValidationError("--input-len must be at least 1, got \(inputLen).") }
+        if individuals.isEmpty { throw ValidationError("Give at least one --individual.") }
+    }
+
+    func run() throws {
+        do {
+            let fastaReader = try FASTAReader(path: fasta), vcfReader = try VCFReader(path: vcf)
+            let table = try readRegions(path: regions)
+            let byID = Dictionary(uniqueKeysWithValues: table.map { ($0.id, $0) })
+            let selected = try regionIDs.isEmpty ? table : regionIDs.map { id in
+                guard let r = byID[id] else { throw GenomeError("\(regions): no region '\(id)'") }
+                return r
+            }
+            var text = ""
+            var totals = HaplotypeReport(), unphased = 0
+            for region in selected {
+                for individual in individuals {
+                    let s = try personalSequences(fasta: fastaReader, vcf: vcfReader, region: region, individual: individual,
+                                                  inputLen: inputLen, options: HaplotypeOptions(onlySNPs: onlySNPs),
+                                                  contigPrefix: contigPrefix, allowReverseComplement: !noReverseComplement)
+                    text += record("\(region.id)|reference", s.reference)  // once per triple, for `predict`
+                    text += record("\(region.id)|\(individual)|maternal", s.maternal)
+                    text += record("\(region.id)|\(individual)|paternal", s.paternal)
+                    totals.applied += s.report.applied
+                    totals.refMismatches += s.report.refMismatches
+                    totals.symbolicSkipped += s.report.symbolicSkipped
+                    totals.startsBeforeWindow += s.report.startsBeforeWindow
+                    totals.missingAlleles += s.report.missingAlleles
+                    totals.filtered += s.report.filtered
+                    unphased += s.unphasedCalls
+                }
+            }
+            try writeOutput(text, to: out)
+            var summary = "sequences: \(selected.count) region(s) x \(individuals.count) individual(s); variant alleles applied \(totals.applied)"
+            summary += ", REF mismatches skipped \(totals.refMismatches), symbolic skipped \(totals.symbolicSkipped)"
+            summary += ", starting before the window \(totals.startsBeforeWindow), filtered \(totals.filtered), missing alleles \(totals.missingAlleles)"
+            FileHandle.standardError.write(Data((summary + "\n").utf8))
+            if unphased > 0 {
+                FileHandle.standardError.write(Data("warning: \(unphased) unphased genotype call(s) were treated as phased (GT[0] maternal, GT[1] paternal)\n".utf8))
+            }
+        } catch let error as GenomeError {
+            throw ValidationError(error.description)
+        }
+    }
+
+    /// One FASTA record, the sequence N-padded to input_len, 80 bases a line.
+    func record(_ name: String, _ seq: [UInt8]) -> String {
+        let padded = PersonalSequences.padded(seq, to: inputLen)
+        let lines = stride(from: 0, to: padded.count, by: 80).map { String(decoding: padded[$0..<min($0 + 80, padded.count)], as: UTF8.self) }
+        return ">\(name)\n" + lines.joined(separator: "\n") + "\n"
+    }
+}
