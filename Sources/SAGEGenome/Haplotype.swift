@@ -28,6 +28,15 @@ public struct HaplotypeReport: Sendable, Equatable {
     public var filtered = 0
     public var missingAlleles = 0
     public init() {}
+
+    public mutating func add(_ other: HaplotypeReport) {
+        applied += other.applied
+        refMismatches += other.refMismatches
+        symbolicSkipped += other.symbolicSkipped
+        startsBeforeWindow += other.startsBeforeWindow
+        filtered += other.filtered
+        missingAlleles += other.missingAlleles
+    }
 }
 
 /// The haplotype `h` of sample index `sample` over `reference` (the window's bases, starting at genome position

@@ -146,11 +146,7 @@ func tapRange(_ k: Int, _ s: Conv1dShape) -> (lo: Int, hi: Int, offset: Int) {
 /// W as (K, OC, C).
 func conv1dForwardTaps(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, weight: UnsafePointer<Float>,
                        bias: UnsafePointer<Float>?, shape s: Conv1dShape, packed: UnsafeMutablePointer<Float>) {
-    for o in 0..<s.OC {
-        for c in 0..<s.C {
-            for k in 0..<s.K { packed[(k * s.OC + o) * s.C + c] = weight[(o * s.C + c) * s.K + k] }
-        }
-    }
+    packTaps(packed, weight, s)
     for b in 0..<s.B {
         let outB = out + b * s.OC * s.Lout, x = inp + b * s.C * s.L
         for o in 0..<s.OC { (outB + o * s.Lout).update(repeating: bias?[o] ?? 0, count: s.Lout) }
@@ -170,11 +166,7 @@ func conv1dBackwardTaps(dinp: UnsafeMutablePointer<Float>?, dweight: UnsafeMutab
                         packed: UnsafeMutablePointer<Float>) {
     let n = s.K * s.OC * s.C
     let w = packed, dw = packed + n
-    for o in 0..<s.OC {
-        for c in 0..<s.C {
-            for k in 0..<s.K { w[(k * s.OC + o) * s.C + c] = weight[(o * s.C + c) * s.K + k] }
-        }
-    }
+    packTaps(w, weight, s)
     dw.update(repeating: 0, count: n)
     for b in 0..<s.B {
         let doutB = dout + b * s.OC * s.Lout, x = inp + b * s.C * s.L
@@ -192,6 +184,16 @@ func conv1dBackwardTaps(dinp: UnsafeMutablePointer<Float>?, dweight: UnsafeMutab
     for o in 0..<s.OC {
         for c in 0..<s.C {
             for k in 0..<s.K { dweight[(o * s.C + c) * s.K + k] += dw[(k * s.OC + o) * s.C + c] }
+        }
+    }
+}
+
+/// packed (K, OC, C) <- weight (OC, C, K).
+@inline(__always)
+func packTaps(_ packed: UnsafeMutablePointer<Float>, _ weight: UnsafePointer<Float>, _ s: Conv1dShape) {
+    for o in 0..<s.OC {
+        for c in 0..<s.C {
+            for k in 0..<s.K { packed[(k * s.OC + o) * s.C + c] = weight[(o * s.C + c) * s.K + k] }
         }
     }
 }

@@ -48,12 +48,7 @@ struct Sequences: ParsableCommand {
                     text += record("\(region.id)|reference", s.reference)  // once per triple, for `predict`
                     text += record("\(region.id)|\(individual)|maternal", s.maternal)
                     text += record("\(region.id)|\(individual)|paternal", s.paternal)
-                    totals.applied += s.report.applied
-                    totals.refMismatches += s.report.refMismatches
-                    totals.symbolicSkipped += s.report.symbolicSkipped
-                    totals.startsBeforeWindow += s.report.startsBeforeWindow
-                    totals.missingAlleles += s.report.missingAlleles
-                    totals.filtered += s.report.filtered
+                    totals.add(s.report)
                     unphased += s.unphasedCalls
                 }
             }
