@@ -8,6 +8,7 @@
 #include <htslib/tbx.h>
 #include <htslib/faidx.h>
 #include <htslib/kstring.h>
+#include <htslib/bgzf.h>
 
 // Wraps: bcf_hdr_nsamples (macro)
 static inline int chts_bcf_hdr_nsamples(const bcf_hdr_t *h) { return bcf_hdr_nsamples(h); }

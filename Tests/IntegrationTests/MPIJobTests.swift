@@ -80,7 +80,7 @@ import Testing
     @Test func versionAndHelpForEveryCommand() throws {
         let version = try Subprocess.alone(["--version"])
         #expect(version.status == 0 && version.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "0.1.0")
-        for command in [[], ["info"], ["selftest"], ["predict"], ["init-model"], ["bench"], ["bench", "model"]] {
+        for command in [[], ["info"], ["selftest"], ["simulate"], ["sequences"], ["predict"], ["init-model"], ["bench"], ["bench", "model"]] {
             let help = try Subprocess.alone(command + ["--help"])
             #expect(help.status == 0, "\(command)")
             #expect(help.stdout.contains("USAGE: sage-mpi"), "\(command): \(help.stdout)")
