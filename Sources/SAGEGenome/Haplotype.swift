@@ -43,12 +43,21 @@ public struct HaplotypeReport: Sendable, Equatable {
 /// `windowStart`), before truncation to input_len. `records` must be in position order.
 public func buildHaplotype(reference: [UInt8], windowStart: Int, records: [VariantRecord], sample: Int, haplotype h: Int,
                            options: HaplotypeOptions = HaplotypeOptions(), report: inout HaplotypeReport) -> [UInt8] {
-    var seq = reference
-    var shift = 0
+    var edits: [(VariantRecord, Int)] = []
     for record in records {
         let allele = Int(record.genotypes[2 * sample + h])
         if allele < 0 { report.missingAlleles += 1; continue }
-        guard allele > 0, allele <= record.alts.count else { continue }
+        if allele > 0 && allele <= record.alts.count { edits.append((record, allele)) }
+    }
+    return applyAlleles(reference: reference, windowStart: windowStart, edits: edits, options: options, report: &report)
+}
+
+/// Applies (record, 1-based ALT index) edits in order with SAGE-net's rules (see the top of this file).
+public func applyAlleles(reference: [UInt8], windowStart: Int, edits: [(VariantRecord, Int)],
+                         options: HaplotypeOptions = HaplotypeOptions(), report: inout HaplotypeReport) -> [UInt8] {
+    var seq = reference
+    var shift = 0
+    for (record, allele) in edits {
         let alt = record.alts[allele - 1], ref = record.ref
         if alt.first == UInt8(ascii: "<") || alt == [UInt8(ascii: "*")] || alt.contains(UInt8(ascii: "[")) || alt.contains(UInt8(ascii: "]")) {
             report.symbolicSkipped += 1; continue
