@@ -15,9 +15,12 @@ public struct PersonalSequences: Sendable {
     }
 }
 
+/// `trainingIndividuals` (VCF sample indices) are those allele frequencies are computed over, for `frequency`
+/// (SAGE-net's MAF filter) and `majorityReference` (the reference channel becomes the majority sequence).
 public func personalSequences(fasta: FASTAReader, vcf: VCFReader, region: Region, individual: String, inputLen: Int,
                               options: HaplotypeOptions = HaplotypeOptions(), contigPrefix: String? = nil,
-                              allowReverseComplement: Bool = true) throws -> PersonalSequences {
+                              allowReverseComplement: Bool = true, frequency: FrequencyFilter = FrequencyFilter(),
+                              trainingIndividuals: [Int] = [], majorityReference: Bool = false) throws -> PersonalSequences {
     guard let sample = vcf.samples.firstIndex(of: individual) else {
         throw GenomeError("\(vcf.path): individual '\(individual)' is not a sample of the VCF (it has \(vcf.samples.count) samples, e.g. \(vcf.samples.prefix(5).joined(separator: ", ")))")
     }
@@ -27,6 +30,8 @@ public func personalSequences(fasta: FASTAReader, vcf: VCFReader, region: Region
     let vcfContig = try? resolveContig(region.chr, in: vcf.contigs, prefix: contigPrefix, file: vcf.path)
     let records = try vcfContig.map { try vcf.records(contig: $0, start: window.lowerBound, end: window.upperBound) } ?? []
     var report = HaplotypeReport()
+    var options = options
+    if let filter = frequency.alleleFilter(trainingIndividuals: trainingIndividuals) { options.alleleFilter = filter }
     let haplotypes = (0..<2).map { h in
         buildHaplotype(reference: reference, windowStart: window.lowerBound, records: records, sample: sample, haplotype: h,
                        options: options, report: &report)
@@ -35,6 +40,12 @@ public func personalSequences(fasta: FASTAReader, vcf: VCFReader, region: Region
     func model(_ s: [UInt8]) -> [UInt8] {
         modelSequence(s, inputLen: inputLen, minusStrand: region.minusStrand, allowReverseComplement: allowReverseComplement)
     }
-    return PersonalSequences(reference: model(reference), maternal: model(haplotypes[0]), paternal: model(haplotypes[1]),
+    var referenceChannel = reference
+    if majorityReference {
+        var majorityReport = HaplotypeReport()
+        referenceChannel = majoritySequence(reference: reference, windowStart: window.lowerBound, records: records,
+                                            trainingIndividuals: trainingIndividuals, report: &majorityReport)
+    }
+    return PersonalSequences(reference: model(referenceChannel), maternal: model(haplotypes[0]), paternal: model(haplotypes[1]),
                              report: report, unphasedCalls: unphased)
 }

@@ -51,6 +51,12 @@ import Testing
         #expect(seqs.allSatisfy { $0.count == 100 })
         #expect(seqs[5] != seqs[3])
 
+        // A MAF window that excludes every site (frequencies over A and B are 0.25-1) applies nothing.
+        let filtered = try Subprocess.alone(["sequences", "--fasta", p("g.fa"), "--vcf", p("c.vcf.gz"), "--regions", p("regions.csv"),
+                                             "--individual", "A", "--individual", "B", "--input-len", "100", "--maf-max", "0.2",
+                                             "--out", "/dev/null"])
+        #expect(filtered.status == 0 && filtered.stderr.contains("variant alleles applied 0,") && filtered.stderr.contains("filtered 10,"), "\(filtered.stderr)")
+
         let ckpt = p("m.safetensors")
         let made = try Subprocess.alone(["init-model", "--input-len", "100", "--first-layer-kernel-number", "4",
                                          "--int-layers-kernel-number", "3", "--hidden-size", "3", "--n-conv-blocks", "2", "--out", ckpt])

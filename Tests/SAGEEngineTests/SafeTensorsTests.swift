@@ -41,3 +41,16 @@ import Testing
         #expect(throws: SafeTensorsError.self) { try file.int64("w") }
     }
 }
+
+@Suite struct AtomicFileTests {
+    @Test func regularFilesAreReplacedWholeAndDevicesAreWrittenInPlace() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("atomic-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try AtomicFile.write(Data("first".utf8), to: path)
+        try AtomicFile.write(Data("second".utf8), to: path)
+        #expect(FileManager.default.contents(atPath: path) == Data("second".utf8))
+        try AtomicFile.write(Data("discarded".utf8), to: "/dev/null")
+        let type = try FileManager.default.attributesOfItem(atPath: "/dev/null")[.type] as? FileAttributeType
+        #expect(type == .typeCharacterSpecial)
+    }
+}

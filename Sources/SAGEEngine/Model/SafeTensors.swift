@@ -114,11 +114,11 @@ public struct SafeTensors: Sendable {
         return data
     }
 
-    /// Writes atomically: to a temporary name beside `path`, then renamed over it.
+    /// Writes atomically (AtomicFile): to a temporary name beside `path`, then renamed over it.
     public func write(path: String) throws {
         let data = try encode()
         do {
-            try data.write(to: URL(fileURLWithPath: path), options: .atomic)
+            try AtomicFile.write(data, to: path)
         } catch {
             throw SafeTensorsError("\(path): cannot write: \(error.localizedDescription)")
         }

@@ -51,11 +51,11 @@ struct Predict: ParsableCommand {
     /// Items and their names; checks the record count and every length.
     func groupItems(_ records: [FASTARecord], model config: SAGEConfig) throws -> ([String], [[[UInt8]]]) {
         for (i, r) in records.enumerated() where r.sequence.count > config.inputLen {
-            throw ValidationError("\(sequences): record \(i + 1) '\(r.name)' has \(r.sequence.count) bases, more than the model's input_len \(config.inputLen)")
+            throw CommandError("\(sequences): record \(i + 1) '\(r.name)' has \(r.sequence.count) bases, more than the model's input_len \(config.inputLen)")
         }
         guard config.model == .psagenet else { return (records.map(\.name), records.map { [$0.sequence] }) }
         guard records.count % 3 == 0 else {
-            throw ValidationError("\(sequences): \(records.count) records; a p-SAGE-net checkpoint needs consecutive triples (reference, maternal, paternal)")
+            throw CommandError("\(sequences): \(records.count) records; a p-SAGE-net checkpoint needs consecutive triples (reference, maternal, paternal)")
         }
         let triples = stride(from: 0, to: records.count, by: 3).map { Array(records[$0..<$0 + 3]) }
         let names = triples.map { t in
@@ -70,12 +70,12 @@ func csvField(_ s: String) -> String {
     s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
 }
 
-/// Writes `text` to `path` atomically (temporary file, then rename), or to standard output when path is nil.
+/// Writes `text` to `path` (AtomicFile: temporary name, then rename), or to standard output when path is nil.
 func writeOutput(_ text: String, to path: String?) throws {
     guard let path else { FileHandle.standardOutput.write(Data(text.utf8)); return }
     do {
-        try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+        try AtomicFile.write(Data(text.utf8), to: path)
     } catch {
-        throw ValidationError("\(path): cannot write: \(error.localizedDescription)")
+        throw CommandError("\(path): cannot write: \(error.localizedDescription)")
     }
 }

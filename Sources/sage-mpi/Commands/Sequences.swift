@@ -21,6 +21,11 @@ struct Sequences: ParsableCommand {
     @Option(help: "input_len: window and model input length.") var inputLen = 40000
     @Flag(help: "Apply SNPs only (only_snps).") var onlySNPs = false
     @Flag(help: "Never reverse-complement minus-strand regions.") var noReverseComplement = false
+    @Option(help: "Keep ALT alleles whose frequency among the training individuals is > this (maf_min).") var mafMin: Double = -1
+    @Option(help: "Keep ALT alleles whose frequency among the training individuals is < this (maf_max).") var mafMax: Double = 2
+    @Flag(help: "Filter on the minor allele frequency min(AF, 1 - AF) instead of SAGE-net's ALT frequency.") var trueMAF = false
+    @Flag(help: "Reference channel = majority sequence (ALT alleles with frequency > 0.5 among training individuals).") var majoritySeq = false
+    @Option(help: "Training individuals, one id per line (frequencies are computed over them; default: the --individual list).") var trainIndividuals: String?
     @Option(help: "VCF contig prefix (default: detected from the VCF's contigs).") var contigPrefix: String?
     @Option(help: "Output FASTA (default: standard output). Written atomically.") var out: String?
 
@@ -30,38 +35,46 @@ struct Sequences: ParsableCommand {
     }
 
     func run() throws {
-        do {
-            let fastaReader = try FASTAReader(path: fasta), vcfReader = try VCFReader(path: vcf)
-            let table = try readRegions(path: regions)
-            let byID = Dictionary(uniqueKeysWithValues: table.map { ($0.id, $0) })
-            let selected = try regionIDs.isEmpty ? table : regionIDs.map { id in
-                guard let r = byID[id] else { throw GenomeError("\(regions): no region '\(id)'") }
-                return r
+        let fastaReader = try FASTAReader(path: fasta), vcfReader = try VCFReader(path: vcf)
+        for id in individuals where !vcfReader.samples.contains(id) {
+            throw CommandError("\(vcf): individual '\(id)' is not a sample of the VCF (it has \(vcfReader.samples.count) samples, e.g. \(vcfReader.samples.prefix(5).joined(separator: ", ")))")
+        }
+        let trainingIDs = try trainIndividuals.map(readIndividualList) ?? individuals
+        let training = try trainingIDs.map { id in
+            guard let index = vcfReader.samples.firstIndex(of: id) else {
+                throw CommandError("\(trainIndividuals ?? "--individual"): training individual '\(id)' is not a sample of \(vcf)")
             }
-            var text = ""
-            var totals = HaplotypeReport(), unphased = 0
-            for region in selected {
-                for individual in individuals {
-                    let s = try personalSequences(fasta: fastaReader, vcf: vcfReader, region: region, individual: individual,
-                                                  inputLen: inputLen, options: HaplotypeOptions(onlySNPs: onlySNPs),
-                                                  contigPrefix: contigPrefix, allowReverseComplement: !noReverseComplement)
-                    text += record("\(region.id)|reference", s.reference)  // once per triple, for `predict`
-                    text += record("\(region.id)|\(individual)|maternal", s.maternal)
-                    text += record("\(region.id)|\(individual)|paternal", s.paternal)
-                    totals.add(s.report)
-                    unphased += s.unphasedCalls
-                }
+            return index
+        }
+        let frequency = FrequencyFilter(mafMin: mafMin, mafMax: mafMax, trueMAF: trueMAF)
+        let table = try readRegions(path: regions)
+        let byID = Dictionary(uniqueKeysWithValues: table.map { ($0.id, $0) })
+        let selected = try regionIDs.isEmpty ? table : regionIDs.map { id in
+            guard let r = byID[id] else { throw GenomeError("\(regions): no region '\(id)'") }
+            return r
+        }
+        var text = ""
+        var totals = HaplotypeReport(), unphased = 0
+        for region in selected {
+            for individual in individuals {
+                let s = try personalSequences(fasta: fastaReader, vcf: vcfReader, region: region, individual: individual,
+                                              inputLen: inputLen, options: HaplotypeOptions(onlySNPs: onlySNPs),
+                                              contigPrefix: contigPrefix, allowReverseComplement: !noReverseComplement,
+                                              frequency: frequency, trainingIndividuals: training, majorityReference: majoritySeq)
+                text += record("\(region.id)|reference", s.reference)  // once per triple, for `predict`
+                text += record("\(region.id)|\(individual)|maternal", s.maternal)
+                text += record("\(region.id)|\(individual)|paternal", s.paternal)
+                totals.add(s.report)
+                unphased += s.unphasedCalls
             }
-            try writeOutput(text, to: out)
-            var summary = "sequences: \(selected.count) region(s) x \(individuals.count) individual(s); variant alleles applied \(totals.applied)"
-            summary += ", REF mismatches skipped \(totals.refMismatches), symbolic skipped \(totals.symbolicSkipped)"
-            summary += ", starting before the window \(totals.startsBeforeWindow), filtered \(totals.filtered), missing alleles \(totals.missingAlleles)"
-            FileHandle.standardError.write(Data((summary + "\n").utf8))
-            if unphased > 0 {
-                FileHandle.standardError.write(Data("warning: \(unphased) unphased genotype call(s) were treated as phased (GT[0] maternal, GT[1] paternal)\n".utf8))
-            }
-        } catch let error as GenomeError {
-            throw ValidationError(error.description)
+        }
+        try writeOutput(text, to: out)
+        var summary = "sequences: \(selected.count) region(s) x \(individuals.count) individual(s); variant alleles applied \(totals.applied)"
+        summary += ", REF mismatches skipped \(totals.refMismatches), symbolic skipped \(totals.symbolicSkipped)"
+        summary += ", starting before the window \(totals.startsBeforeWindow), filtered \(totals.filtered), missing alleles \(totals.missingAlleles)"
+        FileHandle.standardError.write(Data((summary + "\n").utf8))
+        if unphased > 0 {
+            FileHandle.standardError.write(Data("warning: \(unphased) unphased genotype call(s) were treated as phased (GT[0] maternal, GT[1] paternal)\n".utf8))
         }
     }
 
@@ -71,4 +84,18 @@ struct Sequences: ParsableCommand {
         let lines = stride(from: 0, to: padded.count, by: 80).map { String(decoding: padded[$0..<min($0 + 80, padded.count)], as: UTF8.self) }
         return ">\(name)\n" + lines.joined(separator: "\n") + "\n"
     }
+}
+
+/// Ids one per line; blank lines and surrounding spaces ignored; duplicates are an error.
+func readIndividualList(_ path: String) throws -> [String] {
+    guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw CommandError("\(path): cannot read the individual list") }
+    var seen = Set<String>(), ids: [String] = []
+    for (i, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        let id = line.trimmingCharacters(in: .whitespaces)
+        guard !id.isEmpty else { continue }
+        guard seen.insert(id).inserted else { throw CommandError("\(path):\(i + 1): individual '\(id)' listed twice") }
+        ids.append(id)
+    }
+    if ids.isEmpty { throw CommandError("\(path): no individuals listed") }
+    return ids
 }

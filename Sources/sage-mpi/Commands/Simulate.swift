@@ -26,7 +26,7 @@ struct Simulate: ParsableCommand {
         sim.inputLen = inputLen
         sim.seed = seed
         let start = Date()
-        do { try sim.write(to: out) } catch let error as GenomeError { throw ValidationError(error.description) }
+        try sim.write(to: out)
         print("simulate: wrote \(out) (\(regions) regions x \(individuals) individuals, input_len \(inputLen)) in \(String(format: "%.1f", Date().timeIntervalSince(start))) s")
     }
 }
