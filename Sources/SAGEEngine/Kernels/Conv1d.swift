@@ -93,8 +93,7 @@ func im2col(col: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, shape s
             let x = inp + c * s.L
             for k in 0..<s.K {
                 let row = col + (c * s.K + k) * s.Lout
-                let offset = k * s.dilation - s.padLeft          // row[t] = x[t + offset]
-                let lo = min(s.Lout, max(0, -offset)), hi = max(lo, min(s.Lout, s.L - offset))
+                let (lo, hi, offset) = tapRange(k, s)            // row[t] = x[t + offset] for t in lo..<hi, else 0
                 if lo > 0 { row.update(repeating: 0, count: lo) }
                 if hi > lo { (row + lo).update(from: x + lo + offset, count: hi - lo) }
                 if hi < s.Lout { (row + hi).update(repeating: 0, count: s.Lout - hi) }
@@ -111,8 +110,7 @@ func col2imAdd(dinp: UnsafeMutablePointer<Float>, col: UnsafePointer<Float>, sha
             let dx = dinp + c * s.L
             for k in 0..<s.K {
                 let row = col + (c * s.K + k) * s.Lout
-                let offset = k * s.dilation - s.padLeft
-                let lo = min(s.Lout, max(0, -offset)), hi = max(lo, min(s.Lout, s.L - offset))
+                let (lo, hi, offset) = tapRange(k, s)
                 let dst = dx + offset
                 for t in lo..<hi { dst[t] += row[t] }
             }
