@@ -21,9 +21,7 @@ public func personalSequences(fasta: FASTAReader, vcf: VCFReader, region: Region
                               options: HaplotypeOptions = HaplotypeOptions(), contigPrefix: String? = nil,
                               allowReverseComplement: Bool = true, frequency: FrequencyFilter = FrequencyFilter(),
                               trainingIndividuals: [Int] = [], majorityReference: Bool = false) throws -> PersonalSequences {
-    guard let sample = vcf.samples.firstIndex(of: individual) else {
-        throw GenomeError("\(vcf.path): individual '\(individual)' is not a sample of the VCF (it has \(vcf.samples.count) samples, e.g. \(vcf.samples.prefix(5).joined(separator: ", ")))")
-    }
+    let sample = try vcf.sampleIndex(of: individual)
     let fastaContig = try resolveContig(region.chr, in: fasta.contigs, file: fasta.path)
     let window = sageWindow(centre: region.pos, inputLen: inputLen, contigLength: fasta.length(of: fastaContig)!)
     let reference = try fasta.fetch(contig: fastaContig, start: window.lowerBound, end: window.upperBound)

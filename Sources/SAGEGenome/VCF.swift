@@ -59,6 +59,14 @@ public final class VCFReader: @unchecked Sendable {
         free(names)
     }
 
+    /// The VCF column of sample `id`, or an error naming the file, the id (as `what`) and some samples it has.
+    public func sampleIndex(of id: String, what: String = "individual") throws -> Int {
+        guard let index = samples.firstIndex(of: id) else {
+            throw GenomeError("\(path): \(what) '\(id)' is not a sample of the VCF (it has \(samples.count) samples, e.g. \(samples.prefix(5).joined(separator: ", ")))")
+        }
+        return index
+    }
+
     deinit {
         free(gtBuffer)
         bcf_destroy(record)

@@ -47,11 +47,3 @@ func runOnRanks(_ options: RuntimeOptions, _ body: (RankContext) throws -> Void)
 func describe(_ error: any Error) -> String {
     String(describing: error)
 }
-
-/// A run-time failure of a command (bad data, unwritable output): printed as "error: <message>" (under
-/// runOnRanks) or "Error: <message>" (by ArgumentParser), exit status 1, without a usage line. Flag problems use
-/// ArgumentParser's ValidationError instead.
-struct CommandError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}

@@ -4,6 +4,14 @@ import Testing
 /// `sequences` on a small cohort (FASTA + bgzipped, indexed VCF made with samtools/bgzip/tabix), then `predict`
 /// on its output: the inspection path a user takes end to end.
 @Suite(.serialized) struct SequencesTests {
+    /// A new temporary directory holding the cohort of `makeCohort`.
+    static func cohortDirectory() throws -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sage-seq-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        try makeCohort(dir)
+        return dir
+    }
+
     static func makeCohort(_ dir: URL) throws {
         var state: UInt64 = 5
         let genome = String((0..<600).map { _ -> Character in
@@ -32,10 +40,8 @@ import Testing
     }
 
     @Test func sequencesFeedPredict() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sage-seq-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let dir = try Self.cohortDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        try Self.makeCohort(dir)
         let p = { dir.appendingPathComponent($0).path }
         let run = try Subprocess.alone(["sequences", "--fasta", p("g.fa"), "--vcf", p("c.vcf.gz"), "--regions", p("regions.csv"),
                                         "--individual", "A", "--individual", "B", "--input-len", "100", "--out", p("s.fa")])
@@ -68,10 +74,8 @@ import Testing
     }
 
     @Test func badInputsGiveOneClearError() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sage-seq-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let dir = try Self.cohortDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        try Self.makeCohort(dir)
         let p = { dir.appendingPathComponent($0).path }
         let base = ["sequences", "--fasta", p("g.fa"), "--vcf", p("c.vcf.gz"), "--input-len", "100", "--out", p("s.fa")]
         let unknown = try Subprocess.alone(base + ["--regions", p("regions.csv"), "--individual", "Z"])

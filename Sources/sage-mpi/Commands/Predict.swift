@@ -64,18 +64,3 @@ struct Predict: ParsableCommand {
         return (names, triples.map { $0.map(\.sequence) })
     }
 }
-
-/// Quotes a CSV field when it holds a comma, quote or line break.
-func csvField(_ s: String) -> String {
-    s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
-}
-
-/// Writes `text` to `path` (AtomicFile: temporary name, then rename), or to standard output when path is nil.
-func writeOutput(_ text: String, to path: String?) throws {
-    guard let path else { FileHandle.standardOutput.write(Data(text.utf8)); return }
-    do {
-        try AtomicFile.write(Data(text.utf8), to: path)
-    } catch {
-        throw CommandError("\(path): cannot write: \(error.localizedDescription)")
-    }
-}

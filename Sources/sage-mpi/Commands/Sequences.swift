@@ -36,16 +36,10 @@ struct Sequences: ParsableCommand {
 
     func run() throws {
         let fastaReader = try FASTAReader(path: fasta), vcfReader = try VCFReader(path: vcf)
-        for id in individuals where !vcfReader.samples.contains(id) {
-            throw CommandError("\(vcf): individual '\(id)' is not a sample of the VCF (it has \(vcfReader.samples.count) samples, e.g. \(vcfReader.samples.prefix(5).joined(separator: ", ")))")
-        }
-        let trainingIDs = try trainIndividuals.map(readIndividualList) ?? individuals
-        let training = try trainingIDs.map { id in
-            guard let index = vcfReader.samples.firstIndex(of: id) else {
-                throw CommandError("\(trainIndividuals ?? "--individual"): training individual '\(id)' is not a sample of \(vcf)")
-            }
-            return index
-        }
+        let requested = try individuals.map { try vcfReader.sampleIndex(of: $0) }
+        let training = try trainIndividuals.map { file in
+            try readIndividualList(file).map { try vcfReader.sampleIndex(of: $0, what: "training individual (from \(file))") }
+        } ?? requested
         let frequency = FrequencyFilter(mafMin: mafMin, mafMax: mafMax, trueMAF: trueMAF)
         let table = try readRegions(path: regions)
         let byID = Dictionary(uniqueKeysWithValues: table.map { ($0.id, $0) })

@@ -1,0 +1,25 @@
+import Foundation
+import SAGEEngine
+
+/// A run-time failure of a command (bad data, unwritable output): printed as "error: <message>" (under
+/// runOnRanks) or "Error: <message>" (by ArgumentParser), exit status 1, without a usage line. Flag problems use
+/// ArgumentParser's ValidationError instead.
+struct CommandError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Quotes a CSV field when it holds a comma, quote or line break.
+func csvField(_ s: String) -> String {
+    s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+}
+
+/// Writes `text` to `path` (AtomicFile: temporary name, then rename), or to standard output when path is nil.
+func writeOutput(_ text: String, to path: String?) throws {
+    guard let path else { FileHandle.standardOutput.write(Data(text.utf8)); return }
+    do {
+        try AtomicFile.write(Data(text.utf8), to: path)
+    } catch {
+        throw CommandError("\(path): cannot write: \(error.localizedDescription)")
+    }
+}
