@@ -32,6 +32,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
         .package(url: "https://github.com/swiftcsv/SwiftCSV", from: "0.10.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
         // MARK: C system libraries (module.modulemap + shim.h of static inline wrappers; one Swift file imports each)
@@ -47,7 +48,8 @@ let package = Package(
         .target(name: "SAGEGenome", dependencies: ["CHTSlib", .product(name: "SwiftCSV", package: "SwiftCSV")],
                 swiftSettings: numericSettings),
         .target(name: "SAGEDistributed",
-                dependencies: ["CMPI", "SAGEEngine", "SAGEGenome", .product(name: "Logging", package: "swift-log")],
+                dependencies: ["CMPI", "SAGEEngine", "SAGEGenome", .product(name: "Logging", package: "swift-log"),
+                               .product(name: "TOMLKit", package: "TOMLKit")],
                 swiftSettings: numericSettings),
 
         // MARK: Executable

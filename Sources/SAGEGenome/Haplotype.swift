@@ -66,7 +66,7 @@ public func applyAlleles(reference: [UInt8], windowStart: Int, edits: [(VariantR
         if let keep = options.alleleFilter, !keep(record, allele) { report.filtered += 1; continue }
         guard record.pos >= windowStart else { report.startsBeforeWindow += 1; continue }
         let i = record.pos - windowStart + shift
-        guard i + ref.count <= seq.count, seq[i..<(i + ref.count)].elementsEqual(ref) else { report.refMismatches += 1; continue }
+        guard i >= 0, i + ref.count <= seq.count, seq[i..<(i + ref.count)].elementsEqual(ref) else { report.refMismatches += 1; continue }
         seq.replaceSubrange(i..<(i + ref.count), with: alt)
         shift += alt.count - ref.count
         report.applied += 1

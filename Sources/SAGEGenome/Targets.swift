@@ -57,3 +57,17 @@ public func regionTargets(_ values: [Double], training: [Int], centre: TargetCen
         return (y0, values.map { sd > 0 ? ($0 - mean) / sd : 0 })
     }
 }
+
+/// Ids one per line; blank lines and surrounding spaces ignored; duplicates are an error.
+public func readIndividualList(_ path: String) throws -> [String] {
+    guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw GenomeError("\(path): cannot read the individual list") }
+    var seen = Set<String>(), ids: [String] = []
+    for (i, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        let id = line.trimmingCharacters(in: .whitespaces)
+        guard !id.isEmpty else { continue }
+        guard seen.insert(id).inserted else { throw GenomeError("\(path):\(i + 1): individual '\(id)' listed twice") }
+        ids.append(id)
+    }
+    if ids.isEmpty { throw GenomeError("\(path): no individuals listed") }
+    return ids
+}

@@ -79,17 +79,3 @@ struct Sequences: ParsableCommand {
         return ">\(name)\n" + lines.joined(separator: "\n") + "\n"
     }
 }
-
-/// Ids one per line; blank lines and surrounding spaces ignored; duplicates are an error.
-func readIndividualList(_ path: String) throws -> [String] {
-    guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw CommandError("\(path): cannot read the individual list") }
-    var seen = Set<String>(), ids: [String] = []
-    for (i, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-        let id = line.trimmingCharacters(in: .whitespaces)
-        guard !id.isEmpty else { continue }
-        guard seen.insert(id).inserted else { throw CommandError("\(path):\(i + 1): individual '\(id)' listed twice") }
-        ids.append(id)
-    }
-    if ids.isEmpty { throw CommandError("\(path): no individuals listed") }
-    return ids
-}

@@ -1,0 +1,32 @@
+import Foundation
+import SAGEGenome
+
+/// The individuals of a run, from the configuration's split files (each id once; a file may be unset).
+public struct Cohort: Sendable, Equatable {
+    public var train: [String], val: [String], test: [String]
+
+    public init(config: RunConfig) throws {
+        func list(_ key: String) throws -> [String] { try config.string(key).map(readIndividualList) ?? [] }
+        train = try list("train_individuals"); val = try list("val_individuals"); test = try list("test_individuals")
+        for (a, b, x, y) in [("train", "val", train, val), ("train", "test", train, test), ("val", "test", val, test)] {
+            let shared = Set(x).intersection(y)
+            if !shared.isEmpty {
+                throw ConfigError("individual(s) in both the \(a) and \(b) lists: \(shared.sorted().prefix(5).joined(separator: ", "))")
+            }
+        }
+    }
+
+    /// Everyone, in train, val, test order.
+    public var all: [String] { train + val + test }
+
+    /// The individuals of a named split.
+    public func split(_ name: String) throws -> [String] {
+        switch name {
+        case "train": return train
+        case "val": return val
+        case "test": return test
+        case "all": return all
+        default: throw ConfigError("unknown individual split '\(name)' (train, val, test, all, or a file)")
+        }
+    }
+}

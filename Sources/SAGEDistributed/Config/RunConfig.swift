@@ -1,0 +1,144 @@
+import Foundation
+import SAGEEngine
+import SAGEGenome
+import TOMLKit
+
+/// A run configuration: sage.toml (keys in ConfigKeys) with command-line overrides `key=value` on top.
+/// Paths are resolved relative to the file's directory. Every value is checked against its key's kind, and an
+/// unknown key is an error naming the file and the closest known key.
+public struct RunConfig: Sendable {
+    public let file: String?
+    public private(set) var values: [String: ConfigValue]
+
+    public init(file: String?, overrides: [String] = []) throws {
+        self.file = file
+        values = Dictionary(uniqueKeysWithValues: ConfigKeys.all.map { ($0.name, $0.defaultValue) })
+        let baseDirectory = file.map { ($0 as NSString).deletingLastPathComponent } ?? FileManager.default.currentDirectoryPath
+        for key in ConfigKeys.all where key.kind == .path {  // default paths are relative to the file too
+            if case .string(let v) = key.defaultValue { values[key.name] = .string((baseDirectory as NSString).appendingPathComponent(v)) }
+        }
+        if let file {
+            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { throw ConfigError("\(file): cannot read the configuration") }
+            let table: TOMLTable
+            do { table = try TOMLTable(string: text) } catch let e as TOMLParseError {
+                throw ConfigError("\(file):\(e.source.begin.line):\(e.source.begin.column): \(e.description)")
+            }
+            for key in table.keys {
+                try set(key, table[key]!, from: file, baseDirectory: baseDirectory)
+            }
+        }
+        for override in overrides {
+            guard let eq = override.firstIndex(of: "=") else { throw ConfigError("--set \(override): expected key=value") }
+            let key = String(override[..<eq]).trimmingCharacters(in: .whitespaces)
+            let raw = String(override[override.index(after: eq)...]).trimmingCharacters(in: .whitespaces)
+            let parsed = (try? TOMLTable(string: "v = \(raw)"))?["v"] ?? raw
+            try set(key, parsed, from: "--set", baseDirectory: FileManager.default.currentDirectoryPath)
+        }
+        _ = try model()
+    }
+
+    private mutating func set(_ name: String, _ value: TOMLValueConvertible, from origin: String, baseDirectory: String) throws {
+        guard let key = ConfigKeys.byName[name] else {
+            let guess = ConfigKeys.all.map(\.name).min { editDistance($0, name) < editDistance($1, name) }!
+            throw ConfigError("\(origin): unknown key '\(name)'\(editDistance(guess, name) <= 3 ? " (did you mean '\(guess)'?)" : ""); `sage-mpi config --keys` lists them")
+        }
+        func bad() -> ConfigError { ConfigError("\(origin): \(name) must be \(key.kind.rawValue), got \(value.debugDescription)") }
+        switch key.kind {
+        case .int: guard let v = value.int else { throw bad() }; values[name] = .int(v)
+        case .double: guard let v = value.double ?? value.int.map(Double.init) else { throw bad() }; values[name] = .double(v)
+        case .bool:
+            if let b = value.bool { values[name] = .bool(b) } else if let i = value.int, i == 0 || i == 1 { values[name] = .bool(i == 1) } else { throw bad() }
+        case .string: guard let v = value.string else { throw bad() }; values[name] = v.isEmpty ? .none : .string(v)
+        case .path:
+            guard let v = value.string else { throw bad() }
+            values[name] = v.isEmpty ? .none : .string(v.hasPrefix("/") ? v : (baseDirectory as NSString).appendingPathComponent(v))
+        case .list:
+            if let array = value.array {
+                values[name] = .list(try array.map { element in
+                    if let s = element.string { return s }
+                    if let i = element.int { return String(i) }
+                    throw bad()
+                })
+            } else if let s = value.string {
+                values[name] = .list(s.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
+            } else { throw bad() }
+        }
+    }
+
+    // MARK: typed access
+
+    public func int(_ name: String) -> Int { if case .int(let v) = values[name] { return v }; fatalError("config key \(name) is not an integer") }
+    public func double(_ name: String) -> Double { if case .double(let v) = values[name] { return v }; fatalError("config key \(name) is not a number") }
+    public func bool(_ name: String) -> Bool { if case .bool(let v) = values[name] { return v }; fatalError("config key \(name) is not a boolean") }
+    public func list(_ name: String) -> [String] { if case .list(let v) = values[name] { return v }; fatalError("config key \(name) is not a list") }
+    public func string(_ name: String) -> String? { if case .string(let v) = values[name] { return v }; return nil }
+
+    /// A path or string the job cannot run without.
+    public func required(_ name: String, for purpose: String) throws -> String {
+        guard let v = string(name) else { throw ConfigError("\(file ?? "configuration"): '\(name)' is required \(purpose)") }
+        return v
+    }
+
+    /// The model's hyperparameters (SAGEConfig decodes SAGE-net's keys itself, so one definition of them).
+    public func model() throws -> SAGEConfig {
+        let modelKeys = ConfigKeys.groups[2].keys.map(\.name) + ["input_len"]
+        var json: [String: Any] = [:]
+        for name in modelKeys {
+            switch values[name]! {
+            case .int(let v): json[name] = v
+            case .double(let v): json[name] = v
+            case .bool(let v): json[name] = v
+            case .string(let v): json[name] = v
+            default: break
+            }
+        }
+        do {
+            return try JSONDecoder().decode(SAGEConfig.self, from: JSONSerialization.data(withJSONObject: json))
+        } catch let e as SAGEConfigError {
+            throw ConfigError("\(file ?? "configuration"): \(e.description)")
+        } catch {
+            throw ConfigError("\(file ?? "configuration"): invalid model keys (\(error)); model must be psagenet or rsagenet, pooling_type avg or max, subtract_or_concat subtract or concat")
+        }
+    }
+
+    public var sequenceOptions: SequenceOptions {
+        var o = SequenceOptions()
+        o.onlySNPs = bool("only_snps")
+        o.frequency = FrequencyFilter(mafMin: double("maf_min"), mafMax: double("maf_max"), trueMAF: bool("true_maf"))
+        o.majorityReference = bool("majority_seq")
+        o.allowReverseComplement = bool("allow_reverse_complement")
+        return o
+    }
+
+    /// The resolved configuration as TOML: every key, defaults included, grouped and commented.
+    public var resolvedTOML: String {
+        var out = "# Resolved configuration written by sage-mpi (every key, defaults included).\n"
+        for group in ConfigKeys.groups {
+            out += "\n# \(group.title)\n"
+            for key in group.keys {
+                let value = values[key.name]!
+                if value == .none { out += "# \(key.name) = (unset)\n" } else { out += "\(key.name) = \(value)\n" }
+            }
+        }
+        return out
+    }
+}
+
+public struct ConfigError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// Levenshtein distance, for "did you mean".
+func editDistance(_ a: String, _ b: String) -> Int {
+    let a = Array(a), b = Array(b)
+    var previous = Array(0...b.count)
+    for i in 1...max(a.count, 1) where !a.isEmpty {
+        var current = [i] + [Int](repeating: 0, count: b.count)
+        for j in 1...max(b.count, 1) where !b.isEmpty {
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+        }
+        previous = current
+    }
+    return previous[b.count]
+}

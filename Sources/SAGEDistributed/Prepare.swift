@@ -1,0 +1,92 @@
+import Foundation
+import SAGEEngine
+import SAGEGenome
+
+/// `sage-mpi prepare`: builds the variant store of a configuration. Regions are dealt to ranks in contiguous
+/// blocks; each rank writes its part file into `<out>.partial/` (a file system every rank sees), rank 0 writes the
+/// manifest and then renames the directory to `out` (replacing an older store only once the new one is
+/// complete). Individuals stored: the train, val and test lists (or every VCF sample when none is set); allele
+/// frequencies are counted over the training list.
+public func prepareStore(config: RunConfig, out: String, comm: any Communicator, log: RankLog) throws -> StoreManifest? {
+    let fasta = try config.required("fasta", for: "to prepare a store")
+    let vcf = try config.required("vcf", for: "to prepare a store")
+    let regionsPath = try config.required("regions", for: "to prepare a store")
+    let inputLen = config.int("input_len")
+    let contigPrefix = config.string("contig_prefix")
+    let cohort = try Cohort(config: config)
+    let regions = try readRegions(path: regionsPath)
+    let inputs = try StoreInputs(fasta: fasta, vcf: vcf, regions: regionsPath, inputLen: inputLen, contigPrefix: contigPrefix)
+    let individuals = try cohort.all.isEmpty ? VCFReader(path: vcf).samples : cohort.all
+    let training = cohort.train.isEmpty ? individuals : cohort.train
+    let builder = try StoreBuilder(fasta: fasta, vcf: vcf, inputLen: inputLen, contigPrefix: contigPrefix,
+                                   individuals: individuals, trainingIndividuals: training)
+
+    let partial = out + ".partial", fm = FileManager.default
+    if comm.rank == 0 {
+        try? fm.removeItem(atPath: partial)
+        do { try fm.createDirectory(atPath: partial, withIntermediateDirectories: true) } catch {
+            throw ConfigError("\(partial): cannot create the store directory (\(error.localizedDescription))")
+        }
+        log.root.info("prepare: \(regions.count) regions x \(individuals.count) individuals, input_len \(inputLen), on \(comm.size) rank(s)")
+    }
+    try comm.barrier()
+
+    let mine = balancedRanges(count: regions.count, parts: comm.size)[comm.rank]
+    let partName = String(format: "part-%05d.bin", comm.rank)
+    let started = Date()
+    var lastReport = started
+    let (spans, report) = try builder.writePart(regions: Array(regions[mine]), to: (partial as NSString).appendingPathComponent(partName)) { done in
+        if comm.rank == 0, Date().timeIntervalSince(lastReport) > 5 || done == mine.count {
+            lastReport = Date()
+            let rate = Double(done) / max(Date().timeIntervalSince(started), 1e-9)
+            log.root.info("prepare: rank 0 \(done)/\(mine.count) regions, \(String(format: "%.1f", rate)) regions/s")
+        }
+    }
+    let summary = PartSummary(regions: zip(regions[mine], spans).map { r, s in
+        StoreRegion(id: r.id, chr: r.chr, pos: r.pos, strand: r.strand, part: comm.rank, offset: s.offset, length: s.length)
+    }, report: report)
+    try AtomicJSON.write(summary, to: (partial as NSString).appendingPathComponent(partName + ".json"))
+    try comm.barrier()
+
+    var manifest: StoreManifest? = nil
+    if comm.rank == 0 {
+        var all: [StoreRegion] = [], total = StoreReport()
+        for r in 0..<comm.size {
+            let path = (partial as NSString).appendingPathComponent(String(format: "part-%05d.bin.json", r))
+            let part = try JSONDecoder().decode(PartSummary.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+            all += part.regions
+            total.add(part.report)
+            try fm.removeItem(atPath: path)
+        }
+        let m = StoreManifest(inputs: inputs, individuals: individuals, trainingIndividuals: training, regions: all,
+                              parts: (0..<comm.size).map { String(format: "part-%05d.bin", $0) }, report: total)
+        try AtomicJSON.write(m, to: VariantStore.manifestPath(partial))
+        if fm.fileExists(atPath: out) {
+            let old = out + ".old"
+            try? fm.removeItem(atPath: old)
+            try fm.moveItem(atPath: out, toPath: old)
+            try fm.moveItem(atPath: partial, toPath: out)
+            try fm.removeItem(atPath: old)
+        } else {
+            try fm.moveItem(atPath: partial, toPath: out)
+        }
+        log.root.info("prepare: wrote \(out) in \(String(format: "%.1f", Date().timeIntervalSince(started))) s: \(total.summary)")
+        manifest = m
+    }
+    try comm.barrier()
+    return manifest
+}
+
+struct PartSummary: Codable {
+    var regions: [StoreRegion]
+    var report: StoreReport
+}
+
+/// JSON (pretty, sorted keys) written atomically.
+public enum AtomicJSON {
+    public static func write<T: Encodable>(_ value: T, to path: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try AtomicFile.write(encoder.encode(value), to: path)
+    }
+}

@@ -1,0 +1,105 @@
+// One region of the variant store, as bytes. Written by `RegionBlockBuilder`, read in place from a memory map
+// by `RegionBlock`. Little-endian, every section starting on an 8-byte boundary:
+//
+//   header   8 x Int64: windowStart, windowLength, nEdits, alleleByteCount, nHaplotypes (2 x individuals), nHapEdits, 0, 0
+//   ref      UInt8[windowLength]      reference window (uppercase), genome positions windowStart ..< windowStart+windowLength
+//   editPos  Int32[nEdits]            0-based position in the window; edits sorted by position (VCF order)
+//   refLen   Int32[nEdits], altLen Int32[nEdits]
+//   alleleAt Int32[nEdits]            offset of REF in `alleles`; ALT follows REF
+//   carriers Int32[nEdits]            training haplotypes carrying the ALT (its frequency is carriers / 2N, exact)
+//   alleles  UInt8[alleleByteCount]
+//   hapStart Int32[nHaplotypes + 1]   haplotype k = 2 x individual + (0 maternal | 1 paternal): edits hapEdits[hapStart[k] ..< hapStart[k+1]]
+//   hapEdits Int32[nHapEdits]         edit indices, ascending
+//
+// An edit is one (record, ALT allele) carried by at least one stored haplotype; symbolic alleles and records
+// starting before the window are left out at build time (and counted).
+
+public struct RegionBlockBuilder {
+    public var windowStart = 0
+    public var reference: [UInt8] = []
+    public var editPos: [Int32] = [], refLen: [Int32] = [], altLen: [Int32] = [], alleleAt: [Int32] = []
+    public var carriers: [Int32] = []
+    public var alleles: [UInt8] = []
+    public var hapStart: [Int32] = [0]
+    public var hapEdits: [Int32] = []
+    public init() {}
+
+    public mutating func addEdit(pos: Int, ref: [UInt8], alt: [UInt8], carriers count: Int) {
+        editPos.append(Int32(pos)); refLen.append(Int32(ref.count)); altLen.append(Int32(alt.count))
+        alleleAt.append(Int32(alleles.count)); carriers.append(Int32(count))
+        alleles += ref; alleles += alt
+    }
+
+    /// Appends the next haplotype's edit list (haplotypes in order 0, 1, 2, ...).
+    public mutating func addHaplotype<S: Sequence>(_ edits: S) where S.Element == Int32 {
+        hapEdits.append(contentsOf: edits)
+        hapStart.append(Int32(hapEdits.count))
+    }
+
+    public func serialized() -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(64 + reference.count + alleles.count + 20 * editPos.count + 4 * (hapStart.count + hapEdits.count) + 80)
+        func align() { while out.count % 8 != 0 { out.append(0) } }
+        func put<T: FixedWidthInteger>(_ values: [T]) { for v in values { withUnsafeBytes(of: v.littleEndian) { out += $0 } }; align() }
+        put([Int64(windowStart), Int64(reference.count), Int64(editPos.count), Int64(alleles.count),
+             Int64(hapStart.count - 1), Int64(hapEdits.count), 0, 0])
+        out += reference; align()
+        put(editPos); put(refLen); put(altLen); put(alleleAt)
+        put(carriers)
+        out += alleles; align()
+        put(hapStart); put(hapEdits)
+        return out
+    }
+}
+
+/// A read-only view of one serialized block (see the top of this file); valid while its memory lives.
+public struct RegionBlock: @unchecked Sendable {
+    public let windowStart: Int
+    public let reference: UnsafeBufferPointer<UInt8>
+    public let editPos: UnsafePointer<Int32>, refLen: UnsafePointer<Int32>, altLen: UnsafePointer<Int32>
+    public let alleleAt: UnsafePointer<Int32>, carriers: UnsafePointer<Int32>
+    public let alleles: UnsafePointer<UInt8>
+    public let hapStart: UnsafePointer<Int32>, hapEdits: UnsafePointer<Int32>
+    public let editCount: Int, haplotypeCount: Int
+
+    /// `base` must be 8-byte aligned and hold `length` bytes.
+    public init(base: UnsafeRawPointer, length: Int) throws {
+        guard length >= 64 else { throw GenomeError("variant store block of \(length) bytes is truncated") }
+        let header = base.assumingMemoryBound(to: Int64.self)
+        let h = (0..<6).map { Int(Int64(littleEndian: header[$0])) }
+        let (windowLength, nEdits, alleleBytes, nHaps, nHapEdits) = (h[1], h[2], h[3], h[4], h[5])
+        var offset = 64
+        func section(_ bytes: Int) -> UnsafeRawPointer {
+            let p = base + offset
+            offset += (bytes + 7) / 8 * 8
+            return p
+        }
+        windowStart = h[0]
+        reference = UnsafeBufferPointer(start: section(windowLength).assumingMemoryBound(to: UInt8.self), count: windowLength)
+        editPos = section(4 * nEdits).assumingMemoryBound(to: Int32.self)
+        refLen = section(4 * nEdits).assumingMemoryBound(to: Int32.self)
+        altLen = section(4 * nEdits).assumingMemoryBound(to: Int32.self)
+        alleleAt = section(4 * nEdits).assumingMemoryBound(to: Int32.self)
+        carriers = section(4 * nEdits).assumingMemoryBound(to: Int32.self)
+        alleles = section(alleleBytes).assumingMemoryBound(to: UInt8.self)
+        hapStart = section(4 * (nHaps + 1)).assumingMemoryBound(to: Int32.self)
+        hapEdits = section(4 * nHapEdits).assumingMemoryBound(to: Int32.self)
+        editCount = nEdits
+        haplotypeCount = nHaps
+        guard offset <= length, nHaps >= 0, Int(hapStart[nHaps]) == nHapEdits else {
+            throw GenomeError("variant store block is corrupt (sections exceed its \(length) bytes)")
+        }
+    }
+
+    /// Edit indices of haplotype `k` (2 x individual + 0 maternal / 1 paternal), ascending.
+    public func edits(ofHaplotype k: Int) -> UnsafeBufferPointer<Int32> {
+        let a = Int(hapStart[k]), b = Int(hapStart[k + 1])
+        return UnsafeBufferPointer(start: hapEdits + a, count: b - a)
+    }
+
+    public func ref(_ e: Int) -> UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: alleles + Int(alleleAt[e]), count: Int(refLen[e])) }
+    public func alt(_ e: Int) -> UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(start: alleles + Int(alleleAt[e]) + Int(refLen[e]), count: Int(altLen[e]))
+    }
+    public func isSNP(_ e: Int) -> Bool { refLen[e] == 1 && altLen[e] == 1 }
+}

@@ -1,0 +1,98 @@
+import Foundation
+
+/// `manifest.json` of a variant store directory: what it was built from, whom and what it holds, where each
+/// region's block lives, and what the data held (counts).
+public struct StoreManifest: Codable, Sendable {
+    public static let formatName = "sage-mpi variant store 1"
+    public var format = StoreManifest.formatName
+    public var inputs: StoreInputs
+    /// Stored individuals, in store order (haplotype k = 2 x index + 0 maternal / 1 paternal).
+    public var individuals: [String]
+    /// The individuals carrier counts (allele frequencies) are computed over.
+    public var trainingIndividuals: [String]
+    public var regions: [StoreRegion]
+    public var parts: [String]
+    public var report: StoreReport
+    public init(inputs: StoreInputs, individuals: [String], trainingIndividuals: [String], regions: [StoreRegion], parts: [String], report: StoreReport) {
+        self.inputs = inputs; self.individuals = individuals; self.trainingIndividuals = trainingIndividuals
+        self.regions = regions; self.parts = parts; self.report = report
+    }
+}
+
+public struct StoreRegion: Codable, Sendable, Equatable {
+    public var id: String, chr: String, pos: Int, strand: String?
+    public var part: Int, offset: Int, length: Int
+    public var region: Region { Region(id: id, chr: chr, pos: pos, strand: strand) }
+    public init(id: String, chr: String, pos: Int, strand: String?, part: Int, offset: Int, length: Int) {
+        self.id = id; self.chr = chr; self.pos = pos; self.strand = strand; self.part = part; self.offset = offset; self.length = length
+    }
+}
+
+/// Identity of an input file: its size and modification time (the path is informative only, so a moved
+/// cohort still matches).
+public struct FileFingerprint: Codable, Sendable, Equatable {
+    public var path: String, size: Int, modified: Double
+    public init(path: String) throws {
+        let attributes: [FileAttributeKey: Any]
+        do { attributes = try FileManager.default.attributesOfItem(atPath: path) } catch { throw GenomeError("\(path): cannot read (\(error.localizedDescription))") }
+        self.path = path
+        size = (attributes[.size] as? NSNumber)?.intValue ?? 0
+        modified = ((attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0).rounded()
+    }
+    public func sameFile(as other: FileFingerprint) -> Bool { size == other.size && modified == other.modified }
+}
+
+/// Everything a store's contents depend on.
+public struct StoreInputs: Codable, Sendable, Equatable {
+    public var fasta: FileFingerprint, vcf: FileFingerprint, regions: FileFingerprint
+    public var inputLen: Int
+    public var contigPrefix: String?
+    public init(fasta: String, vcf: String, regions: String, inputLen: Int, contigPrefix: String?) throws {
+        self.fasta = try FileFingerprint(path: fasta)
+        self.vcf = try FileFingerprint(path: vcf)
+        self.regions = try FileFingerprint(path: regions)
+        self.inputLen = inputLen
+        self.contigPrefix = contigPrefix
+    }
+
+    /// Human-readable differences between what a store was built from (`self`) and `current`; empty if none.
+    public func differences(from current: StoreInputs) -> [String] {
+        var out: [String] = []
+        for (name, built, now) in [("FASTA", fasta, current.fasta), ("VCF", vcf, current.vcf), ("regions table", regions, current.regions)]
+        where !built.sameFile(as: now) {
+            out.append("the \(name) changed (built from \(built.path), \(built.size) bytes; now \(now.path), \(now.size) bytes, different size or time)")
+        }
+        if inputLen != current.inputLen { out.append("input_len was \(inputLen), now \(current.inputLen)") }
+        if contigPrefix != current.contigPrefix { out.append("contig_prefix was \(contigPrefix ?? "(detected)"), now \(current.contigPrefix ?? "(detected)")") }
+        return out
+    }
+}
+
+/// What the data held; sums over regions. Edits are (record, ALT allele) pairs carried by a stored haplotype.
+public struct StoreReport: Codable, Sendable, Equatable {
+    public var regions = 0, records = 0, edits = 0, haplotypeEdits = 0
+    /// Edits whose REF differs from the reference window (skipped when the haplotype is built).
+    public var refMismatchEdits = 0
+    public var symbolicAllelesSkipped = 0
+    public var recordsStartingBeforeWindow = 0
+    public var missingAlleles = 0
+    public var unphasedCalls = 0
+    public var regionsWithoutVCFContig: [String] = []
+    public init() {}
+    public mutating func add(_ o: StoreReport) {
+        regions += o.regions; records += o.records; edits += o.edits; haplotypeEdits += o.haplotypeEdits
+        refMismatchEdits += o.refMismatchEdits; symbolicAllelesSkipped += o.symbolicAllelesSkipped
+        recordsStartingBeforeWindow += o.recordsStartingBeforeWindow; missingAlleles += o.missingAlleles
+        unphasedCalls += o.unphasedCalls; regionsWithoutVCFContig += o.regionsWithoutVCFContig
+    }
+    public var summary: String {
+        var s = "\(regions) regions, \(records) VCF records, \(edits) distinct ALT alleles carried, \(haplotypeEdits) haplotype edits; "
+        s += "skipped: \(refMismatchEdits) REF mismatches, \(symbolicAllelesSkipped) symbolic/* alleles, "
+        s += "\(recordsStartingBeforeWindow) records starting before their window; \(missingAlleles) missing alleles (read as reference)"
+        if unphasedCalls > 0 { s += "; warning: \(unphasedCalls) unphased genotype calls treated as phased (GT[0] maternal, GT[1] paternal)" }
+        if !regionsWithoutVCFContig.isEmpty {
+            s += "; warning: \(regionsWithoutVCFContig.count) region(s) on a contig the VCF lacks (no variants): \(regionsWithoutVCFContig.prefix(5).joined(separator: ", "))"
+        }
+        return s
+    }
+}
