@@ -10,39 +10,93 @@ public struct BatchNorm1dShape: Sendable, Equatable {
     public init(B: Int, C: Int, L: Int) { self.B = B; self.C = C; self.L = L }
 }
 
+/// Sums per-channel statistics across the processes that share a batch (synchronised batch norm). `reduce`
+/// must sum its buffer element-wise over all of them, in place (e.g. an MPI allreduce); `scratch` is owned here
+/// so that a step allocates nothing.
+public final class BatchNormSync: @unchecked Sendable {
+    let reduce: (UnsafeMutableBufferPointer<Double>) -> Void
+    private(set) var scratch = UnsafeMutableBufferPointer<Double>.allocate(capacity: 0)
+    public init(reduce: @escaping (UnsafeMutableBufferPointer<Double>) -> Void) { self.reduce = reduce }
+    deinit { scratch.deallocate() }
+    func buffer(_ count: Int) -> UnsafeMutableBufferPointer<Double> {
+        if scratch.count < count { scratch.deallocate(); scratch = .allocate(capacity: count) }
+        return UnsafeMutableBufferPointer(rebasing: scratch[0..<count])
+    }
+}
+
 /// Training mode: out = (inp - mean) * rstd * gamma + beta with batch statistics, which it stores in `mean` and
-/// `rstd` (for backward) and folds into the running statistics.
+/// `rstd` (for backward) and folds into the running statistics. With `sync`, the statistics are those of the
+/// batches of every process together (mean first, then the variance around it: two reductions).
 public func batchNorm1dForwardTrain(out: UnsafeMutablePointer<Float>, mean: UnsafeMutablePointer<Float>,
                                     rstd: UnsafeMutablePointer<Float>, runningMean: UnsafeMutablePointer<Float>,
                                     runningVar: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
-                                    gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, shape s: BatchNorm1dShape) {
-    let n = Double(s.B * s.L)
-    Parallel.forEachRange(s.C, minimumPerThread: channelsPerThread(s)) { channels in
-        for c in channels {
-            var sum = 0.0
-            for b in 0..<s.B {
-                let x = inp + (b * s.C + c) * s.L
-                for t in 0..<s.L { sum += Double(x[t]) }
-            }
-            let mu = sum / n
-            var sq = 0.0
-            for b in 0..<s.B {
-                let x = inp + (b * s.C + c) * s.L
-                for t in 0..<s.L { let d = Double(x[t]) - mu; sq += d * d }
-            }
-            let variance = sq / n
-            let r = Float(1 / (variance + Double(s.eps)).squareRoot())
-            mean[c] = Float(mu)
-            rstd[c] = r
-            let unbiased = n > 1 ? variance * n / (n - 1) : variance
-            runningMean[c] = (1 - s.momentum) * runningMean[c] + s.momentum * Float(mu)
-            runningVar[c] = (1 - s.momentum) * runningVar[c] + s.momentum * Float(unbiased)
-            let scale = gamma[c] * r, shift = beta[c] - Float(mu) * scale
-            for b in 0..<s.B {
-                let x = inp + (b * s.C + c) * s.L, y = out + (b * s.C + c) * s.L
-                for t in 0..<s.L { y[t] = x[t] * scale + shift }
+                                    gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, shape s: BatchNorm1dShape,
+                                    sync: BatchNormSync? = nil) {
+    guard let sync else {
+        let n = Double(s.B * s.L)
+        Parallel.forEachRange(s.C, minimumPerThread: channelsPerThread(s)) { channels in
+            for c in channels {
+                let mu = channelSum(inp, c, s) / n
+                let variance = channelSquares(inp, c, Float(mu), s) / n
+                normalise(out: out, mean: mean, rstd: rstd, runningMean: runningMean, runningVar: runningVar, inp: inp,
+                          gamma: gamma, beta: beta, c: c, mu: mu, variance: variance, n: n, s)
             }
         }
+        return
+    }
+    let stats = sync.buffer(s.C + 1)
+    Parallel.forEachRange(s.C, minimumPerThread: channelsPerThread(s)) { channels in
+        for c in channels { stats[c] = channelSum(inp, c, s) }
+    }
+    stats[s.C] = Double(s.B * s.L)
+    sync.reduce(stats)
+    let n = stats[s.C]
+    for c in 0..<s.C { mean[c] = Float(stats[c] / n) }
+    Parallel.forEachRange(s.C, minimumPerThread: channelsPerThread(s)) { channels in
+        for c in channels { stats[c] = channelSquares(inp, c, mean[c], s) }
+    }
+    sync.reduce(UnsafeMutableBufferPointer(rebasing: stats[0..<s.C]))
+    Parallel.forEachRange(s.C, minimumPerThread: channelsPerThread(s)) { channels in
+        for c in channels {
+            normalise(out: out, mean: mean, rstd: rstd, runningMean: runningMean, runningVar: runningVar, inp: inp,
+                      gamma: gamma, beta: beta, c: c, mu: Double(mean[c]), variance: stats[c] / n, n: n, s)
+        }
+    }
+}
+
+@inline(__always) private func channelSum(_ inp: UnsafePointer<Float>, _ c: Int, _ s: BatchNorm1dShape) -> Double {
+    var sum = 0.0
+    for b in 0..<s.B {
+        let x = inp + (b * s.C + c) * s.L
+        for t in 0..<s.L { sum += Double(x[t]) }
+    }
+    return sum
+}
+
+@inline(__always) private func channelSquares(_ inp: UnsafePointer<Float>, _ c: Int, _ mu: Float, _ s: BatchNorm1dShape) -> Double {
+    let mu = Double(mu)
+    var sq = 0.0
+    for b in 0..<s.B {
+        let x = inp + (b * s.C + c) * s.L
+        for t in 0..<s.L { let d = Double(x[t]) - mu; sq += d * d }
+    }
+    return sq
+}
+
+@inline(__always) private func normalise(out: UnsafeMutablePointer<Float>, mean: UnsafeMutablePointer<Float>, rstd: UnsafeMutablePointer<Float>,
+                                         runningMean: UnsafeMutablePointer<Float>, runningVar: UnsafeMutablePointer<Float>,
+                                         inp: UnsafePointer<Float>, gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>,
+                                         c: Int, mu: Double, variance: Double, n: Double, _ s: BatchNorm1dShape) {
+    let r = Float(1 / (variance + Double(s.eps)).squareRoot())
+    mean[c] = Float(mu)
+    rstd[c] = r
+    let unbiased = n > 1 ? variance * n / (n - 1) : variance
+    runningMean[c] = (1 - s.momentum) * runningMean[c] + s.momentum * Float(mu)
+    runningVar[c] = (1 - s.momentum) * runningVar[c] + s.momentum * Float(unbiased)
+    let scale = gamma[c] * r, shift = beta[c] - Float(mu) * scale
+    for b in 0..<s.B {
+        let x = inp + (b * s.C + c) * s.L, y = out + (b * s.C + c) * s.L
+        for t in 0..<s.L { y[t] = x[t] * scale + shift }
     }
 }
 
@@ -64,28 +118,54 @@ public func batchNorm1dForwardEval(out: UnsafeMutablePointer<Float>, inp: Unsafe
 }
 
 /// Training-mode backward, from the `mean` and `rstd` the forward stored. Accumulates dinp, dgamma, dbeta:
-/// dx = rstd * gamma * (dy - mean(dy) - xhat * mean(dy * xhat)).
+/// dx = rstd * gamma * (dy - mean(dy) - xhat * mean(dy * xhat)); with `sync`, the means are over every
+/// process's batch (the same `sync` as the forward). dgamma and dbeta stay this process's own share.
 public func batchNorm1dBackwardTrain(dinp: UnsafeMutablePointer<Float>, dgamma: UnsafeMutablePointer<Float>,
                                      dbeta: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>,
                                      inp: UnsafePointer<Float>, mean: UnsafePointer<Float>, rstd: UnsafePointer<Float>,
-                                     gamma: UnsafePointer<Float>, shape s: BatchNorm1dShape) {
-    let n = Float(s.B * s.L)
-    Parallel.forEachRange(s.C, minimumPerThread: channelsPerThread(s)) { channels in
-        for c in channels {
-            let mu = mean[c], r = rstd[c]
-            var sumDy: Float = 0, sumDyXhat: Float = 0
-            for b in 0..<s.B {
-                let x = inp + (b * s.C + c) * s.L, dy = dout + (b * s.C + c) * s.L
-                for t in 0..<s.L { sumDy += dy[t]; sumDyXhat += dy[t] * (x[t] - mu) * r }
-            }
-            dbeta[c] += sumDy
-            dgamma[c] += sumDyXhat
-            let k = gamma[c] * r, meanDy = sumDy / n, meanDyXhat = sumDyXhat / n
-            for b in 0..<s.B {
-                let x = inp + (b * s.C + c) * s.L, dy = dout + (b * s.C + c) * s.L, dx = dinp + (b * s.C + c) * s.L
-                for t in 0..<s.L { dx[t] += k * (dy[t] - meanDy - (x[t] - mu) * r * meanDyXhat) }
+                                     gamma: UnsafePointer<Float>, shape s: BatchNorm1dShape, sync: BatchNormSync? = nil) {
+    @inline(__always) func sums(_ c: Int) -> (Float, Float) {
+        let mu = mean[c], r = rstd[c]
+        var sumDy: Float = 0, sumDyXhat: Float = 0
+        for b in 0..<s.B {
+            let x = inp + (b * s.C + c) * s.L, dy = dout + (b * s.C + c) * s.L
+            for t in 0..<s.L { sumDy += dy[t]; sumDyXhat += dy[t] * (x[t] - mu) * r }
+        }
+        return (sumDy, sumDyXhat)
+    }
+    @inline(__always) func apply(_ c: Int, meanDy: Float, meanDyXhat: Float) {
+        let mu = mean[c], r = rstd[c], k = gamma[c] * r
+        for b in 0..<s.B {
+            let x = inp + (b * s.C + c) * s.L, dy = dout + (b * s.C + c) * s.L, dx = dinp + (b * s.C + c) * s.L
+            for t in 0..<s.L { dx[t] += k * (dy[t] - meanDy - (x[t] - mu) * r * meanDyXhat) }
+        }
+    }
+    guard let sync else {
+        let n = Float(s.B * s.L)
+        Parallel.forEachRange(s.C, minimumPerThread: channelsPerThread(s)) { channels in
+            for c in channels {
+                let (sumDy, sumDyXhat) = sums(c)
+                dbeta[c] += sumDy
+                dgamma[c] += sumDyXhat
+                apply(c, meanDy: sumDy / n, meanDyXhat: sumDyXhat / n)
             }
         }
+        return
+    }
+    let stats = sync.buffer(2 * s.C + 1)
+    Parallel.forEachRange(s.C, minimumPerThread: channelsPerThread(s)) { channels in
+        for c in channels {
+            let (sumDy, sumDyXhat) = sums(c)
+            dbeta[c] += sumDy
+            dgamma[c] += sumDyXhat
+            stats[2 * c] = Double(sumDy); stats[2 * c + 1] = Double(sumDyXhat)
+        }
+    }
+    stats[2 * s.C] = Double(s.B * s.L)
+    sync.reduce(stats)
+    let n = stats[2 * s.C]
+    Parallel.forEachRange(s.C, minimumPerThread: channelsPerThread(s)) { channels in
+        for c in channels { apply(c, meanDy: Float(stats[2 * c] / n), meanDyXhat: Float(stats[2 * c + 1] / n)) }
     }
 }
 

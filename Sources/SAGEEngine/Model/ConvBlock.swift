@@ -52,13 +52,13 @@ final class ConvBlockActivations {
 
 extension ConvBlockLayer {
     func forward(_ a: ConvBlockActivations, x: UnsafePointer<Float>, B: Int, training: Bool, store: ParameterStore,
-                 col: UnsafeMutablePointer<Float>) {
+                 col: UnsafeMutablePointer<Float>, sync: BatchNormSync? = nil) {
         var convIn = x
         if let bn, let bnOut = a.bnOut {
             if training {
                 batchNorm1dForwardTrain(out: bnOut.pointer, mean: a.mean.pointer, rstd: a.rstd.pointer,
                                         runningMean: store.b(bn.runningMean), runningVar: store.b(bn.runningVar), inp: x,
-                                        gamma: store.p(bn.gamma), beta: store.p(bn.beta), shape: bnShape(B: B))
+                                        gamma: store.p(bn.gamma), beta: store.p(bn.beta), shape: bnShape(B: B), sync: sync)
                 store.batchesTracked[bn.counterName, default: 0] += 1
             } else {
                 batchNorm1dForwardEval(out: bnOut.pointer, inp: x, gamma: store.p(bn.gamma), beta: store.p(bn.beta),
@@ -81,7 +81,7 @@ extension ConvBlockLayer {
     /// Scratch: dconv (B, Cout, L) and dconvIn (B, Cin, L) floats.
     func backward(_ a: ConvBlockActivations, dout: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>?,
                   x: UnsafePointer<Float>, B: Int, training: Bool, store: ParameterStore, col: UnsafeMutablePointer<Float>,
-                  dconv: UnsafeMutablePointer<Float>, dconvIn: UnsafeMutablePointer<Float>) {
+                  dconv: UnsafeMutablePointer<Float>, dconvIn: UnsafeMutablePointer<Float>, sync: BatchNormSync? = nil) {
         let n = B * Cout * L, nIn = B * Cin * L
         dconv.update(repeating: 0, count: n)
         reluBackward(dinp: dconv, dout: dout, out: a.reluOut.pointer, count: n)
@@ -97,7 +97,7 @@ extension ConvBlockLayer {
             if training {
                 batchNorm1dBackwardTrain(dinp: target, dgamma: store.g(bn.gamma), dbeta: store.g(bn.beta), dout: dconvIn,
                                          inp: x, mean: a.mean.pointer, rstd: a.rstd.pointer, gamma: store.p(bn.gamma),
-                                         shape: bnShape(B: B))
+                                         shape: bnShape(B: B), sync: sync)
             } else {
                 batchNorm1dBackwardEval(dinp: target, dgamma: store.g(bn.gamma), dbeta: store.g(bn.beta), dout: dconvIn,
                                         inp: x, gamma: store.p(bn.gamma), runningMean: store.b(bn.runningMean),

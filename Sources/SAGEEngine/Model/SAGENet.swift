@@ -15,6 +15,8 @@ public final class SAGENet: @unchecked Sendable {
     let diffOut: DenseLayer?
     /// Dropout's generator (fclayers / diff_fclayers in training mode).
     public var dropoutRNG = SplitMix64(seed: 0)
+    /// Batch statistics shared across processes in training mode (sync_batchnorm); nil = per-process.
+    public var batchNormSync: BatchNormSync?
     private var workspace: Workspace?
 
     /// Builds the model with PyTorch's default initialisation from `seed`.
@@ -83,6 +85,7 @@ public final class SAGENet: @unchecked Sendable {
         precondition(sequences.count == passes, "\(config.model.rawValue) takes \(passes) sequence(s) per item")
         let w = workspace(for: B)
         w.training = training
+        w.trunkScratch.sync = batchNormSync
         for k in 0..<passes {
             trunk.forward(w.trunks[k], x: sequences[k], B: B, training: training, store: store, scratch: w.trunkScratch)
         }
@@ -121,21 +124,23 @@ public final class SAGENet: @unchecked Sendable {
     }
 
     /// Loss of the last forward against `targets` (B, outputCount): returns (total, mean term, difference term)
-    /// and stores d(total)/d(outputs) for `backward()`.
-    public func loss(targets: UnsafePointer<Float>, lamRef: Float = 1, lamDiff: Float = 10) -> (total: Float, ref: Float, diff: Float) {
-        let w = workspace!, B = w.B, count = config.outputCount
+    /// over these B items and stores d(loss)/d(outputs) for `backward()`. With `meanOver` (data parallel: the global
+    /// batch), the stored gradient is that of the mean over `meanOver` items, so that summing every process's
+    /// parameter gradients gives the gradient of the global batch's loss.
+    public func loss(targets: UnsafePointer<Float>, lamRef: Float = 1, lamDiff: Float = 10, meanOver: Int? = nil) -> (total: Float, ref: Float, diff: Float) {
+        let w = workspace!, B = w.B, count = config.outputCount, N = Float(meanOver ?? B)
         let out = w.outputs.pointer, dout = w.dOutputs.pointer
         dout.update(repeating: 0, count: B * count)
-        var terms: [Float] = [0, 0]
+        var terms: (Float, Float) = (0, 0)
         for c in 0..<count {
             var sum: Double = 0
             for b in 0..<B { let d = Double(out[b * count + c] - targets[b * count + c]); sum += d * d }
-            terms[c] = Float(sum / Double(B))
+            if c == 0 { terms.0 = Float(sum / Double(B)) } else { terms.1 = Float(sum / Double(B)) }
             let scale: Float = config.model == .rsagenet ? 1 : (c == 0 ? lamRef : lamDiff)
-            for b in 0..<B { dout[b * count + c] = scale * 2 * (out[b * count + c] - targets[b * count + c]) / Float(B) }
+            for b in 0..<B { dout[b * count + c] = scale * 2 * (out[b * count + c] - targets[b * count + c]) / N }
         }
-        if config.model == .rsagenet { return (terms[0], terms[0], 0) }
-        return (lamRef * terms[0] + lamDiff * terms[1], terms[0], terms[1])
+        if config.model == .rsagenet { return (terms.0, terms.0, 0) }
+        return (lamRef * terms.0 + lamDiff * terms.1, terms.0, terms.1)
     }
 
     /// Accumulates every parameter's gradient of the loss into `store.grads` (call `store.zeroGrads()` first).

@@ -80,6 +80,8 @@ final class TrunkActivations {
 /// Scratch shared by all passes: gradients flow through g1/g2; dconv/dconvIn/col serve the blocks.
 final class TrunkScratch {
     let g1: FloatBuffer, g2: FloatBuffer, dconv: FloatBuffer, dconvIn: FloatBuffer, col: FloatBuffer
+    /// Synchronised batch norm across processes (training mode), or nil for per-process statistics.
+    var sync: BatchNormSync?
     init(_ trunk: Trunk, B: Int) {
         let n = B * trunk.maxActivationPerItem
         g1 = FloatBuffer(count: n); g2 = FloatBuffer(count: n)
@@ -94,7 +96,7 @@ extension Trunk {
         for (op, act) in zip(ops, a.ops) {
             switch (op, act) {
             case (.block(let layer), .block(let blockActs)):
-                layer.forward(blockActs, x: input, B: B, training: training, store: store, col: scratch.col.pointer)
+                layer.forward(blockActs, x: input, B: B, training: training, store: store, col: scratch.col.pointer, sync: scratch.sync)
             case (.pool(let rows, let L, let type, let size), .pool(let out, let argmax)):
                 if type == .avg {
                     avgPool1dForward(out: out.pointer, inp: input, rows: B * rows, L: L, size: size)
@@ -117,7 +119,8 @@ extension Trunk {
             case (.block(let layer), .block(let blockActs)):
                 if k > 0 { dx.pointer.update(repeating: 0, count: B * layer.Cin * layer.L) }
                 layer.backward(blockActs, dout: dout.pointer, dx: k == 0 ? nil : dx.pointer, x: input, B: B, training: training,
-                               store: store, col: scratch.col.pointer, dconv: scratch.dconv.pointer, dconvIn: scratch.dconvIn.pointer)
+                               store: store, col: scratch.col.pointer, dconv: scratch.dconv.pointer, dconvIn: scratch.dconvIn.pointer,
+                               sync: scratch.sync)
             case (.pool(let rows, let L, let type, let size), .pool(_, let argmax)):
                 dx.pointer.update(repeating: 0, count: B * rows * L)
                 if type == .avg {
