@@ -165,6 +165,22 @@ public struct CohortSimulator {
         test_individuals = "individuals/test.txt"
         input_len = \(inputLen)
 
+        # Regions on chr1 train, chr2 validate, chr3 test (the simulator's three contigs).
+        train_chrs = ["1"]
+        val_chrs = ["2"]
+        test_chrs = ["3"]
+
+        # A small model for the demo (the paper's model: delete these lines; see `sage-mpi config --keys`).
+        first_layer_kernel_number = 64
+        int_layers_kernel_number = 32
+        hidden_size = 32
+        n_conv_blocks = 3
+        batch_size = 16
+        learning_rate = 0.001
+        max_epochs = 6
+        patience = 3
+        checkpoint_every_steps = 50
+
         """
         try toml.write(toFile: path("sage.toml"), atomically: true, encoding: .utf8)
     }

@@ -89,7 +89,7 @@ public enum ConfigKeys {
             key("lam_diff", .double, .double(10), "weight of the difference head's MSE (p-SAGE-net)"),
             key("sync_batchnorm", .bool, .bool(false), "batch statistics over all ranks (P ranks = 1 rank with the global batch)"),
             key("init_from", .path, .none, "r-SAGE-net checkpoint to initialise p-SAGE-net's trunk and mean head from"),
-            key("monitor", .string, .string("val_region_pearson_median"), "validation metric for best.safetensors and early stopping"),
+            key("monitor", .string, .string("tv_region_pearson_median"), "validation metric for best.safetensors and early stopping (r-SAGE-net: val_mean_pearson)"),
             key("patience", .int, .int(5), "epochs without improvement before stopping (0 = never stop early)"),
             key("val_every_steps", .int, .int(0), "also validate every N steps (0 = at epoch ends only)"),
             key("checkpoint_every_steps", .int, .int(300), "write last.safetensors + state every N steps"),

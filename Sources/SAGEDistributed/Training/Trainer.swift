@@ -1,0 +1,321 @@
+import Foundation
+import Logging
+import SAGEEngine
+import SAGEGenome
+
+/// Data-parallel training of r-SAGE-net or p-SAGE-net (`sage-mpi train`). Every rank holds the whole model;
+/// rank 0's initial parameters are broadcast; each epoch's items are a seeded shuffle computed identically on
+/// every rank; global step k takes items [k*P*B, (k+1)*P*B) of it and each rank a balanced slice (B = batch_size
+/// per rank, as SAGE-net). Gradients are of the global batch's mean loss (each rank's share summed by one
+/// allreduce); clipping and Adam then run identically everywhere. Batch-norm running statistics follow rank 0
+/// (broadcast after each step, as PyTorch DDP), or the statistics are global with sync_batchnorm. A last global
+/// batch with fewer items than ranks is skipped (at most P-1 items an epoch, different ones each epoch).
+///
+/// Run directory (rank 0 writes, atomically): config.toml (resolved), metrics.jsonl, state.safetensors (all that
+/// `--resume` needs), last.safetensors and best.safetensors (PyTorch state_dicts), correlations/ per validation.
+public final class Trainer {
+    public struct Options: Sendable {
+        public var runDirectory: String
+        public var resume = false
+        /// Stop after this many global steps (0 = run to max_epochs); the state is saved, so `--resume` continues.
+        public var maxSteps = 0
+        /// Test hook: this rank kills itself (SIGKILL) after this many global steps.
+        public var killAfterSteps = 0
+        public var killRank = 0
+        public init(runDirectory: String) { self.runDirectory = runDirectory }
+    }
+
+    let config: RunConfig, options: Options, comm: any Communicator, log: RankLog
+    let set: TrainingSet, dataset: PersonalDataset, model: SAGENet, adam: Adam
+    let modelConfig: SAGEConfig
+    let batchSize: Int, lamRef: Float, lamDiff: Float, clip: Float, learningRate: Float
+    let cyclic: CyclicLR?
+    let items: [(region: Int, individual: Int)]
+    let channels: [Int]
+    let monitor: String, maximize: Bool
+    var state = TrainState()
+
+    public init(config: RunConfig, options: Options, comm: any Communicator, log: RankLog) throws {
+        self.config = config; self.options = options; self.comm = comm; self.log = log
+        modelConfig = try config.model()
+        let storePath = try config.required("store", for: "to train (run `sage-mpi prepare` first)")
+        let store = try VariantStore(directory: storePath)
+        let cohort = try Cohort(config: config)
+        try store.check(against: StoreInputs(fasta: config.required("fasta", for: ""), vcf: config.required("vcf", for: ""),
+                                             regions: config.required("regions", for: ""), inputLen: config.int("input_len"),
+                                             contigPrefix: config.string("contig_prefix")),
+                        individuals: cohort.all, trainingIndividuals: cohort.train)
+        set = try TrainingSet(config: config, store: store)
+        dataset = PersonalDataset(store: store, options: config.sequenceOptions)
+        guard !set.trainRegions.isEmpty else { throw ConfigError("no training regions: none of the store's regions is on train_chrs \(config.list("train_chrs"))") }
+        batchSize = config.int("batch_size")
+        guard batchSize >= 1 else { throw ConfigError("batch_size must be at least 1") }
+        lamRef = Float(config.double("lam_ref")); lamDiff = Float(config.double("lam_diff"))
+        clip = Float(config.double("gradient_clip_val")); learningRate = Float(config.double("learning_rate"))
+        let model = try SAGENet(config: modelConfig, seed: UInt64(config.int("seed")))
+        model.dropoutRNG = SplitMix64(seed: UInt64(config.int("seed")) &+ 0x5EED &+ UInt64(comm.rank))
+        self.model = model
+        var hyper = AdamHyperparameters()
+        hyper.weightDecay = Float(config.double("weight_decay"))
+        adam = Adam(parameterCount: model.store.parameterCount, hyper: hyper)
+        switch config.string("scheduler") {
+        case "cyclic": cyclic = CyclicLR(baseLR: learningRate / 2, maxLR: learningRate * 2, stepSizeUp: config.int("step_size_up"))
+        case "plateau": cyclic = nil; state.plateau = ReduceLROnPlateau(lr: learningRate, patience: config.int("patience"))
+        case "none": cyclic = nil
+        default: throw ConfigError("scheduler must be cyclic, plateau or none, got '\(config.string("scheduler") ?? "")'")
+        }
+        let (regions, individuals) = (set.trainRegions, set.trainIndividuals)
+        if modelConfig.model == .psagenet {
+            items = regions.flatMap { r in individuals.map { (r, $0) } }
+            channels = [0, 1, 2]
+        } else {
+            items = regions.map { ($0, individuals[0]) }  // the reference: one item per region
+            channels = [0]
+        }
+        var m = config.string("monitor") ?? "tv_region_pearson_median"
+        if model.config.model == .rsagenet && m.hasPrefix("tv_") { m = "val_mean_pearson" }  // r-SAGE-net has no individuals to rank
+        monitor = m
+        maximize = !m.contains("loss")
+        if config.bool("sync_batchnorm") && comm.size > 1 {
+            let c = comm
+            model.batchNormSync = BatchNormSync { buffer in try! c.allreduce(buffer, op: .sum) }
+        }
+    }
+
+    var runPath: (String) -> String { { (self.options.runDirectory as NSString).appendingPathComponent($0) } }
+
+    public func run() throws {
+        let fm = FileManager.default
+        if comm.rank == 0 {
+            try fm.createDirectory(atPath: runPath("correlations"), withIntermediateDirectories: true)
+            try AtomicFile.write(Data(config.resolvedTOML.utf8), to: runPath("config.toml"))
+        }
+        if options.resume {
+            state = try TrainState.read(path: runPath("state.safetensors"), model: model, adam: adam)
+            if comm.rank == 0 { try truncateMetrics(after: state.globalStep) }
+            log.root.info("train: resuming \(options.runDirectory) at epoch \(state.epoch + 1), step \(state.stepInEpoch) of the epoch (global step \(state.globalStep))")
+            if state.finished { log.root.info("train: this run had finished; nothing to do"); return }
+        } else {
+            if let initFrom = config.string("init_from") { try initialiseTrunk(from: initFrom) }
+            try broadcastModel()
+        }
+        let P = comm.size, globalBatch = P * batchSize
+        let stepsPerEpoch = items.count / globalBatch + (items.count % globalBatch >= P ? 1 : 0)
+        let maxEpochs = config.int("max_epochs")
+        log.root.info("train: \(modelConfig.model.rawValue), \(model.store.parameterCount) parameters; \(set.trainRegions.count) training regions x \(modelConfig.model == .psagenet ? set.trainIndividuals.count : 1) = \(items.count) items an epoch, \(stepsPerEpoch) steps of \(globalBatch) (\(batchSize) per rank x \(P) ranks); \(set.valRegions.count) validation regions, \(set.valIndividuals.count) validation individuals; monitor \(monitor)")
+        guard stepsPerEpoch > 0 else { throw ConfigError("fewer training items (\(items.count)) than ranks (\(P))") }
+
+        let L = modelConfig.inputLen, stride = 4 * L, outputs = modelConfig.outputCount
+        let inputs = channels.map { _ in FloatBuffer(count: batchSize * stride) }
+        let pointers = inputs.map { UnsafePointer($0.pointer) }
+        let targets = FloatBuffer(count: batchSize * outputs)
+        let lossSums = UnsafeMutableBufferPointer<Double>.allocate(capacity: 3)
+        defer { lossSums.deallocate() }
+        let all = 0..<model.store.parameterCount
+        let valEvery = config.int("val_every_steps"), ckptEvery = config.int("checkpoint_every_steps")
+        var window = (start: Date(), items: 0, loss: 0.0, lossRef: 0.0, lossDiff: 0.0, steps: 0)
+        let runStart = Date(), startStep = state.globalStep
+        var lastProgress = Date.distantPast
+
+        while state.epoch < maxEpochs {
+            var order = items
+            var shuffler = SplitMix64(seed: UInt64(config.int("seed")) &* 0x9E37_79B9 &+ UInt64(state.epoch))
+            order.shuffle(using: &shuffler)
+            while state.stepInEpoch < stepsPerEpoch {
+                let begin = state.stepInEpoch * globalBatch, end = min(begin + globalBatch, order.count)
+                let mine = balancedRanges(count: end - begin, parts: P)[comm.rank]
+                let B = mine.count, N = end - begin
+                for (b, k) in mine.enumerated() {
+                    let (r, i) = order[begin + k]
+                    for (c, channel) in channels.enumerated() { dataset.oneHot(region: r, individual: i, channel: channel, into: inputs[c].pointer + b * stride) }
+                    let t = r * set.store.individualCount + i
+                    targets[b * outputs] = set.y0[t]
+                    if outputs == 2 { targets[b * outputs + 1] = set.y1[t] }
+                }
+                model.store.zeroGrads()
+                model.forward(sequences: pointers, batch: B, training: true)
+                let loss = model.loss(targets: targets.pointer, lamRef: lamRef, lamDiff: lamDiff, meanOver: N)
+                model.backward(sequences: pointers)
+                lossSums[0] = Double(loss.total) * Double(B); lossSums[1] = Double(loss.ref) * Double(B); lossSums[2] = Double(loss.diff) * Double(B)
+                if P > 1 {
+                    try comm.allreduce(UnsafeMutableBufferPointer(start: model.store.grads.pointer, count: model.store.grads.count), op: .sum)
+                    try comm.allreduce(lossSums, op: .sum)
+                }
+                if clip > 0 { clipGradNorm(model.store.grads.pointer, range: all, maxNorm: clip) }
+                let lr = currentLR()
+                adam.step(params: model.store.params.pointer, grads: model.store.grads.pointer, range: all, lr: lr)
+                if P > 1 && model.batchNormSync == nil && model.store.buffers.count > 0 {
+                    try comm.broadcast(UnsafeMutableBufferPointer(start: model.store.buffers.pointer, count: model.store.buffers.count), root: 0)
+                }
+                state.stepInEpoch += 1
+                state.globalStep += 1
+                window.items += N; window.steps += 1
+                window.loss += lossSums[0] / Double(N); window.lossRef += lossSums[1] / Double(N); window.lossDiff += lossSums[2] / Double(N)
+
+                if options.killAfterSteps > 0 && state.globalStep == options.killAfterSteps && comm.rank == options.killRank {
+                    kill(getpid(), SIGKILL)
+                }
+                if state.globalStep % 10 == 0 || state.stepInEpoch == stepsPerEpoch {
+                    let seconds = Date().timeIntervalSince(window.start), steps = Double(window.steps)
+                    let rate = Double(window.items) / max(seconds, 1e-9)
+                    try appendMetrics(["kind": "train", "step": state.globalStep, "epoch": state.epoch + 1, "loss": window.loss / steps,
+                                       "loss_ref": window.lossRef / steps, "loss_diff": window.lossDiff / steps, "lr": Double(lr), "samples_per_s": rate])
+                    if Date().timeIntervalSince(lastProgress) > 5 || state.stepInEpoch == stepsPerEpoch {
+                        lastProgress = Date()
+                        let done = state.globalStep - startStep, total = maxEpochs * stepsPerEpoch - startStep
+                        let eta = Date().timeIntervalSince(runStart) / Double(max(done, 1)) * Double(total - done)
+                        log.root.info("train: epoch \(state.epoch + 1)/\(maxEpochs) step \(state.stepInEpoch)/\(stepsPerEpoch)  loss \(fmt(window.loss / steps)) (ref \(fmt(window.lossRef / steps)), diff \(fmt(window.lossDiff / steps)))  lr \(fmt(Double(lr)))  \(String(format: "%.1f", rate)) samples/s  ETA \(duration(eta))")
+                    }
+                    window = (Date(), 0, 0, 0, 0, 0)
+                }
+                if valEvery > 0 && state.globalStep % valEvery == 0 && state.stepInEpoch < stepsPerEpoch { _ = try validate(tag: "step-\(state.globalStep)") }
+                if ckptEvery > 0 && state.globalStep % ckptEvery == 0 { try saveState() }
+                if options.maxSteps > 0 && state.globalStep >= options.maxSteps {
+                    try saveState()
+                    log.root.info("train: stopped after \(state.globalStep) steps (--max-steps); continue with --resume \(options.runDirectory)")
+                    return
+                }
+            }
+            // End of epoch: validate, schedule, keep the best, maybe stop early.
+            let metrics = try validate(tag: String(format: "epoch-%03d", state.epoch + 1))
+            let value = metrics[monitor] ?? .nan
+            if var plateau = state.plateau { plateau.step(metric: Float(maximize ? -value : value)); state.plateau = plateau }
+            let improved = value.isFinite && (state.best.map { maximize ? value > $0 : value < $0 } ?? true)
+            state.epoch += 1
+            state.stepInEpoch = 0
+            if improved {
+                state.best = value; state.bestEpoch = state.epoch; state.epochsWithoutImprovement = 0
+                if comm.rank == 0 { try model.save(checkpoint: runPath("best.safetensors")) }
+                log.root.info("train: epoch \(state.epoch): \(monitor) = \(fmt(value)), the best so far (best.safetensors)")
+            } else {
+                state.epochsWithoutImprovement += 1
+                log.root.info("train: epoch \(state.epoch): \(monitor) = \(fmt(value)); best \(state.best.map(fmt) ?? "-") at epoch \(state.bestEpoch ?? 0)")
+            }
+            let patience = config.int("patience")
+            if patience > 0 && state.epochsWithoutImprovement >= patience {
+                log.root.info("train: early stop: \(monitor) has not improved for \(patience) epoch(s)")
+                break
+            }
+            try saveState()
+        }
+        state.finished = true
+        try saveState()
+        log.root.info("train: done in \(duration(Date().timeIntervalSince(runStart))); best \(monitor) = \(state.best.map(fmt) ?? "-") at epoch \(state.bestEpoch ?? 0); run directory \(options.runDirectory)")
+    }
+
+    func currentLR() -> Float {
+        if let cyclic { return cyclic.lr(afterSteps: state.globalStep) }
+        return state.plateau?.lr ?? learningRate
+    }
+
+    /// Rank 0's parameters and buffers to every rank.
+    func broadcastModel() throws {
+        guard comm.size > 1 else { return }
+        let s = model.store
+        try comm.broadcast(UnsafeMutableBufferPointer(start: s.params.pointer, count: s.params.count), root: 0)
+        if s.buffers.count > 0 { try comm.broadcast(UnsafeMutableBufferPointer(start: s.buffers.pointer, count: s.buffers.count), root: 0) }
+    }
+
+    /// SAGE-net's init_model_from_ref: the convolutional trunk (conv0, convlayers, dilated_convlayers) from an
+    /// r-SAGE-net checkpoint, tensors matched by name and shape. Unlike SAGE-net (BUG-4), an r-SAGE-net whose conv0
+    /// has batch norm (which p-SAGE-net's lacks) still loads: those tensors are skipped and reported.
+    func initialiseTrunk(from path: String) throws {
+        let file = try SafeTensors.read(path: path)
+        let trunkNames = file.names.filter { $0.hasPrefix("conv0.") || $0.hasPrefix("convlayers.") || $0.hasPrefix("dilated_convlayers.") }
+        var copied = 0, skipped: [String] = []
+        for name in trunkNames {
+            if model.store.batchesTracked[name] != nil { copied += 1; continue }
+            guard let slot = model.store.slot(named: name) else { skipped.append(name); continue }
+            let values = try file.floats(name, source: path)
+            guard values.count == slot.count else { throw SafeTensorsError("\(path): '\(name)' has \(values.count) values, this model's has \(slot.count) (init_from needs the same trunk hyperparameters)") }
+            let isParameter = model.store.parameterSlots.contains { $0.name == name }
+            (isParameter ? model.store.p(slot.offset) : model.store.b(slot.offset)).update(from: values, count: slot.count)
+            copied += 1
+        }
+        guard copied > 0 else { throw SafeTensorsError("\(path): no trunk tensors (conv0.*, convlayers.*) to initialise from") }
+        log.root.info("train: trunk initialised from \(path) (\(copied) tensors\(skipped.isEmpty ? "" : "; skipped, absent here: \(skipped.joined(separator: ", "))"))")
+    }
+
+    /// Validation in parallel on (training regions x validation individuals) "tv_" and (validation regions x
+    /// validation individuals) "val_" for p-SAGE-net; on training and validation regions' reference sequences
+    /// ("train_", "val_") for r-SAGE-net. Rank 0 writes the metrics and correlations; every rank gets them back.
+    func validate(tag: String) throws -> [String: Double] {
+        let start = Date()
+        var sets: [(String, [Int], [Int], ReferenceModelInput)] = []
+        let cap = config.int("max_val_items")
+        func capped(_ regions: [Int], _ n: Int) -> [Int] { cap > 0 ? Array(regions.prefix(max(1, cap / max(n, 1)))) : regions }
+        if modelConfig.model == .psagenet {
+            guard !set.valIndividuals.isEmpty else { throw ConfigError("validation needs val_individuals") }
+            sets = [("tv_", capped(set.trainRegions, set.valIndividuals.count), set.valIndividuals, .personal),
+                    ("val_", capped(set.valRegions, set.valIndividuals.count), set.valIndividuals, .personal)]
+        } else {
+            let one = [set.valIndividuals.first ?? set.trainIndividuals[0]]
+            sets = [("train_", set.trainRegions, one, .reference), ("val_", set.valRegions, one, .reference)]
+        }
+        var metrics: [String: Double] = [:]
+        for (prefix, regions, individuals, input) in sets where !regions.isEmpty {
+            let p = try predictFromStore(comm: comm, model: model, dataset: dataset, regions: regions, individuals: individuals,
+                                         batchSize: batchSize, referenceInput: input)
+            if let p, comm.rank == 0 {
+                let m = EvaluationMetrics(predictions: p, set: set)
+                metrics.merge(m.named(prefix, lamRef: Double(lamRef), lamDiff: Double(lamDiff))) { $1 }
+                if modelConfig.model == .psagenet {
+                    try writeCorrelations(runPath("correlations/\(tag)-\(prefix)regions.csv"), ids: regions.map { set.store.manifest.regions[$0].id }, values: m.regionPearson, header: "region_id")
+                    try writeCorrelations(runPath("correlations/\(tag)-\(prefix)individuals.csv"), ids: individuals.map { set.store.manifest.individuals[$0] }, values: m.individualPearson, header: "individual")
+                }
+            }
+        }
+        // Everyone needs the monitored value (early stopping, plateau); rank 0 computed it.
+        var monitored = [metrics[monitor] ?? .nan]
+        try monitored.withUnsafeMutableBufferPointer { try comm.broadcast($0, root: 0) }
+        guard comm.rank == 0 else { return [monitor: monitored[0]] }
+        var line: [String: Any] = ["kind": "val", "step": state.globalStep, "epoch": state.epoch + 1, "seconds": Date().timeIntervalSince(start)]
+        for (k, v) in metrics where v.isFinite { line[k] = v }
+        try appendMetrics(line)
+        let shown = metrics.keys.sorted().filter { $0.contains("median") || $0.hasSuffix("mean_pearson") || $0.hasSuffix("_loss") }
+        log.root.info("validate (\(tag)): \(shown.map { "\($0) \(fmt(metrics[$0]!))" }.joined(separator: ", ")) (\(String(format: "%.1f", Date().timeIntervalSince(start))) s)")
+        return metrics
+    }
+
+    func writeCorrelations(_ path: String, ids: [String], values: [Double], header: String) throws {
+        var text = "\(header),pearson\n"
+        for (id, v) in zip(ids, values) { text += "\(id),\(v.isFinite ? String(v) : "NaN")\n" }
+        try AtomicFile.write(Data(text.utf8), to: path)
+    }
+
+    func saveState() throws {
+        guard comm.rank == 0 else { return }
+        try state.write(path: runPath("state.safetensors"), model: model, adam: adam)
+        try model.save(checkpoint: runPath("last.safetensors"))
+    }
+
+    func appendMetrics(_ object: [String: Any]) throws {
+        guard comm.rank == 0 else { return }
+        let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) + Data("\n".utf8)
+        let path = runPath("metrics.jsonl")
+        if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        defer { try? handle.close() }
+        try handle.seekToEnd()
+        try handle.write(contentsOf: data)
+    }
+
+    /// Drops metric lines past the resumed step (they were written after the last saved state).
+    func truncateMetrics(after step: Int) throws {
+        let path = runPath("metrics.jsonl")
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return }
+        let kept = text.split(separator: "\n").filter { line in
+            guard let o = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], let s = o["step"] as? Int else { return false }
+            return s <= step
+        }
+        try AtomicFile.write(Data((kept.joined(separator: "\n") + (kept.isEmpty ? "" : "\n")).utf8), to: path)
+    }
+}
+
+func fmt(_ x: Double) -> String { x.isFinite ? String(format: abs(x) < 1e-3 && x != 0 ? "%.3e" : "%.4f", x) : "NaN" }
+
+func duration(_ seconds: Double) -> String {
+    guard seconds.isFinite else { return "?" }
+    let s = Int(seconds.rounded())
+    return s >= 3600 ? String(format: "%dh%02dm", s / 3600, s % 3600 / 60) : s >= 60 ? String(format: "%dm%02ds", s / 60, s % 60) : "\(s)s"
+}

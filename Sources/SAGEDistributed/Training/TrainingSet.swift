@@ -1,0 +1,131 @@
+import Foundation
+import SAGEEngine
+import SAGEGenome
+
+/// What a run trains and validates on, in the store's indices: regions split by chromosome (optionally selected
+/// from a ranking first), individuals from the split files, and SAGE-net's targets for every (region, individual).
+///
+/// Targets (SAGENET-REFERENCE §2.4, §7.2): y0[r] = mean (or median) of region r over ALL training individuals;
+/// y1[r, i] = z-score (sd over the training individuals, ddof 1) when zscore, else y - y0 when split_y_data, else raw
+/// y. `num_training_subs` limits whom we train on, not whom y0 and allele frequencies are computed over (as SAGE-net).
+public final class TrainingSet: @unchecked Sendable {
+    public let store: VariantStore
+    public let trainRegions: [Int], valRegions: [Int], testRegions: [Int]
+    public let trainIndividuals: [Int], valIndividuals: [Int], testIndividuals: [Int]
+    /// Per store region (R) and store individual (N), row-major R x N; NaN where a region has no expression row.
+    public let y0: [Float], y1: [Float], raw: [Float]
+    /// Per region: the training individuals' sd (ddof 1), to map a predicted z-score back to expression.
+    public let sd: [Float]
+    public let splitYData: Bool, zscore: Bool
+
+    public init(config: RunConfig, store: VariantStore) throws {
+        self.store = store
+        let cohort = try Cohort(config: config)
+        let expressionPath = try config.required("expression", for: "to train or evaluate")
+        let expression = try readExpression(path: expressionPath)
+        let R = store.regionCount, N = store.individualCount
+        guard !cohort.train.isEmpty else { throw ConfigError("\(config.file ?? "configuration"): train_individuals is required") }
+        let allTraining = try cohort.train.map { try store.individual($0) }
+        let subs = config.int("num_training_subs")
+        trainIndividuals = subs > 0 ? Array(allTraining.prefix(subs)) : allTraining
+        valIndividuals = try cohort.val.map { try store.individual($0) }
+        testIndividuals = try cohort.test.map { try store.individual($0) }
+
+        // Expression columns of the stored individuals; every one of them must be there.
+        let column = Dictionary(expression.individuals.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+        let missing = store.manifest.individuals.filter { column[$0] == nil }
+        if !missing.isEmpty {
+            throw GenomeError("\(expressionPath): \(missing.count) individual(s) of the splits have no column: \(missing.prefix(5).joined(separator: ", "))")
+        }
+        let row = Dictionary(expression.regionIDs.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+        splitYData = config.bool("split_y_data")
+        zscore = config.bool("zscore")
+        let centre: TargetCentre = config.string("median_or_mean_y_data") == "median" ? .median : .mean
+        let deviation: TargetDeviation = !splitYData ? .raw : zscore ? .zscore : .deviation
+        var y0 = [Float](repeating: .nan, count: R * N), y1 = y0, raw = y0
+        var sd = [Float](repeating: .nan, count: R)
+        let trainingColumns = allTraining.map { column[store.manifest.individuals[$0]]! }
+        for r in 0..<R {
+            guard let e = row[store.manifest.regions[r].id] else { continue }
+            let values = expression.values[e]
+            let t = regionTargets(values, training: trainingColumns, centre: centre, deviation: deviation)
+            let train = trainingColumns.map { values[$0] }, mean = train.reduce(0, +) / Double(max(1, train.count))
+            sd[r] = Float(train.count > 1 ? (train.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(train.count - 1)).squareRoot() : 0)
+            for i in 0..<N {
+                let c = column[store.manifest.individuals[i]]!
+                y0[r * N + i] = Float(t.y0); y1[r * N + i] = Float(t.y1[c]); raw[r * N + i] = Float(values[c])
+            }
+        }
+        self.y0 = y0; self.y1 = y1; self.raw = raw; self.sd = sd
+
+        // Regions: all of the store's, or a ranking's selection; then split by chromosome.
+        var candidates = Array(0..<R)
+        if let ranking = config.string("region_ranking") {
+            let ids = try selectRegions(ranking: ranking, count: config.int("num_regions"), start: config.int("region_idx_start"),
+                                        random: config.bool("rand_regions"), consider: config.int("top_regions_to_consider"),
+                                        seed: UInt64(config.int("seed")))
+            candidates = ids.compactMap { store.regionIndex[$0] }
+        }
+        let withExpression = candidates.filter { row[store.manifest.regions[$0].id] != nil }
+        if withExpression.count < candidates.count {
+            let lacking = candidates.filter { row[store.manifest.regions[$0].id] == nil }.map { store.manifest.regions[$0].id }
+            throw GenomeError("\(expressionPath): \(lacking.count) region(s) have no expression row: \(lacking.prefix(5).joined(separator: ", "))")
+        }
+        func bare(_ chr: String) -> String { chr.hasPrefix("chr") ? String(chr.dropFirst(3)) : chr }
+        func on(_ key: String) -> [Int] {
+            let chrs = Set(config.list(key).map(bare))
+            return withExpression.filter { chrs.contains(bare(store.manifest.regions[$0].chr)) }
+        }
+        trainRegions = on("train_chrs"); valRegions = on("val_chrs"); testRegions = on("test_chrs")
+    }
+
+    public func regions(_ split: String) throws -> [Int] {
+        switch split {
+        case "train": return trainRegions
+        case "val": return valRegions
+        case "test": return testRegions
+        case "all": return trainRegions + valRegions + testRegions
+        default: throw ConfigError("unknown region split '\(split)' (train, val, test, all, or a file of region ids)")
+        }
+    }
+
+    public func individuals(_ split: String) throws -> [Int] {
+        switch split {
+        case "train": return trainIndividuals
+        case "val": return valIndividuals
+        case "test": return testIndividuals
+        case "all": return trainIndividuals + valIndividuals + testIndividuals
+        default: throw ConfigError("unknown individual split '\(split)' (train, val, test, all, or a file of ids)")
+        }
+    }
+}
+
+/// SAGE-net's `select_region_set`: ranking rows sorted by val_pearson (descending, NaN last, stable); either
+/// `count` ids from rank `start`, or (random) a seeded shuffle of the first `consider` then the first `count`.
+/// count 0 = all. The shuffle is our SplitMix64, not CPython's Mersenne Twister: the same seed picks other genes.
+public func selectRegions(ranking path: String, count: Int, start: Int, random: Bool, consider: Int, seed: UInt64) throws -> [String] {
+    guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw GenomeError("\(path): cannot read the region ranking") }
+    let lines = text.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) } }
+    guard let header = lines.first, let score = header.firstIndex(of: "val_pearson") else {
+        throw GenomeError("\(path): the header must have a val_pearson column (e.g. a `sage-mpi baseline predixcan` summary)")
+    }
+    let idColumn = header.firstIndex(of: "region_id") ?? header.firstIndex(of: "gene_id") ?? 0
+    var rows: [(id: String, score: Double, line: Int)] = []
+    for (k, fields) in lines.dropFirst().enumerated() where fields.count == header.count {
+        rows.append((fields[idColumn], Double(fields[score]) ?? .nan, k))
+    }
+    rows.sort { a, b in
+        if a.score.isNaN != b.score.isNaN { return !a.score.isNaN }
+        if a.score != b.score && !a.score.isNaN { return a.score > b.score }
+        return a.line < b.line
+    }
+    var ids = rows.map(\.id)
+    if random {
+        ids = Array(ids.prefix(consider < 0 ? ids.count : consider))
+        var rng = SplitMix64(seed: seed)
+        ids.shuffle(using: &rng)
+        return Array(ids.prefix(count > 0 ? count : ids.count))
+    }
+    let from = min(start, ids.count)
+    return Array(ids[from..<(count > 0 ? min(ids.count, from + count) : ids.count)])
+}

@@ -1,0 +1,41 @@
+import ArgumentParser
+import Foundation
+import SAGEDistributed
+
+struct Evaluate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Predict regions x individuals from a checkpoint in parallel and correlate with the observed expression.",
+        discussion: """
+        Writes predictions.csv (region_id, individual, y0_true, y1_true, y_true, pred_mean, pred_diff), \\
+        region_correlations.csv (per region: Pearson across individuals of pred_diff and y1), \\
+        individual_correlations.csv (per individual: Pearson across regions of predicted and observed expression) \\
+        and summary.json (medians, means, counts; NaN counts reported). Identical output for any number of ranks. \\
+        An r-SAGE-net checkpoint scores the mean of the two haplotypes (pred_diff = that minus the reference's), \\
+        or with --rsagenet-input reference the reference alone.
+        """)
+
+    @Option(help: "Checkpoint (safetensors with sage_config metadata), e.g. RUN/best.safetensors.") var checkpoint: String
+    @OptionGroup var config: ConfigOptions
+    @Option(help: "train, val, test, all, or a file of region ids.") var regions = "test"
+    @Option(help: "train, val, test, all, or a file of individual ids.") var individuals = "test"
+    @Option(help: "Output directory (default: eval-<regions>-<individuals> beside the checkpoint).") var out: String?
+    @Option(help: "Items per forward pass.") var batchSize = 16
+    @Option(help: "r-SAGE-net input: personal or reference.") var rsagenetInput = "personal"
+    @OptionGroup var runtime: RuntimeOptions
+
+    func validate() throws {
+        if config.config == nil { throw ValidationError("Give --config sage.toml.") }
+        if batchSize < 1 { throw ValidationError("--batch-size must be at least 1.") }
+        if ReferenceModelInput(rawValue: rsagenetInput) == nil { throw ValidationError("--rsagenet-input must be personal or reference.") }
+    }
+
+    func run() throws {
+        let cfg = try config.load()
+        var evaluation = Evaluation(checkpoint: checkpoint, out: out ?? (((checkpoint as NSString).deletingLastPathComponent as NSString).appendingPathComponent("eval-\(regions)-\(individuals)")))
+        evaluation.regions = regions
+        evaluation.individuals = individuals
+        evaluation.batchSize = batchSize
+        evaluation.referenceInput = ReferenceModelInput(rawValue: rsagenetInput)!
+        try runOnRanks(runtime) { ctx in try evaluation.run(config: cfg, comm: ctx.comm, log: ctx.log) }
+    }
+}
