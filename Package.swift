@@ -64,6 +64,6 @@ let package = Package(
         .testTarget(name: "SAGEGenomeTests", dependencies: ["SAGEGenome"]),
         .testTarget(name: "SAGEDistributedTests", dependencies: ["SAGEDistributed"]),
         // Depends on the executable so that `swift test` builds the binary it runs under mpirun.
-        .testTarget(name: "IntegrationTests", dependencies: ["sage-mpi"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["sage-mpi", "SAGEEngine"]),
     ]
 )
