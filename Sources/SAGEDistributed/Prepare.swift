@@ -35,13 +35,20 @@ public func prepareStore(config: RunConfig, out: String, comm: any Communicator,
     let partName = String(format: "part-%05d.bin", comm.rank)
     let started = Date()
     var lastReport = started
-    let (spans, report) = try builder.writePart(regions: Array(regions[mine]), to: (partial as NSString).appendingPathComponent(partName)) { done in
+    let written: (spans: [(offset: Int, length: Int)], report: StoreReport)
+    do {
+        written = try builder.writePart(regions: Array(regions[mine]), to: (partial as NSString).appendingPathComponent(partName)) { done in
         if comm.rank == 0, Date().timeIntervalSince(lastReport) > 5 || done == mine.count {
             lastReport = Date()
             let rate = Double(done) / max(Date().timeIntervalSince(started), 1e-9)
             log.root.info("prepare: rank 0 \(done)/\(mine.count) regions, \(String(format: "%.1f", rate)) regions/s")
         }
+        }
+    } catch {
+        try? fm.removeItem(atPath: partial)  // nothing half-written is left; `out` was never touched
+        throw error
     }
+    let (spans, report) = written
     let summary = PartSummary(regions: zip(regions[mine], spans).map { r, s in
         StoreRegion(id: r.id, chr: r.chr, pos: r.pos, strand: r.strand, part: comm.rank, offset: s.offset, length: s.length)
     }, report: report)

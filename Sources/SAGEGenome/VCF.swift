@@ -39,6 +39,12 @@ public final class VCFReader: @unchecked Sendable {
             throw GenomeError("\(path): no valid VCF header (not a VCF/BCF file, or corrupt)")
         }
         let isBCF = hts_get_format(file).pointee.format == bcf
+        // A BGZF file without its end-of-file block was cut short: reading by region would silently miss records.
+        if hts_check_EOF(file) == 0 {
+            bcf_hdr_destroy(header)
+            hts_close(file)
+            throw GenomeError("\(path): truncated (no BGZF end-of-file block); the file is incomplete or corrupt: copy or write it again")
+        }
         var tabix: UnsafeMutablePointer<tbx_t>? = nil
         var bcfIndex: OpaquePointer? = nil
         if isBCF { bcfIndex = chts_bcf_index_load(path) } else { tabix = tbx_index_load(path) }
