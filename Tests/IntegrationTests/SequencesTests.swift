@@ -89,3 +89,24 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: p("s.fa")))
     }
 }
+
+/// `sequences --config` takes paths and options from sage.toml (relative to it), and flags still override them.
+@Suite struct SequencesConfigTests {
+    @Test func configGivesTheSameSequencesAsFlags() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sage-seqcfg-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        #expect(try Subprocess.alone(["simulate", "--out", dir, "--regions", "4", "--individuals", "12", "--input-len", "400"]).status == 0)
+        let viaConfig = try Subprocess.alone(["sequences", "--config", dir + "/sage.toml", "--set", "only_snps=1", "--region", "G0002",
+                                              "--individual", "IND0003", "--out", dir + "/a.fa"])
+        let viaFlags = try Subprocess.alone(["sequences", "--fasta", dir + "/genome.fa", "--vcf", dir + "/cohort.vcf.gz", "--regions",
+                                             dir + "/regions.csv", "--input-len", "400", "--only-snps", "--train-individuals",
+                                             dir + "/individuals/train.txt", "--region", "G0002", "--individual", "IND0003", "--out", dir + "/b.fa"])
+        #expect(viaConfig.status == 0 && viaFlags.status == 0, "\(viaConfig.combined)\(viaFlags.combined)")
+        let a = FileManager.default.contents(atPath: dir + "/a.fa"), b = FileManager.default.contents(atPath: dir + "/b.fa")
+        #expect(a != nil && a == b)
+        let override = try Subprocess.alone(["sequences", "--config", dir + "/sage.toml", "--input-len", "200", "--region", "G0002", "--individual", "IND0003"])
+        #expect(override.stdout.split(separator: "\n").filter { !$0.hasPrefix(">") }.joined().count == 3 * 200)
+        let missing = try Subprocess.alone(["sequences", "--region", "G0002", "--individual", "IND0003"])
+        #expect(missing.status != 0 && missing.stderr.contains("Give --config sage.toml, or --fasta, --vcf and --regions."))
+    }
+}

@@ -13,9 +13,9 @@ struct BenchModel: ParsableCommand {
         commandName: "model",
         abstract: "Training-step and inference samples/s of r-SAGE-net or p-SAGE-net on random one-hot input.",
         discussion: """
-        A training step is forward + loss + backward + gradient clipping + Adam, as SAGE-net trains. Defaults are \\
-        the paper's p-SAGE-net (input_len 40000, 900/256 filters, 5 blocks). ANCHORS.md's configurations: \\
-        (a) defaults; (b) --input-len 10000; (c) --input-len 2000 --first-layer-kernel-number 64 \\
+        A training step is forward + loss + backward + gradient clipping + Adam, as SAGE-net trains. Defaults are \
+        the paper's p-SAGE-net (input_len 40000, 900/256 filters, 5 blocks). ANCHORS.md's configurations: \
+        (a) defaults; (b) --input-len 10000; (c) --input-len 2000 --first-layer-kernel-number 64 \
         --int-layers-kernel-number 32 --hidden-size 32 --n-conv-blocks 3.
         """)
 

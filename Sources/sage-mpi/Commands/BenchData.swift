@@ -9,10 +9,10 @@ struct BenchData: ParsableCommand {
         commandName: "data",
         abstract: "Items per second per core from the variant store: reference + maternal + paternal as bytes and as one-hot.",
         discussion: """
-        Without --config, simulates a cohort per --input-len (default 40000 and 10000; --individuals x --regions \\
-        at --variants-per-kb), prepares its store (timed: the cold `prepare`) and reads every item once in a \\
-        seeded random order, on one thread. With --config, uses that configuration's store (prepared into a \\
-        temporary directory when it has none). SAGE-net's pysam loader: ANCHORS.md (~100 items/s at 40 kb, \\
+        Without --config, simulates a cohort per --input-len (default 40000 and 10000; --individuals x --regions \
+        at --variants-per-kb), prepares its store (timed: the cold `prepare`) and reads every item once in a \
+        seeded random order, on one thread. With --config, uses that configuration's store (prepared into a \
+        temporary directory when it has none). SAGE-net's pysam loader: ANCHORS.md (~100 items/s at 40 kb, \
         287 at 10 kb) or tools/sagenet_loader.py on the same cohort.
         """)
 

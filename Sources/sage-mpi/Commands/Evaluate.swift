@@ -6,11 +6,11 @@ struct Evaluate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Predict regions x individuals from a checkpoint in parallel and correlate with the observed expression.",
         discussion: """
-        Writes predictions.csv (region_id, individual, y0_true, y1_true, y_true, pred_mean, pred_diff), \\
-        region_correlations.csv (per region: Pearson across individuals of pred_diff and y1), \\
-        individual_correlations.csv (per individual: Pearson across regions of predicted and observed expression) \\
-        and summary.json (medians, means, counts; NaN counts reported). Identical output for any number of ranks. \\
-        An r-SAGE-net checkpoint scores the mean of the two haplotypes (pred_diff = that minus the reference's), \\
+        Writes predictions.csv (region_id, individual, y0_true, y1_true, y_true, pred_mean, pred_diff), \
+        region_correlations.csv (per region: Pearson across individuals of pred_diff and y1), \
+        individual_correlations.csv (per individual: Pearson across regions of predicted and observed expression) \
+        and summary.json (medians, means, counts; NaN counts reported). Identical output for any number of ranks. \
+        An r-SAGE-net checkpoint scores the mean of the two haplotypes (pred_diff = that minus the reference's), \
         or with --rsagenet-input reference the reference alone.
         """)
 

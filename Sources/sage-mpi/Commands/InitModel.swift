@@ -6,7 +6,7 @@ struct InitModel: ParsableCommand {
         commandName: "init-model",
         abstract: "Write a freshly initialised r-SAGE-net or p-SAGE-net checkpoint (PyTorch's default initialisation).",
         discussion: """
-        The file is safetensors with SAGE-net's state_dict names and the hyperparameters as JSON under the \\
+        The file is safetensors with SAGE-net's state_dict names and the hyperparameters as JSON under the \
         "sage_config" metadata key, so PyTorch loads it with load_state_dict(..., strict=True).
         """)
 

@@ -8,9 +8,9 @@ struct Predict: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Score sequences from a FASTA file with a checkpoint (r-SAGE-net or p-SAGE-net).",
         discussion: """
-        p-SAGE-net reads consecutive triples of records (reference, maternal, paternal), e.g. the output of \\
-        `sage-mpi sequences`; r-SAGE-net scores each record. Sequences shorter than the model's input_len are \\
-        N-padded at the end; longer ones are an error. Writes CSV: item,pred_mean[,pred_diff] (p-SAGE-net item = \\
+        p-SAGE-net reads consecutive triples of records (reference, maternal, paternal), e.g. the output of \
+        `sage-mpi sequences`; r-SAGE-net scores each record. Sequences shorter than the model's input_len are \
+        N-padded at the end; longer ones are an error. Writes CSV: item,pred_mean[,pred_diff] (p-SAGE-net item = \
         the maternal record's name without "|maternal"). Under mpirun, items are split across ranks.
         """)
 

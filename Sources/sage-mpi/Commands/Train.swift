@@ -6,11 +6,11 @@ struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train r-SAGE-net or p-SAGE-net, data-parallel over the ranks (run `prepare` first).",
         discussion: """
-        batch_size is per rank (as SAGE-net): a step takes ranks x batch_size items of a seeded shuffle, one \\
-        gradient allreduce per step. Validation at each epoch's end (and every val_every_steps) on (training \\
-        regions x validation individuals) and (validation regions x validation individuals). The run directory \\
-        gets config.toml (resolved), metrics.jsonl, correlations/, best.safetensors (by `monitor`), \\
-        last.safetensors and state.safetensors (every checkpoint_every_steps and each epoch); \\
+        batch_size is per rank (as SAGE-net): a step takes ranks x batch_size items of a seeded shuffle, one \
+        gradient allreduce per step. Validation at each epoch's end (and every val_every_steps) on (training \
+        regions x validation individuals) and (validation regions x validation individuals). The run directory \
+        gets config.toml (resolved), metrics.jsonl, correlations/, best.safetensors (by `monitor`), \
+        last.safetensors and state.safetensors (every checkpoint_every_steps and each epoch); \
         `--resume RUN` continues exactly where the last state was written.
         """)
 
