@@ -67,6 +67,9 @@ public enum ConfigKeys {
             key("subtract_or_concat", .string, .string("subtract"), "subtract or concat"),
         ]),
         ("Regions and individuals", [
+            key("train_regions", .path, .none, "file of training region ids, one per line (instead of train_chrs)"),
+            key("val_regions", .path, .none, "file of validation region ids (instead of val_chrs)"),
+            key("test_regions", .path, .none, "file of test region ids (instead of test_chrs)"),
             key("train_chrs", .list, .list((1...16).map(String.init)), "chromosomes of training regions"),
             key("val_chrs", .list, .list(["17", "18", "21", "22"]), "chromosomes of validation regions"),
             key("test_chrs", .list, .list(["19", "20"]), "chromosomes of test regions"),

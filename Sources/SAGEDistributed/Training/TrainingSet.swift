@@ -72,11 +72,19 @@ public final class TrainingSet: @unchecked Sendable {
             throw GenomeError("\(expressionPath): \(lacking.count) region(s) have no expression row: \(lacking.prefix(5).joined(separator: ", "))")
         }
         func bare(_ chr: String) -> String { chr.hasPrefix("chr") ? String(chr.dropFirst(3)) : chr }
-        func on(_ key: String) -> [Int] {
-            let chrs = Set(config.list(key).map(bare))
+        /// An explicit list (`<split>_regions`, a file of ids) or the regions on `<split>_chrs`.
+        func regions(_ split: String) throws -> [Int] {
+            if let file = config.string("\(split)_regions") {
+                return try readIndividualList(file).map { id in
+                    guard let r = store.regionIndex[id] else { throw GenomeError("\(file): region '\(id)' is not in the store (not in the regions table?)") }
+                    guard row[id] != nil else { throw GenomeError("\(expressionPath): region '\(id)' (from \(file)) has no expression row") }
+                    return r
+                }
+            }
+            let chrs = Set(config.list("\(split)_chrs").map(bare))
             return withExpression.filter { chrs.contains(bare(store.manifest.regions[$0].chr)) }
         }
-        trainRegions = on("train_chrs"); valRegions = on("val_chrs"); testRegions = on("test_chrs")
+        trainRegions = try regions("train"); valRegions = try regions("val"); testRegions = try regions("test")
     }
 
     public func regions(_ split: String) throws -> [Int] {
