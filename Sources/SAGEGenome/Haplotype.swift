@@ -59,9 +59,7 @@ public func applyAlleles(reference: [UInt8], windowStart: Int, edits: [(VariantR
     var shift = 0
     for (record, allele) in edits {
         let alt = record.alts[allele - 1], ref = record.ref
-        if alt.first == UInt8(ascii: "<") || alt == [UInt8(ascii: "*")] || alt.contains(UInt8(ascii: "[")) || alt.contains(UInt8(ascii: "]")) {
-            report.symbolicSkipped += 1; continue
-        }
+        if isSymbolic(alt) { report.symbolicSkipped += 1; continue }
         if options.onlySNPs && !(ref.count == 1 && alt.count == 1) { report.filtered += 1; continue }
         if let keep = options.alleleFilter, !keep(record, allele) { report.filtered += 1; continue }
         guard record.pos >= windowStart else { report.startsBeforeWindow += 1; continue }
@@ -77,19 +75,7 @@ public func applyAlleles(reference: [UInt8], windowStart: Int, edits: [(VariantR
 /// Reverse complement (A<->T, C<->G in either case; other codes such as N stay as they are), as SAGE-net's
 /// `str.translate` + reverse.
 public func reverseComplement(_ seq: [UInt8]) -> [UInt8] {
-    seq.reversed().map { b in
-        switch b {
-        case UInt8(ascii: "A"): UInt8(ascii: "T")
-        case UInt8(ascii: "T"): UInt8(ascii: "A")
-        case UInt8(ascii: "C"): UInt8(ascii: "G")
-        case UInt8(ascii: "G"): UInt8(ascii: "C")
-        case UInt8(ascii: "a"): UInt8(ascii: "t")
-        case UInt8(ascii: "t"): UInt8(ascii: "a")
-        case UInt8(ascii: "c"): UInt8(ascii: "g")
-        case UInt8(ascii: "g"): UInt8(ascii: "c")
-        default: b
-        }
-    }
+    seq.reversed().map { complementTable[Int($0)] }
 }
 
 /// What the model sees, before one-hot encoding: truncated to `inputLen` (keeping the 5' genomic end), then
@@ -97,4 +83,9 @@ public func reverseComplement(_ seq: [UInt8]) -> [UInt8] {
 public func modelSequence(_ haplotype: [UInt8], inputLen: Int, minusStrand: Bool, allowReverseComplement: Bool = true) -> [UInt8] {
     let truncated = Array(haplotype.prefix(inputLen))
     return minusStrand && allowReverseComplement ? reverseComplement(truncated) : truncated
+}
+
+/// Symbolic ALT alleles SAGE-net cannot insert as text: `<DEL>`-style, `*` (spanning deletion), breakends.
+func isSymbolic(_ alt: [UInt8]) -> Bool {
+    alt.first == UInt8(ascii: "<") || alt == [UInt8(ascii: "*")] || alt.contains(UInt8(ascii: "[")) || alt.contains(UInt8(ascii: "]"))
 }

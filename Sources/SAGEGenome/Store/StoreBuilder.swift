@@ -96,7 +96,3 @@ public final class StoreBuilder {
         return (spans, report)
     }
 }
-
-func isSymbolic(_ alt: [UInt8]) -> Bool {
-    alt.first == UInt8(ascii: "<") || alt == [UInt8(ascii: "*")] || alt.contains(UInt8(ascii: "[")) || alt.contains(UInt8(ascii: "]"))
-}
