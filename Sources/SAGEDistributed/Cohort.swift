@@ -20,13 +20,5 @@ public struct Cohort: Sendable, Equatable {
     public var all: [String] { train + val + test }
 
     /// The individuals of a named split.
-    public func split(_ name: String) throws -> [String] {
-        switch name {
-        case "train": return train
-        case "val": return val
-        case "test": return test
-        case "all": return all
-        default: throw ConfigError("unknown individual split '\(name)' (train, val, test, all, or a file)")
-        }
-    }
+    public func split(_ name: String) throws -> [String] { try pickSplit(name, train, val, test, what: "individual") }
 }

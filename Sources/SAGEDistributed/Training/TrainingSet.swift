@@ -88,23 +88,22 @@ public final class TrainingSet: @unchecked Sendable {
     }
 
     public func regions(_ split: String) throws -> [Int] {
-        switch split {
-        case "train": return trainRegions
-        case "val": return valRegions
-        case "test": return testRegions
-        case "all": return trainRegions + valRegions + testRegions
-        default: throw ConfigError("unknown region split '\(split)' (train, val, test, all, or a file of region ids)")
-        }
+        try pickSplit(split, trainRegions, valRegions, testRegions, what: "region")
     }
 
     public func individuals(_ split: String) throws -> [Int] {
-        switch split {
-        case "train": return trainIndividuals
-        case "val": return valIndividuals
-        case "test": return testIndividuals
-        case "all": return trainIndividuals + valIndividuals + testIndividuals
-        default: throw ConfigError("unknown individual split '\(split)' (train, val, test, all, or a file of ids)")
-        }
+        try pickSplit(split, trainIndividuals, valIndividuals, testIndividuals, what: "individual")
+    }
+}
+
+/// The list of a named split: train, val, test, or all (the three in that order).
+func pickSplit<T>(_ name: String, _ train: [T], _ val: [T], _ test: [T], what: String) throws -> [T] {
+    switch name {
+    case "train": return train
+    case "val": return val
+    case "test": return test
+    case "all": return train + val + test
+    default: throw ConfigError("unknown \(what) split '\(name)' (train, val, test, all, or a file of \(what) ids)")
     }
 }
 
