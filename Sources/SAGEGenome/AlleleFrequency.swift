@@ -14,7 +14,7 @@ public func alleleFrequency(_ record: VariantRecord, allele: Int, individuals: [
     return Double(carriers) / Double(2 * individuals.count)
 }
 
-public struct FrequencyFilter: Sendable {
+public struct FrequencyFilter: Sendable, Equatable {
     public var mafMin: Double = -1
     public var mafMax: Double = 2
     /// false: SAGE-net's ALT frequency; true: the minor allele frequency min(AF, 1 - AF).

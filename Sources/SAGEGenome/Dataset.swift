@@ -12,12 +12,6 @@ public struct SequenceOptions: Sendable, Equatable {
     public init() {}
 }
 
-extension FrequencyFilter: Equatable {
-    public static func == (a: FrequencyFilter, b: FrequencyFilter) -> Bool {
-        a.mafMin == b.mafMin && a.mafMax == b.mafMax && a.trueMAF == b.trueMAF
-    }
-}
-
 public final class PersonalDataset: @unchecked Sendable {
     public let store: VariantStore
     public let options: SequenceOptions

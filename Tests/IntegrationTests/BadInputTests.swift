@@ -37,10 +37,10 @@ import Testing
     @Test func unsortedVCFCannotBeIndexed() throws {
         // tabix refuses an unsorted VCF, so it reaches us without an index; the message says it must be sorted.
         try prepareFails(["no index", "sorted"]) { dir in
-            let lines = try HaplotypeText.vcfLines(dir)
+            let lines = try VCFText.vcfLines(dir)
             let unsorted = lines.header + [lines.records[1], lines.records[0]] + lines.records.dropFirst(2)
             try FileManager.default.removeItem(atPath: dir + "/cohort.vcf.gz.tbi")
-            try HaplotypeText.bgzip(unsorted.joined(separator: "\n") + "\n", to: dir + "/cohort.vcf.gz")
+            try VCFText.bgzip(unsorted.joined(separator: "\n") + "\n", to: dir + "/cohort.vcf.gz")
         }
     }
 
@@ -84,7 +84,7 @@ import Testing
 }
 
 /// Plain-text VCF handling for the tests above, with Debian's bgzip.
-enum HaplotypeText {
+enum VCFText {
     static func vcfLines(_ dir: String) throws -> (header: [String], records: [String]) {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/bin/sh")

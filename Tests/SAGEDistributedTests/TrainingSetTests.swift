@@ -6,14 +6,9 @@ import Testing
 /// Regions, individuals and targets of a run, and the metrics, against values computed here from the files.
 @Suite struct TrainingSetTests {
     @Test func splitsTargetsAndExplicitLists() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sage-set-\(UUID().uuidString)").path
+        let (dir, configured, store) = try VariantStoreTests.simulatedStore(individuals: 20, regions: 9, inputLen: 300, overrides: ["num_training_subs=5"])
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        var sim = CohortSimulator()
-        sim.individuals = 20; sim.regions = 9; sim.inputLen = 300
-        try sim.write(to: dir)
-        var config = try RunConfig(file: dir + "/sage.toml", overrides: ["num_training_subs=5"])
-        _ = try prepareStore(config: config, out: dir + "/store", comm: SingleProcessCommunicator(), log: RankLog(rank: 0, size: 1, level: .error))
-        let store = try VariantStore(directory: dir + "/store")
+        var config = configured
         let set = try TrainingSet(config: config, store: store)
         #expect(set.trainRegions.map { store.manifest.regions[$0].chr } == ["1", "1", "1"])
         #expect(set.valRegions.count == 3 && set.testRegions.count == 3)

@@ -116,15 +116,22 @@ import Testing
         try compareAll(config: config, store: store, optionSets: Self.optionGrid)
     }
 
-    @Test func simulatedCohortMatchesTheDirectPath() throws {
+    /// A simulated cohort in a new temporary directory (the caller removes `dir`), its configuration and store.
+    static func simulatedStore(individuals: Int, regions: Int, inputLen: Int, overrides: [String] = []) throws
+        -> (dir: String, config: RunConfig, store: VariantStore) {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sage-store-sim-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: dir) }
         var sim = CohortSimulator()
-        sim.individuals = 20; sim.regions = 6; sim.inputLen = 500
+        sim.individuals = individuals; sim.regions = regions; sim.inputLen = inputLen
         try sim.write(to: dir)
-        let config = try RunConfig(file: dir + "/sage.toml")
-        _ = try prepareStore(config: config, out: dir + "/store", comm: SingleProcessCommunicator(), log: Self.log)
-        try compareAll(config: config, store: try VariantStore(directory: dir + "/store"), optionSets: Array(Self.optionGrid.prefix(3)))
+        let config = try RunConfig(file: dir + "/sage.toml", overrides: overrides)
+        _ = try prepareStore(config: config, out: dir + "/store", comm: SingleProcessCommunicator(), log: log)
+        return (dir, config, try VariantStore(directory: dir + "/store"))
+    }
+
+    @Test func simulatedCohortMatchesTheDirectPath() throws {
+        let (dir, config, store) = try Self.simulatedStore(individuals: 20, regions: 6, inputLen: 500)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try compareAll(config: config, store: store, optionSets: Array(Self.optionGrid.prefix(3)))
     }
 
     @Test func storeRefusesOtherInputs() throws {

@@ -55,17 +55,7 @@ public enum ConfigKeys {
             key("median_or_mean_y_data", .string, .string("mean"), "y0 = mean or median over training individuals"),
             key("zscore", .bool, .bool(true), "y1 = z-score (std over training individuals, ddof 1)"),
         ]),
-        ("Model (SAGE-net hyperparameters)", [
-            key("model", .string, .string("psagenet"), "psagenet or rsagenet"),
-            key("first_layer_kernel_number", .int, .int(900), ""), key("int_layers_kernel_number", .int, .int(256), ""),
-            key("first_layer_kernel_size", .int, .int(10), ""), key("int_layers_kernel_size", .int, .int(5), ""),
-            key("hidden_size", .int, .int(256), ""), key("n_conv_blocks", .int, .int(5), ""),
-            key("n_dilated_conv_blocks", .int, .int(0), ""), key("increasing_dilation", .bool, .bool(false), ""),
-            key("h_layers", .int, .int(1), ""), key("pooling_size", .int, .int(10), ""),
-            key("pooling_type", .string, .string("avg"), "avg or max"), key("batch_norm", .bool, .bool(true), ""),
-            key("dropout", .double, .double(0), ""), key("split_y_data", .bool, .bool(true), "y1 = deviation/z-score (else raw y)"),
-            key("subtract_or_concat", .string, .string("subtract"), "subtract or concat"),
-        ]),
+        ("Model (SAGE-net hyperparameters)", model),
         ("Regions and individuals", [
             key("train_regions", .path, .none, "file of training region ids, one per line (instead of train_chrs)"),
             key("val_regions", .path, .none, "file of validation region ids (instead of val_chrs)"),
@@ -99,6 +89,19 @@ public enum ConfigKeys {
             key("max_val_items", .int, .int(0), "validate on at most N items per set (0 = all)"),
         ]),
     ]
+
+    /// The keys SAGEConfig decodes (with input_len, which the sequences share).
+    public static let model: [ConfigKey] = [
+        key("model", .string, .string("psagenet"), "psagenet or rsagenet"),
+        key("first_layer_kernel_number", .int, .int(900), ""), key("int_layers_kernel_number", .int, .int(256), ""),
+        key("first_layer_kernel_size", .int, .int(10), ""), key("int_layers_kernel_size", .int, .int(5), ""),
+        key("hidden_size", .int, .int(256), ""), key("n_conv_blocks", .int, .int(5), ""),
+        key("n_dilated_conv_blocks", .int, .int(0), ""), key("increasing_dilation", .bool, .bool(false), ""),
+        key("h_layers", .int, .int(1), ""), key("pooling_size", .int, .int(10), ""),
+        key("pooling_type", .string, .string("avg"), "avg or max"), key("batch_norm", .bool, .bool(true), ""),
+        key("dropout", .double, .double(0), ""), key("split_y_data", .bool, .bool(true), "y1 = deviation/z-score (else raw y)"),
+        key("subtract_or_concat", .string, .string("subtract"), "subtract or concat"),
+            ]
 
     public static let all: [ConfigKey] = groups.flatMap(\.keys)
     public static let byName: [String: ConfigKey] = Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) })

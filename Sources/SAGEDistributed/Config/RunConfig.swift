@@ -81,7 +81,7 @@ public struct RunConfig: Sendable {
 
     /// The model's hyperparameters (SAGEConfig decodes SAGE-net's keys itself, so one definition of them).
     public func model() throws -> SAGEConfig {
-        let modelKeys = ConfigKeys.groups[2].keys.map(\.name) + ["input_len"]
+        let modelKeys = ConfigKeys.model.map(\.name) + ["input_len"]
         var json: [String: Any] = [:]
         for name in modelKeys {
             switch values[name]! {

@@ -29,25 +29,25 @@ struct BenchData: ParsableCommand {
         let work = workDir ?? fm.temporaryDirectory.appendingPathComponent("sage-bench-data-\(UUID().uuidString)").path
         defer { if workDir == nil { try? fm.removeItem(atPath: work) } }
         let log = RankLog(rank: 0, size: 1, level: .warning)
-        var configs: [(String, RunConfig)] = []
+        var configs: [(simulated: Bool, config: RunConfig)] = []
         if config.config != nil {
-            configs = [("configuration", try config.load())]
+            configs = [(false, try config.load())]
         } else {
             for L in inputLen {
                 var sim = CohortSimulator()
                 sim.individuals = individuals; sim.regions = regions; sim.inputLen = L; sim.variantsPerKb = variantsPerKb
                 let dir = (work as NSString).appendingPathComponent("L\(L)")
                 try sim.write(to: dir)
-                configs.append(("simulated", try RunConfig(file: dir + "/sage.toml")))
+                configs.append((true, try RunConfig(file: dir + "/sage.toml")))
             }
         }
         print("bench data: one thread; item = reference + maternal + paternal, \(passes) pass(es) over every item in random order")
         print("input_len  cohort                       prepare_s  bytes_items/s  bytes_GB/s  onehot_items/s  onehot_GB/s  vs_SAGE-net_loader")
-        for (label, cfg) in configs {
+        for (simulated, cfg) in configs {
             var storeDir = try cfg.required("store", for: "")
             var prepareSeconds = Double.nan
-            if !fm.fileExists(atPath: VariantStore.manifestPath(storeDir)) || label == "simulated" {
-                if label != "simulated" { storeDir = (work as NSString).appendingPathComponent("store") }
+            if simulated || !fm.fileExists(atPath: VariantStore.manifestPath(storeDir)) {
+                if !simulated { storeDir = (work as NSString).appendingPathComponent("store") }
                 let t = Date()
                 _ = try prepareStore(config: cfg, out: storeDir, comm: SingleProcessCommunicator(), log: log)
                 prepareSeconds = Date().timeIntervalSince(t)
