@@ -35,19 +35,32 @@ public func prepareStore(config: RunConfig, out: String, comm: any Communicator,
     let partName = String(format: "part-%05d.bin", comm.rank)
     let started = Date()
     var lastReport = started
-    let written: (spans: [(offset: Int, length: Int)], report: StoreReport)
+    var written: (spans: [(offset: Int, length: Int)], report: StoreReport)? = nil
+    var failure: (any Error)? = nil
     do {
         written = try builder.writePart(regions: Array(regions[mine]), to: (partial as NSString).appendingPathComponent(partName)) { done in
-        if comm.rank == 0, Date().timeIntervalSince(lastReport) > 5 || done == mine.count {
-            lastReport = Date()
-            let rate = Double(done) / max(Date().timeIntervalSince(started), 1e-9)
-            log.root.info("prepare: rank 0 \(done)/\(mine.count) regions, \(String(format: "%.1f", rate)) regions/s")
-        }
+            if comm.rank == 0, Date().timeIntervalSince(lastReport) > 5 || done == mine.count {
+                lastReport = Date()
+                let rate = Double(done) / max(Date().timeIntervalSince(started), 1e-9)
+                log.root.info("prepare: rank 0 \(done)/\(mine.count) regions, \(String(format: "%.1f", rate)) regions/s")
+            }
         }
     } catch {
-        try? fm.removeItem(atPath: partial)  // nothing half-written is left; `out` was never touched
-        throw error
+        failure = error
     }
+    // A failure is collective: every rank stops writing before the partial directory is removed (a rank removing
+    // it while another still writes could leave it behind). The lowest failing rank removes it and reports; the
+    // others wait until its abort ends the job. `out` is never touched.
+    let firstFailing = try comm.allreduce(failure == nil ? comm.size : comm.rank, op: .min)
+    if firstFailing < comm.size {
+        if comm.rank == firstFailing, let failure {
+            try? fm.removeItem(atPath: partial)
+            throw failure
+        }
+        try comm.barrier()
+        throw ConfigError("prepare: rank \(firstFailing) failed")  // not reached: that rank's abort ends the job
+    }
+    guard let written else { preconditionFailure("writePart returned without a result") }
     let (spans, report) = written
     let summary = PartSummary(regions: zip(regions[mine], spans).map { r, s in
         StoreRegion(id: r.id, chr: r.chr, pos: r.pos, strand: r.strand, part: comm.rank, offset: s.offset, length: s.length)
