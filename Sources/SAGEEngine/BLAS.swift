@@ -26,3 +26,17 @@ public func sgemm(transA: Bool = false, transB: Bool = false, m: Int, n: Int, k:
     cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
                 Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
 }
+
+/// Column-major double-precision matrix-vector product: y (m or n) = alpha * op(A) * x + beta * y, A stored
+/// (m, n) column-major with leading dimension `lda` (>= m); op(A) = Aᵀ when `transpose`.
+@inline(__always)
+public func dgemv(transpose: Bool, m: Int, n: Int, alpha: Double = 1, a: UnsafePointer<Double>, lda: Int,
+                  x: UnsafePointer<Double>, beta: Double = 0, y: UnsafeMutablePointer<Double>) {
+    cblas_dgemv(CblasColMajor, transpose ? CblasTrans : CblasNoTrans, Int32(m), Int32(n), alpha, a, Int32(lda), x, 1, beta, y, 1)
+}
+
+/// Column-major Gram matrix: C (n, n) = Aᵀ A for A (k, n) column-major, written in full (both triangles).
+public func dgram(k: Int, n: Int, a: UnsafePointer<Double>, c: UnsafeMutablePointer<Double>) {
+    cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, Int32(n), Int32(k), 1, a, Int32(k), 0, c, Int32(n))
+    for j in 0..<n { for i in (j + 1)..<n { c[j * n + i] = c[i * n + j] } }  // mirror the upper triangle
+}
