@@ -21,75 +21,44 @@ public func prepareStore(config: RunConfig, out: String, comm: any Communicator,
     let builder = try StoreBuilder(fasta: fasta, vcf: vcf, inputLen: inputLen, contigPrefix: contigPrefix,
                                    individuals: individuals, trainingIndividuals: training)
 
-    let partial = out + ".partial", fm = FileManager.default
+    let staged = try StagedDirectory(out: out, comm: comm)
     if comm.rank == 0 {
-        try? fm.removeItem(atPath: partial)
-        do { try fm.createDirectory(atPath: partial, withIntermediateDirectories: true) } catch {
-            throw ConfigError("\(partial): cannot create the store directory (\(error.localizedDescription))")
-        }
         log.root.info("prepare: \(regions.count) regions x \(individuals.count) individuals, input_len \(inputLen), on \(comm.size) rank(s)")
     }
-    try comm.barrier()
 
     let mine = balancedRanges(count: regions.count, parts: comm.size)[comm.rank]
     let partName = String(format: "part-%05d.bin", comm.rank)
     let started = Date()
     var lastReport = started
-    var written: (spans: [(offset: Int, length: Int)], report: StoreReport)? = nil
-    var failure: (any Error)? = nil
-    do {
-        written = try builder.writePart(regions: Array(regions[mine]), to: (partial as NSString).appendingPathComponent(partName)) { done in
+    let (spans, report) = try staged.collectively {
+        try builder.writePart(regions: Array(regions[mine]), to: staged.path(partName)) { done in
             if comm.rank == 0, Date().timeIntervalSince(lastReport) > 5 || done == mine.count {
                 lastReport = Date()
                 let rate = Double(done) / max(Date().timeIntervalSince(started), 1e-9)
                 log.root.info("prepare: rank 0 \(done)/\(mine.count) regions, \(String(format: "%.1f", rate)) regions/s")
             }
         }
-    } catch {
-        failure = error
     }
-    // A failure is collective: every rank stops writing before the partial directory is removed (a rank removing
-    // it while another still writes could leave it behind). The lowest failing rank removes it and reports; the
-    // others wait until its abort ends the job. `out` is never touched.
-    let firstFailing = try comm.allreduce(failure == nil ? comm.size : comm.rank, op: .min)
-    if firstFailing < comm.size {
-        if comm.rank == firstFailing, let failure {
-            try? fm.removeItem(atPath: partial)
-            throw failure
-        }
-        try comm.barrier()
-        throw ConfigError("prepare: rank \(firstFailing) failed")  // not reached: that rank's abort ends the job
-    }
-    guard let written else { preconditionFailure("writePart returned without a result") }
-    let (spans, report) = written
     let summary = PartSummary(regions: zip(regions[mine], spans).map { r, s in
         StoreRegion(id: r.id, chr: r.chr, pos: r.pos, strand: r.strand, part: comm.rank, offset: s.offset, length: s.length)
     }, report: report)
-    try AtomicJSON.write(summary, to: (partial as NSString).appendingPathComponent(partName + ".json"))
+    try AtomicJSON.write(summary, to: staged.path(partName + ".json"))
     try comm.barrier()
 
     var manifest: StoreManifest? = nil
     if comm.rank == 0 {
         var all: [StoreRegion] = [], total = StoreReport()
         for r in 0..<comm.size {
-            let path = (partial as NSString).appendingPathComponent(String(format: "part-%05d.bin.json", r))
+            let path = staged.path(String(format: "part-%05d.bin.json", r))
             let part = try JSONDecoder().decode(PartSummary.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
             all += part.regions
             total.add(part.report)
-            try fm.removeItem(atPath: path)
+            try FileManager.default.removeItem(atPath: path)
         }
         let m = StoreManifest(inputs: inputs, individuals: individuals, trainingIndividuals: training, regions: all,
                               parts: (0..<comm.size).map { String(format: "part-%05d.bin", $0) }, report: total)
-        try AtomicJSON.write(m, to: VariantStore.manifestPath(partial))
-        if fm.fileExists(atPath: out) {
-            let old = out + ".old"
-            try? fm.removeItem(atPath: old)
-            try fm.moveItem(atPath: out, toPath: old)
-            try fm.moveItem(atPath: partial, toPath: out)
-            try fm.removeItem(atPath: old)
-        } else {
-            try fm.moveItem(atPath: partial, toPath: out)
-        }
+        try AtomicJSON.write(m, to: VariantStore.manifestPath(staged.partial))
+        try staged.commit()
         log.root.info("prepare: wrote \(out) in \(String(format: "%.1f", Date().timeIntervalSince(started))) s: \(total.summary)")
         manifest = m
     }

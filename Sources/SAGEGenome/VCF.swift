@@ -8,7 +8,7 @@ public struct VariantRecord: Sendable, Equatable {
     public let ref: [UInt8]
     public let alts: [[UInt8]]
     /// Two allele indices per sample (haplotype 0 = maternal, 1 = paternal, as SAGE-net reads GT[0], GT[1]);
-    /// -1 = missing allele, or absent (haploid call).
+    /// -1 = missing allele ('.'), -2 = absent (the second allele of a haploid call, or no GT).
     public let genotypes: [Int32]
     /// Whether each sample's GT was phased ('|'); a haploid or missing call counts as phased.
     public let phased: [Bool]
@@ -123,7 +123,7 @@ public final class VCFReader: @unchecked Sendable {
         }
         let contig = String(cString: bcf_hdr_id2name(header, r.rid))
         let n = samples.count
-        var genotypes = [Int32](repeating: -1, count: 2 * n)
+        var genotypes = [Int32](repeating: -2, count: 2 * n)
         var phased = [Bool](repeating: true, count: n)
         let count = chts_bcf_get_genotypes(header, record, &gtBuffer, &gtCapacity)
         if count > 0, n > 0 {
@@ -132,7 +132,7 @@ public final class VCFReader: @unchecked Sendable {
                 for h in 0..<min(2, ploidy) {
                     let v = gtBuffer![s * ploidy + h]
                     if v == end { break }
-                    if (v >> 1) != 0 { genotypes[2 * s + h] = (v >> 1) - 1 }
+                    genotypes[2 * s + h] = v < 0 ? -1 : (v >> 1) - 1  // bcf_gt_missing (0) or bcf_int32_missing -> -1
                     if h == 1 && (v & 1) == 0 && (v >> 1) != 0 { phased[s] = false }
                 }
             }
