@@ -14,7 +14,7 @@ struct SageMPI: ParsableCommand {
         is bound to. SAGE_MPI=auto|always|never chooses whether to initialise MPI (auto: only under a launcher).
         """,
         version: SageVersion.string,
-        subcommands: [Info.self, SelfTest.self, Config.self, Simulate.self, Prepare.self, Train.self, Evaluate.self, Sequences.self, Predict.self, InitModel.self, Bench.self]
+        subcommands: [Info.self, SelfTest.self, Config.self, Simulate.self, Prepare.self, Train.self, Evaluate.self, Sequences.self, Predict.self, InitModel.self, Baseline.self, Bench.self]
     )
 
     /// Parses and runs; on an error before MPI starts (bad flags), only launcher rank 0 prints it, so that a

@@ -88,6 +88,20 @@ public enum ConfigKeys {
             key("checkpoint_every_steps", .int, .int(300), "write last.safetensors + state every N steps"),
             key("max_val_items", .int, .int(0), "validate on at most N items per set (0 = all)"),
         ]),
+        ("PrediXcan baseline (sage-mpi baseline predixcan)", [
+            key("predixcan_out", .path, .string("predixcan"), "output directory"),
+            key("predixcan_window", .int, .int(0), "features from variants within +-window/2 of pos (0 = input_len, as SAGE-net)"),
+            key("predixcan_maf_min", .double, .double(0.01), "keep ALT alleles with frequency among training individuals > this"),
+            key("predixcan_maf_max", .double, .double(2), "... and < this (2 = no upper bound, as SAGE-net)"),
+            key("predixcan_true_maf", .bool, .bool(false), "filter on min(AF, 1 - AF) instead of SAGE-net's ALT frequency"),
+            key("predixcan_missing", .string, .string("zero"), "a missing allele counts zero (SAGE-net) or mean (ALT frequency)"),
+            key("predixcan_cv", .string, .string("predefined"), "predefined (validation individuals as the one fold, SAGE-net) or kfold:K over training individuals"),
+            key("predixcan_l1_ratio", .double, .double(0.5), "elastic net mixing: 1 = lasso"),
+            key("predixcan_n_alphas", .int, .int(100), "penalties on the path"),
+            key("predixcan_eps", .double, .double(1e-3), "smallest / largest penalty"),
+            key("predixcan_tol", .double, .double(1e-4), "coordinate descent tolerance (duality gap / ||y||²)"),
+            key("predixcan_max_iter", .int, .int(1000), "coordinate descent sweeps per penalty"),
+        ]),
     ]
 
     /// The keys SAGEConfig decodes (with input_len, which the sequences share).

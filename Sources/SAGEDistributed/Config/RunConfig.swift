@@ -48,10 +48,10 @@ public struct RunConfig: Sendable {
         case .double: guard let v = value.double ?? value.int.map(Double.init) else { throw bad() }; values[name] = .double(v)
         case .bool:
             if let b = value.bool { values[name] = .bool(b) } else if let i = value.int, i == 0 || i == 1 { values[name] = .bool(i == 1) } else { throw bad() }
-        case .string: guard let v = value.string else { throw bad() }; values[name] = v.isEmpty ? .none : .string(v)
+        case .string: guard let v = value.string else { throw bad() }; values[name] = v.isEmpty ? ConfigValue.none : .string(v)
         case .path:
             guard let v = value.string else { throw bad() }
-            values[name] = v.isEmpty ? .none : .string(v.hasPrefix("/") ? v : (baseDirectory as NSString).appendingPathComponent(v))
+            values[name] = v.isEmpty ? ConfigValue.none : .string(v.hasPrefix("/") ? v : (baseDirectory as NSString).appendingPathComponent(v))
         case .list:
             if let array = value.array {
                 values[name] = .list(try array.map { element in

@@ -1,9 +1,11 @@
 import Foundation
 
 /// Pearson correlation of two equal-length series (Double accumulation); NaN when either is constant or n < 2.
-public func pearson(_ x: [Float], _ y: [Float]) -> Double {
+public func pearson<T: BinaryFloatingPoint>(_ x: [T], _ y: [T]) -> Double {
     let n = Double(x.count)
     guard x.count == y.count, x.count >= 2 else { return .nan }
+    // Exactly constant series: NaN (their mean can differ from the value by rounding, which would give noise).
+    if x.allSatisfy({ $0 == x[0] }) || y.allSatisfy({ $0 == y[0] }) { return .nan }
     let mx = x.reduce(0.0) { $0 + Double($1) } / n, my = y.reduce(0.0) { $0 + Double($1) } / n
     var sxy = 0.0, sxx = 0.0, syy = 0.0
     for k in x.indices {

@@ -1,0 +1,65 @@
+import ArgumentParser
+import Foundation
+import SAGEDistributed
+
+struct Baseline: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Baselines p-SAGE-net is compared with.",
+        subcommands: [BaselinePrediXcan.self])
+}
+
+struct BaselinePrediXcan: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "predixcan",
+        abstract: "PrediXcan: per region, an elastic net on the genotype dosages around it, regions spread over ranks.",
+        discussion: """
+        Features: every ALT allele of every VCF record overlapping pos +- window/2, kept when its frequency among \
+        the training individuals passes --maf-min/--maf-max (SAGE-net's ALT frequency, strict); dosage 0/1/2, \
+        a missing allele 0 (or the ALT frequency with --missing mean); no standardisation. Model: scikit-learn's \
+        ElasticNetCV (l1_ratio 0.5, 100 penalties down to 1e-3 of the largest useful one, intercept) with the \
+        validation individuals as the one held-out fold, then the model at the chosen penalty refit on the \
+        training individuals (SAGE-net's baseline); or --cv kfold:K over the training individuals.
+
+        Writes to --out (default predixcan_out, "predixcan" beside the config): summary.csv (region_id, \
+        train_pearson, val_pearson, test_pearson, n_features, n_nonzero, alpha, status; usable as \
+        region_ranking), weights.csv (non-zero weights with chr, pos, ref, alt), predictions.csv (every \
+        individual of every split) and summary.json. Regions without features are listed with status \
+        no_features and a constant prediction (the training mean). Identical output for any number of ranks.
+
+        Every flag overrides its configuration key (predixcan_window, predixcan_maf_min, ...; see \
+        `sage-mpi config --keys`).
+        """)
+
+    @OptionGroup var config: ConfigOptions
+    @Option(help: "Window in bases around each region's pos (default: predixcan_window, else input_len).") var window: Int?
+    @Option(help: "Keep ALT alleles with frequency among training individuals above this (default 0.01).") var mafMin: Double?
+    @Option(help: "... and below this (default 2: no upper bound).") var mafMax: Double?
+    @Option(help: "A missing allele counts: zero (SAGE-net) or mean (the ALT frequency).") var missing: String?
+    @Option(help: "Penalty selection: predefined (validation individuals, SAGE-net) or kfold:K (training individuals).") var cv: String?
+    @Option(help: "Elastic net mixing (1 = lasso; default 0.5).") var l1Ratio: Double?
+    @Option(help: "all, or a file of region ids (one per line).") var regions = "all"
+    @Option(help: "CSV of known causal variants (region_id, pos, ref, alt), e.g. a simulation's truth/causal_variants.csv: reports how much weight they carry.")
+    var causal: String?
+    @Option(help: "Output directory (default: predixcan_out).") var out: String?
+    @OptionGroup var runtime: RuntimeOptions
+
+    func validate() throws {
+        if config.config == nil { throw ValidationError("Give --config sage.toml.") }
+        if let window, window < 2 { throw ValidationError("--window must be at least 2 bases.") }
+        if let missing, missing != "zero" && missing != "mean" { throw ValidationError("--missing must be zero or mean.") }
+    }
+
+    func run() throws {
+        var loaded = config
+        let flags: [(String, String?)] = [("predixcan_window", window.map(String.init)), ("predixcan_maf_min", mafMin.map { "\($0)" }),
+                                          ("predixcan_maf_max", mafMax.map { "\($0)" }), ("predixcan_missing", missing.map { "\"\($0)\"" }),
+                                          ("predixcan_cv", cv.map { "\"\($0)\"" }), ("predixcan_l1_ratio", l1Ratio.map { "\($0)" }),
+                                          ("predixcan_out", out.map { "\"\($0)\"" })]
+        loaded.overrides += flags.compactMap { key, value in value.map { "\(key)=\($0)" } }
+        let cfg = try loaded.load()
+        var run = PrediXcanRun(out: try cfg.required("predixcan_out", for: "as the output directory"))
+        run.regions = regions
+        run.causal = causal
+        try runOnRanks(runtime) { ctx in try run.run(config: cfg, comm: ctx.comm, log: ctx.log) }
+    }
+}
