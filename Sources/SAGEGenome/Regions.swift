@@ -57,7 +57,8 @@ public func readRegions(path: String) throws -> [Region] {
 /// with "chr" removed, unless an explicit prefix is given (SAGE-net's contig_prefix).
 public func resolveContig(_ chr: String, in contigs: [String], prefix: String? = nil, file: String) throws -> String {
     let bare = chr.hasPrefix("chr") ? String(chr.dropFirst(3)) : chr
-    let candidates = prefix.map { [$0 + bare] } ?? [chr, "chr" + bare, bare]
+    var candidates = prefix.map { [$0 + bare] } ?? [chr, "chr" + bare, bare]
+    candidates = candidates.enumerated().filter { i, c in !candidates[..<i].contains(c) }.map(\.element)
     if let hit = candidates.first(where: contigs.contains) { return hit }
-    throw GenomeError("\(file): no contig for chromosome '\(chr)' (tried \(candidates.joined(separator: ", "))); it has \(contigs.prefix(12).joined(separator: ", "))\(contigs.count > 12 ? ", ..." : "")")
+    throw GenomeError("\(file): no contig for chromosome '\(chr)' (tried \(candidates.joined(separator: ", "))); it has \(contigs.prefix(12).joined(separator: ", "))\(contigs.count > 12 ? ", ..." : ""); fix the regions table's chr (or the contig_prefix)")
 }

@@ -68,9 +68,12 @@ public struct PrediXcanRun {
         var lastReport = started
         let part = String(format: "%05d", comm.rank)
         try staged.collectively {
+            // Every region's contig first, so that a bad row fails the job now rather than hours into it.
+            let fastaContigs = try Dictionary(work.map { ($0.chr, try resolveContig($0.chr, in: fasta.contigs, file: fasta.path)) },
+                                              uniquingKeysWith: { a, _ in a })
             var files = try PartFiles(staged: staged, names: ["summary.csv", "weights.csv", "predictions.csv"] + (causalSet == nil ? [] : ["causal.csv"]), part: part)
             for (k, region) in work[mine].enumerated() {
-                let fastaContig = try resolveContig(region.chr, in: fasta.contigs, file: fasta.path)
+                let fastaContig = fastaContigs[region.chr]!
                 let window = sageWindow(centre: region.pos, inputLen: settings.window, contigLength: fasta.length(of: fastaContig)!)
                 let vcfContig = try? resolveContig(region.chr, in: vcf.contigs, prefix: config.string("contig_prefix"), file: vcf.path)
                 let records = try vcfContig.map { try vcf.records(contig: $0, start: window.lowerBound, end: window.upperBound) } ?? []
