@@ -34,9 +34,3 @@ public func dgemv(transpose: Bool, m: Int, n: Int, alpha: Double = 1, a: UnsafeP
                   x: UnsafePointer<Double>, beta: Double = 0, y: UnsafeMutablePointer<Double>) {
     cblas_dgemv(CblasColMajor, transpose ? CblasTrans : CblasNoTrans, Int32(m), Int32(n), alpha, a, Int32(lda), x, 1, beta, y, 1)
 }
-
-/// Column-major Gram matrix: C (n, n) = Aᵀ A for A (k, n) column-major, written in full (both triangles).
-public func dgram(k: Int, n: Int, a: UnsafePointer<Double>, c: UnsafeMutablePointer<Double>) {
-    cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, Int32(n), Int32(k), 1, a, Int32(k), 0, c, Int32(n))
-    for j in 0..<n { for i in (j + 1)..<n { c[j * n + i] = c[i * n + j] } }  // mirror the upper triangle
-}

@@ -21,43 +21,18 @@ public struct PrediXcanRun {
     public init(out: String) { self.out = out }
 
     public func run(config: RunConfig, comm: any Communicator, log: RankLog) throws {
-        let settings = try PrediXcanSettings(config: config)
-        let fastaPath = try config.required("fasta", for: "for PrediXcan (contig lengths)")
-        let vcfPath = try config.required("vcf", for: "for PrediXcan")
-        let expressionPath = try config.required("expression", for: "for PrediXcan")
-        let cohort = try Cohort(config: config)
-        guard !cohort.train.isEmpty else { throw ConfigError("\(config.file ?? "configuration"): train_individuals is required for PrediXcan") }
-        if settings.selection == .predefined && cohort.val.isEmpty {
-            throw ConfigError("\(config.file ?? "configuration"): predixcan_cv = predefined selects the penalty on val_individuals; set them, or use --cv kfold:10")
-        }
-        if case .kfold(let k) = settings.selection, k > cohort.train.count {
-            throw ConfigError("--cv kfold:\(k): more folds than the \(cohort.train.count) training individuals")
-        }
-        let rows = BaselineRows(cohort: cohort)
-        let fasta = try FASTAReader(path: fastaPath), vcf = try VCFReader(path: vcfPath)
-        let samples = try rows.ids.map { try vcf.sampleIndex(of: $0) }
-        let expression = try readExpression(path: expressionPath)
-        let column = Dictionary(expression.individuals.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
-        let lacking = rows.ids.filter { column[$0] == nil }
-        if !lacking.isEmpty {
-            throw GenomeError("\(expressionPath): \(lacking.count) individual(s) of the splits have no column: \(lacking.prefix(5).joined(separator: ", "))")
-        }
-        let expressionRow = Dictionary(expression.regionIDs.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
-        var table = try readRegions(path: config.required("regions", for: "for PrediXcan"))
-        if regions != "all" {
-            let wanted = try readIndividualList(regions), byID = Dictionary(uniqueKeysWithValues: table.map { ($0.id, $0) })
-            table = try wanted.map { id in
-                guard let r = byID[id] else { throw GenomeError("\(regions): region '\(id)' is not in the regions table") }
-                return r
-            }
-        }
-        let withoutExpression = table.filter { expressionRow[$0.id] == nil }.map(\.id)
-        let work = table.filter { expressionRow[$0.id] != nil }
+        let inputs = try PrediXcanInputs(config: config, regionList: regions)
+        let settings = inputs.settings, rows = inputs.rows, work = inputs.regions, withoutExpression = inputs.withoutExpression
         let causalSet = try causal.map(readCausalVariants)
-        let cv = rows.crossValidation(settings.selection, seed: settings.seed)
 
+        // Its BLAS calls are small (one Gram column at a time): more BLAS threads only spin. Ranks are the
+        // parallelism here (mpirun -np P for P cores).
+        let blasThreads = BLAS.threads
+        BLAS.setThreads(1)
+        defer { BLAS.setThreads(blasThreads) }
         let staged = try StagedDirectory(out: out, comm: comm)
         if comm.rank == 0 {
+            if blasThreads > 1 { log.root.notice("predixcan: one thread per rank; for \(blasThreads) cores run \(blasThreads) ranks (mpirun -np \(blasThreads))") }
             log.root.info("predixcan: \(work.count) regions x \(rows.ids.count) individuals (\(rows.train.count) train, \(rows.val.count) val, \(rows.test.count) test), window \(settings.window), \(settings.selection) CV, on \(comm.size) rank(s)")
             if !withoutExpression.isEmpty {
                 log.root.warning("predixcan: \(withoutExpression.count) region(s) have no expression row and are skipped, e.g. \(withoutExpression.prefix(5).joined(separator: ", "))")
@@ -69,19 +44,11 @@ public struct PrediXcanRun {
         let part = String(format: "%05d", comm.rank)
         try staged.collectively {
             // Every region's contig first, so that a bad row fails the job now rather than hours into it.
-            let fastaContigs = try Dictionary(work.map { ($0.chr, try resolveContig($0.chr, in: fasta.contigs, file: fasta.path)) },
-                                              uniquingKeysWith: { a, _ in a })
+            let fastaContigs = try inputs.fastaContigs()
             var files = try PartFiles(staged: staged, names: ["summary.csv", "weights.csv", "predictions.csv"] + (causalSet == nil ? [] : ["causal.csv"]), part: part)
             for (k, region) in work[mine].enumerated() {
-                let fastaContig = fastaContigs[region.chr]!
-                let window = sageWindow(centre: region.pos, inputLen: settings.window, contigLength: fasta.length(of: fastaContig)!)
-                let vcfContig = try? resolveContig(region.chr, in: vcf.contigs, prefix: config.string("contig_prefix"), file: vcf.path)
-                let records = try vcfContig.map { try vcf.records(contig: $0, start: window.lowerBound, end: window.upperBound) } ?? []
-                let dosages = dosageMatrix(records: records, samples: samples, trainingSamples: Array(samples[rows.train]),
-                                           filter: settings.filter, missing: settings.missing)
-                let values = expression.values[expressionRow[region.id]!]
-                let y = rows.ids.map { values[column[$0]!] }
-                let result = RegionBaseline(dosages: dosages, y: y, rows: rows, cv: cv, settings: settings.net)
+                let dosages = try inputs.dosages(for: region, fastaContig: fastaContigs[region.chr]!)
+                let result = RegionBaseline(dosages: dosages, y: inputs.targets(for: region), rows: rows, cv: inputs.crossValidation, settings: settings.net)
                 try files.write(result.rows(region: region, ids: rows.ids, split: rows.split(of:), causal: causalSet))
                 if comm.rank == 0, Date().timeIntervalSince(lastReport) > 5 {
                     lastReport = Date()

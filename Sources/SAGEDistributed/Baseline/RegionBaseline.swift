@@ -34,7 +34,7 @@ public struct BaselineRows: Sendable {
 }
 
 /// One region's PrediXcan model and what it predicts for every row.
-struct RegionBaseline {
+public struct RegionBaseline {
     enum Status: String { case ok, noFeatures = "no_features", allZero = "all_zero" }
     let features: [DosageFeature]
     /// nil when the region has no feature (the prediction is then the training mean).
@@ -45,6 +45,14 @@ struct RegionBaseline {
     var status: Status {
         guard let fit else { return .noFeatures }
         return fit.weights.contains { $0 != 0 } ? .ok : .allZero
+    }
+
+    /// The first `rows` rows of `dosages` and `y`: what the CV sees.
+    public static func crossValidationData(dosages: DosageMatrix, y: [Double], rows: Int) -> RegressionData {
+        let n = dosages.rows, p = dosages.cols
+        var x = [Double](repeating: 0, count: rows * p)
+        for j in 0..<p { for i in 0..<rows { x[j * rows + i] = dosages.values[j * n + i] } }
+        return RegressionData(rows: rows, cols: p, x: x, y: Array(y[0..<rows]))
     }
 
     /// Fits `dosages` (one row per `rows` individual) to `y` (the same rows), choosing the penalty by `cv`.
@@ -58,9 +66,7 @@ struct RegionBaseline {
             let mean = rows.train.isEmpty ? 0 : rows.train.map { y[$0] }.reduce(0, +) / Double(rows.train.count)
             predictions = [Double](repeating: mean, count: n)
         } else {
-            var x = [Double](repeating: 0, count: cv.rows * p)
-            for j in 0..<p { for i in 0..<cv.rows { x[j * cv.rows + i] = dosages.values[j * n + i] } }
-            let f = elasticNetCV(RegressionData(rows: cv.rows, cols: p, x: x, y: Array(y[0..<cv.rows])), folds: cv.folds,
+            let f = elasticNetCV(Self.crossValidationData(dosages: dosages, y: y, rows: cv.rows), folds: cv.folds,
                                  refitRows: cv.refit, settings: settings)
             predictions = [Double](repeating: f.intercept, count: n)
             for j in 0..<p where f.weights[j] != 0 {

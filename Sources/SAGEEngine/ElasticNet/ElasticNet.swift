@@ -13,9 +13,6 @@ public struct ElasticNetSettings: Sendable, Equatable {
     public var eps = 1e-3
     public var tol = 1e-4
     public var maxIter = 1000
-    /// Up to this many features the whole Gram matrix is computed at once (one SYRK, p² doubles); above it, one
-    /// column per feature as it enters the model.
-    public var fullGramLimit = 1024
     public init() {}
 }
 
@@ -39,30 +36,62 @@ final class ElasticNetSolver {
     }
 
     /// Solves at `alpha` from the current weights; false if `maxIter` sweeps did not reach the tolerance.
+    ///
+    /// glmnet's active-set strategy on scikit-learn's sweeps: a sweep over every feature (q exact), then sweeps
+    /// over the non-zero weights only (q kept for those alone: |A|² per sweep instead of |A|·p) until their
+    /// largest change is below tol, then q brought up to date for every feature, and again. It ends after a full
+    /// sweep that passes scikit-learn's test (largest change < tol x largest weight, then duality gap), so the
+    /// answer carries the same certificate. Every sweep, full or active, counts towards `maxIter`.
     @discardableResult
     func solve(alpha: Double, _ s: ElasticNetSettings) -> Bool {
         let pr = problem, p = pr.p, n = Double(pr.n)
         guard p > 0, pr.n > 0 else { return true }
         let l1 = alpha * s.l1Ratio * n, l2 = alpha * (1 - s.l1Ratio) * n
         let gapTolerance = s.tol * pr.yy
+        var sweeps = 0
+        var active: [Int] = [], synced: [Double] = []
         return w.withUnsafeMutableBufferPointer { w in
             q.withUnsafeMutableBufferPointer { q in
                 pr.norm2.withUnsafeBufferPointer { norm2 in
-                    for sweep in 0..<s.maxIter {
+                    /// Coordinate update of feature j; returns the change. `updateAll`: q for every feature, else
+                    /// only for `active`.
+                    func update(_ j: Int, updateAll: Bool) -> Double {
+                        let old = w[j]
+                        if old == 0 && abs(q[j]) <= l1 { return 0 }  // stays at zero
+                        let z = q[j] + old * norm2[j]
+                        let new = z.sign == .minus ? -max(-z - l1, 0) / (norm2[j] + l2) : max(z - l1, 0) / (norm2[j] + l2)
+                        guard new != old else { return 0 }
+                        let g = pr.gramColumn(j), d = new - old
+                        if updateAll { for k in 0..<p { q[k] -= d * g[k] } } else { for k in active { q[k] -= d * g[k] } }
+                        w[j] = new
+                        return d
+                    }
+                    while sweeps < s.maxIter {
                         var wMax = 0.0, dwMax = 0.0
                         for j in 0..<p where norm2[j] != 0 {
-                            let old = w[j]
-                            let z = q[j] + old * norm2[j]
-                            let new = z.sign == .minus ? -max(-z - l1, 0) / (norm2[j] + l2) : max(z - l1, 0) / (norm2[j] + l2)
-                            if new != old {
-                                let g = pr.gramColumn(j), d = new - old
-                                for k in 0..<p { q[k] -= d * g[k] }
-                                w[j] = new
-                            }
-                            dwMax = max(dwMax, abs(new - old)); wMax = max(wMax, abs(new))
+                            dwMax = max(dwMax, abs(update(j, updateAll: true))); wMax = max(wMax, abs(w[j]))
                         }
-                        if wMax == 0 || dwMax / wMax < s.tol || sweep == s.maxIter - 1 {
+                        sweeps += 1
+                        if wMax == 0 || dwMax / wMax < s.tol || sweeps == s.maxIter {
                             if dualityGap(w: w, q: q, l1: l1, l2: l2) < gapTolerance { return true }
+                        }
+                        // Sweeps over the active set, then q for every feature from the weights' net changes.
+                        active = (0..<p).filter { w[$0] != 0 }
+                        guard !active.isEmpty else { continue }
+                        synced = active.map { w[$0] }
+                        let qSynced = Array(q)
+                        while sweeps < s.maxIter {
+                            var wMax = 0.0, dwMax = 0.0
+                            for j in active {
+                                dwMax = max(dwMax, abs(update(j, updateAll: false))); wMax = max(wMax, abs(w[j]))
+                            }
+                            sweeps += 1
+                            if wMax == 0 || dwMax / wMax < s.tol { break }
+                        }
+                        for k in 0..<p { q[k] = qSynced[k] }
+                        for (a, j) in active.enumerated() where w[j] != synced[a] {
+                            let g = pr.gramColumn(j), d = w[j] - synced[a]
+                            for k in 0..<p { q[k] -= d * g[k] }
                         }
                     }
                     return false

@@ -28,7 +28,7 @@ public struct ElasticNetFit: Sendable {
 public func elasticNetAlphaGrid(_ data: RegressionData, rows: [Int], settings s: ElasticNetSettings) -> [Double] {
     let problem = data.x.withUnsafeBufferPointer { x in
         data.y.withUnsafeBufferPointer { y in
-            CenteredProblem(x: x.baseAddress!, xRows: data.rows, cols: data.cols, y: y.baseAddress!, rows: rows, fullGramLimit: 0)
+            CenteredProblem(x: x.baseAddress!, xRows: data.rows, cols: data.cols, y: y.baseAddress!, rows: rows)
         }
     }
     let alphaMax = (problem.xty.map(abs).max() ?? 0) / (Double(rows.count) * s.l1Ratio)
@@ -83,7 +83,7 @@ public func elasticNetCV(_ data: RegressionData, folds: [Int], refitRows: [Int],
 func fitPath(_ data: RegressionData, rows: [Int], alphas: [Double], upTo: Int, settings s: ElasticNetSettings) -> (fits: [(weights: [Double], intercept: Double)], unconverged: Int) {
     let problem = data.x.withUnsafeBufferPointer { x in
         data.y.withUnsafeBufferPointer { y in
-            CenteredProblem(x: x.baseAddress!, xRows: data.rows, cols: data.cols, y: y.baseAddress!, rows: rows, fullGramLimit: s.fullGramLimit)
+            CenteredProblem(x: x.baseAddress!, xRows: data.rows, cols: data.cols, y: y.baseAddress!, rows: rows)
         }
     }
     let solver = ElasticNetSolver(problem)
