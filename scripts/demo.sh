@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job end to end on simulated data, on 2 MPI ranks (a few minutes on 2 cores):
 #   simulate -> prepare -> train r-SAGE-net -> train p-SAGE-net from its trunk -> evaluate both on held-out
-#   individuals, on training regions and on unseen (test-chromosome) regions -> a table of median per-region r.
+#   individuals, on training regions and on unseen (test-chromosome) regions -> PrediXcan (per-gene elastic net)
+#   -> a table of median per-region r.
 #
 #   scripts/demo.sh [DIR]      (default DIR: demo/; the release build must exist: swift build -c release)
 set -euo pipefail
@@ -29,6 +30,9 @@ for model in rsagenet psagenet; do
   done
 done
 
+echo "== PrediXcan baseline: an elastic net per gene on the genotypes in its window"
+run baseline predixcan --config "$dir/sage.toml" --causal "$dir/truth/causal_variants.csv" --out "$dir/predixcan"
+
 value() { sed -n "s/^ *\"$2\" : \\(.*\\),\$/\\1/p" "$dir/eval/$1/summary.json"; }
 echo
 echo "Median per-region Pearson r across held-out individuals (observed vs predicted deviation from the gene's mean):"
@@ -36,5 +40,14 @@ printf '%-10s %-22s %-22s\n' model "training regions" "unseen regions"
 for model in rsagenet psagenet; do
   printf '%-10s %-22.3f %-22.3f\n' "$model" "$(value "$model-train" region_pearson_median)" "$(value "$model-test" region_pearson_median)"
 done
-echo "(r-SAGE-net scores each haplotype with a reference model; p-SAGE-net learns from the haplotypes themselves."
-echo " Predictions, per-region and per-individual correlations: $dir/eval/*/; training curves: $dir/runs/*/metrics.jsonl)"
+# PrediXcan's test_pearson per region (test individuals), split by the regions' chromosome as the CNNs' regions are.
+predixcan_median() {
+  awk -F, -v chr="$1" 'NR == FNR { if (FNR > 1) c[$1] = $2; next } FNR > 1 && c[$1] == chr && $4 != "nan" { print $4 }' \
+      "$dir/regions.csv" "$dir/predixcan/summary.csv" | sort -g |
+    awk '{ v[NR] = $1 } END { if (NR == 0) print "nan"; else print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'
+}
+printf '%-10s %-22.3f %-22.3f\n' predixcan "$(predixcan_median 1)" "$(predixcan_median 3)"
+echo "(r-SAGE-net scores each haplotype with a reference model; p-SAGE-net learns from the haplotypes themselves;"
+echo " PrediXcan fits one model per gene, so its 'unseen regions' are unseen only by the CNNs.)"
+echo "(PrediXcan weights, predictions and the causal-variant report: $dir/predixcan/;"
+echo " CNN predictions, per-region and per-individual correlations: $dir/eval/*/; training curves: $dir/runs/*/metrics.jsonl)"

@@ -27,12 +27,15 @@ public struct FrequencyFilter: Sendable, Equatable {
     /// The allele filter for `HaplotypeOptions`, or nil when the filter is inactive.
     public func alleleFilter(trainingIndividuals: [Int]) -> (@Sendable (VariantRecord, Int) -> Bool)? {
         guard isActive else { return nil }
-        let (lo, hi, minor) = (mafMin, mafMax, trueMAF)
-        return { record, allele in
-            let af = alleleFrequency(record, allele: allele, individuals: trainingIndividuals)
-            let f = minor ? min(af, 1 - af) : af
-            return lo < f && f < hi
-        }
+        let filter = self
+        return { record, allele in filter.passes(alleleFrequency(record, allele: allele, individuals: trainingIndividuals)) }
+    }
+
+    /// Whether an ALT allele with frequency `af` (carriers / 2N) is kept.
+    public func passes(_ af: Double) -> Bool {
+        guard isActive else { return true }
+        let f = trueMAF ? min(af, 1 - af) : af
+        return mafMin < f && f < mafMax
     }
 }
 

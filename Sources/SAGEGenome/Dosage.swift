@@ -27,23 +27,24 @@ public struct DosageMatrix: Sendable {
 /// frequencies over `trainingSamples`.
 public func dosageMatrix(records: [VariantRecord], samples: [Int], trainingSamples: [Int], filter: FrequencyFilter,
                          missing: MissingDosage) -> DosageMatrix {
-    let keep = filter.alleleFilter(trainingIndividuals: trainingSamples)
     var features: [DosageFeature] = [], values: [Double] = []
+    var carriers: [Int] = [], called = 0
     for record in records {
-        let ref = String(decoding: record.ref, as: UTF8.self)
-        for k in stride(from: 1, through: record.alts.count, by: 1) where keep?(record, k) ?? true {
-            let allele = Int32(k)
-            var imputed = 0.0
-            if missing == .mean {
-                var carried = 0, called = 0
-                for s in trainingSamples {
-                    for h in 0..<2 where record.genotypes[2 * s + h] >= 0 {
-                        called += 1
-                        if record.genotypes[2 * s + h] == allele { carried += 1 }
-                    }
-                }
-                imputed = called > 0 ? Double(carried) / Double(called) : 0
+        // One pass over the training individuals: carriers of each allele (index 0 = REF) and called alleles.
+        carriers = [Int](repeating: 0, count: record.alts.count + 1); called = 0
+        for s in trainingSamples {
+            for h in 0..<2 {
+                let a = Int(record.genotypes[2 * s + h])
+                if a >= 0 { called += 1; if a < carriers.count { carriers[a] += 1 } }
             }
+        }
+        let ref = String(decoding: record.ref, as: UTF8.self)
+        for k in stride(from: 1, through: record.alts.count, by: 1) {
+            // SAGE-net's frequency: carriers / 2N (missing alleles in the denominator), as `alleleFrequency`.
+            let frequency = trainingSamples.isEmpty ? 0 : Double(carriers[k]) / Double(2 * trainingSamples.count)
+            guard filter.passes(frequency) else { continue }
+            let allele = Int32(k)
+            let imputed = missing == .mean && called > 0 ? Double(carriers[k]) / Double(called) : 0
             for s in samples {
                 var dosage = 0.0
                 for h in 0..<2 {
@@ -53,7 +54,7 @@ public func dosageMatrix(records: [VariantRecord], samples: [Int], trainingSampl
                 values.append(dosage)
             }
             features.append(DosageFeature(pos: record.pos + 1, ref: ref, alt: String(decoding: record.alts[k - 1], as: UTF8.self),
-                                          frequency: alleleFrequency(record, allele: k, individuals: trainingSamples)))
+                                          frequency: frequency))
         }
     }
     return DosageMatrix(rows: samples.count, features: features, values: values)
