@@ -26,7 +26,7 @@ import SAGEGenome
         let config = try RunConfig(file: dir + "/sage.toml")
         try PrediXcanRun(out: dir + "/px").run(config: config, comm: SingleProcessCommunicator(), log: Self.log)
         let summary = try lines(dir + "/px/summary.csv")
-        #expect(summary[0] == ["region_id", "train_pearson", "val_pearson", "test_pearson", "n_features", "n_nonzero", "alpha", "status"])
+        #expect(summary[0] == ["region_id", "train_pearson", "val_pearson", "test_pearson", "n_features", "n_nonzero", "alpha", "status", "unconverged"])
         #expect(summary.count == 13)
         let individuals = try ["train", "val", "test"].map { try readIndividualList(dir + "/individuals/\($0).txt").count }.reduce(0, +)
         #expect(try lines(dir + "/px/predictions.csv").count == 1 + 12 * individuals)
@@ -38,6 +38,19 @@ import SAGEGenome
         let sorted = summary.dropFirst().sorted { Double($0[2])! > Double($1[2])! }.prefix(3).map { $0[0] }
         #expect(top == Array(sorted))
         #expect(!FileManager.default.fileExists(atPath: dir + "/px.partial"))
+        #expect(summary.dropFirst().allSatisfy { $0[8] == "0" })
+    }
+
+    /// One sweep per penalty cannot converge: every fitted region reports it (in summary.csv and summary.json).
+    @Test func unconvergedPenaltiesAreReported() throws {
+        let dir = try Self.cohort()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let config = try RunConfig(file: dir + "/sage.toml", overrides: ["predixcan_max_iter=1", "predixcan_tol=1e-12"])
+        try PrediXcanRun(out: dir + "/px").run(config: config, comm: SingleProcessCommunicator(), log: Self.log)
+        let fitted = try lines(dir + "/px/summary.csv").dropFirst().filter { $0[7] != "no_features" }
+        #expect(!fitted.isEmpty && fitted.allSatisfy { Int($0[8])! > 0 })
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/px/summary.json"))) as! [String: Any]
+        #expect(json["n_regions_unconverged"] as! Int == fitted.count)
     }
 
     @Test func regionsWithoutFeaturesAreReported() throws {

@@ -4,7 +4,7 @@ import SAGEGenome
 // The text rows one region contributes to each PrediXcan output file, and the per-rank part files they go to.
 
 extension RegionBaseline {
-    static let summaryHeader = "region_id,train_pearson,val_pearson,test_pearson,n_features,n_nonzero,alpha,status"
+    static let summaryHeader = "region_id,train_pearson,val_pearson,test_pearson,n_features,n_nonzero,alpha,status,unconverged"
     static let weightsHeader = "region_id,chr,pos,ref,alt,weight"
     static let predictionsHeader = "region_id,individual,split,pred"
     static let causalHeader = "region_id,n_causal,n_causal_features,top_is_causal,causal_weight_share"
@@ -14,7 +14,7 @@ extension RegionBaseline {
         let weights = fit?.weights ?? []
         let nonzero = weights.indices.filter { weights[$0] != 0 }
         var out: [String: String] = [:]
-        out["summary.csv"] = "\(region.id),\(pearson.train),\(pearson.val),\(pearson.test),\(features.count),\(nonzero.count),\(fit.map { "\($0.alpha)" } ?? ""),\(status.rawValue)\n"
+        out["summary.csv"] = "\(region.id),\(pearson.train),\(pearson.val),\(pearson.test),\(features.count),\(nonzero.count),\(fit.map { "\($0.alpha)" } ?? ""),\(status.rawValue),\(fit?.unconverged ?? 0)\n"
         out["weights.csv"] = nonzero.map { j in
             "\(region.id),\(region.chr),\(features[j].pos),\(features[j].ref),\(features[j].alt),\(weights[j])\n"
         }.joined()
@@ -96,9 +96,13 @@ struct PrediXcanSummary {
         json["n_without_features"] = noFeatures.count
         json["regions_without_features"] = noFeatures
         json["n_all_zero_weights"] = allZero.count
+        // Penalty solves that stopped at predixcan_max_iter (scikit-learn's ConvergenceWarning, which SAGE-net hides).
+        let unconverged = rows.filter { (Int($0[8]) ?? 0) > 0 }.map { $0[0] }
+        json["n_regions_unconverged"] = unconverged.count
+        json["regions_unconverged"] = unconverged
         json["train_pearson"] = stats(column(1)); json["val_pearson"] = stats(column(2)); json["test_pearson"] = stats(column(3))
         func fmt(_ x: Double) -> String { String(format: "%.3f", x) }
-        line = "\(rows.count) regions (\(noFeatures.count) without features, \(allZero.count) all-zero), median r train \(fmt(median(column(1)))), val \(fmt(median(column(2)))), test \(fmt(median(column(3))))"
+        line = "\(rows.count) regions (\(noFeatures.count) without features, \(allZero.count) all-zero\(unconverged.isEmpty ? "" : ", \(unconverged.count) with penalties unconverged after predixcan_max_iter sweeps")), median r train \(fmt(median(column(1)))), val \(fmt(median(column(2)))), test \(fmt(median(column(3))))"
         if let causalCSV {
             let scored = try table(causalCSV).filter { !$0[3].isEmpty }
             let top = scored.filter { $0[3] == "1" }.count

@@ -6,7 +6,8 @@ import SAGEGenome
 /// regions dealt to ranks in contiguous blocks. Each rank writes its rows into `<out>.partial/`; rank 0 joins them
 /// in rank order (= region order, so the files are the same for any number of ranks) and moves the directory to
 /// `out`. Files:
-/// - summary.csv: region_id, train_pearson, val_pearson, test_pearson, n_features, n_nonzero, alpha, status
+/// - summary.csv: region_id, train_pearson, val_pearson, test_pearson, n_features, n_nonzero, alpha, status,
+///   unconverged (penalty solves that stopped at predixcan_max_iter)
 ///   (SAGE-net's ranking format: `train` can select regions from it with region_ranking);
 /// - weights.csv: region_id, chr, pos, ref, alt, weight (non-zero weights; pos 1-based);
 /// - predictions.csv: region_id, individual, split, pred (every region, every individual of every split);
@@ -45,7 +46,7 @@ public struct PrediXcanRun {
         try staged.collectively {
             // Every region's contig first, so that a bad row fails the job now rather than hours into it.
             let fastaContigs = try inputs.fastaContigs()
-            var files = try PartFiles(staged: staged, names: ["summary.csv", "weights.csv", "predictions.csv"] + (causalSet == nil ? [] : ["causal.csv"]), part: part)
+            let files = try PartFiles(staged: staged, names: ["summary.csv", "weights.csv", "predictions.csv"] + (causalSet == nil ? [] : ["causal.csv"]), part: part)
             for (k, region) in work[mine].enumerated() {
                 let dosages = try inputs.dosages(for: region, fastaContig: fastaContigs[region.chr]!)
                 let result = RegionBaseline(dosages: dosages, y: inputs.targets(for: region), rows: rows, cv: inputs.crossValidation, settings: settings.net)
@@ -61,23 +62,30 @@ public struct PrediXcanRun {
         try comm.barrier()
         guard comm.rank == 0 else { try comm.barrier(); return }
 
-        let headers = ["summary.csv": RegionBaseline.summaryHeader, "weights.csv": RegionBaseline.weightsHeader,
-                       "predictions.csv": RegionBaseline.predictionsHeader, "causal.csv": RegionBaseline.causalHeader]
-        for name in headers.keys.sorted() where name != "causal.csv" || causalSet != nil {
-            try PartFiles.join(staged: staged, name: name, header: headers[name]!, parts: comm.size)
+        // Rank 0 finishes alone; if that fails, the partial directory goes too (its error then ends the job).
+        let summary: PrediXcanSummary
+        do {
+            let headers = ["summary.csv": RegionBaseline.summaryHeader, "weights.csv": RegionBaseline.weightsHeader,
+                           "predictions.csv": RegionBaseline.predictionsHeader, "causal.csv": RegionBaseline.causalHeader]
+            for name in headers.keys.sorted() where name != "causal.csv" || causalSet != nil {
+                try PartFiles.join(staged: staged, name: name, header: headers[name]!, parts: comm.size)
+            }
+            summary = try PrediXcanSummary(summaryCSV: staged.path("summary.csv"), causalCSV: causalSet == nil ? nil : staged.path("causal.csv"))
+            var json = summary.json
+            json["settings"] = ["window": settings.window, "maf_min": settings.filter.mafMin, "maf_max": settings.filter.mafMax,
+                                "true_maf": settings.filter.trueMAF, "missing": settings.missing.rawValue, "cv": settings.selection.description,
+                                "l1_ratio": settings.net.l1Ratio, "n_alphas": settings.net.alphaCount, "eps": settings.net.eps,
+                                "tol": settings.net.tol, "max_iter": settings.net.maxIter] as [String: Any]
+            json["individuals"] = ["train": rows.train.count, "val": rows.val.count, "test": rows.test.count]
+            json["regions_without_expression"] = withoutExpression
+            json["ranks"] = comm.size
+            json["seconds"] = Date().timeIntervalSince(started)
+            try AtomicFile.write(JSONSerialization.data(withJSONObject: json, options: [.prettyPrinted, .sortedKeys]), to: staged.path("summary.json"))
+            try staged.commit()
+        } catch {
+            try? FileManager.default.removeItem(atPath: staged.partial)
+            throw error
         }
-        let summary = try PrediXcanSummary(summaryCSV: staged.path("summary.csv"), causalCSV: causalSet == nil ? nil : staged.path("causal.csv"))
-        var json = summary.json
-        json["settings"] = ["window": settings.window, "maf_min": settings.filter.mafMin, "maf_max": settings.filter.mafMax,
-                            "true_maf": settings.filter.trueMAF, "missing": settings.missing.rawValue, "cv": settings.selection.description,
-                            "l1_ratio": settings.net.l1Ratio, "n_alphas": settings.net.alphaCount, "eps": settings.net.eps,
-                            "tol": settings.net.tol, "max_iter": settings.net.maxIter] as [String: Any]
-        json["individuals"] = ["train": rows.train.count, "val": rows.val.count, "test": rows.test.count]
-        json["regions_without_expression"] = withoutExpression
-        json["ranks"] = comm.size
-        json["seconds"] = Date().timeIntervalSince(started)
-        try AtomicFile.write(JSONSerialization.data(withJSONObject: json, options: [.prettyPrinted, .sortedKeys]), to: staged.path("summary.json"))
-        try staged.commit()
         log.root.info("predixcan: \(summary.line); wrote \(out) in \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
         try comm.barrier()
     }

@@ -21,7 +21,7 @@ struct BaselinePrediXcan: ParsableCommand {
         training individuals (SAGE-net's baseline); or --cv kfold:K over the training individuals.
 
         Writes to --out (default predixcan_out, "predixcan" beside the config): summary.csv (region_id, \
-        train_pearson, val_pearson, test_pearson, n_features, n_nonzero, alpha, status; usable as \
+        train_pearson, val_pearson, test_pearson, n_features, n_nonzero, alpha, status, unconverged; usable as \
         region_ranking), weights.csv (non-zero weights with chr, pos, ref, alt), predictions.csv (every \
         individual of every split) and summary.json. Regions without features are listed with status \
         no_features and a constant prediction (the training mean). Identical output for any number of ranks.
