@@ -80,33 +80,40 @@ struct PrediXcanSummary {
     var line = ""
 
     init(summaryCSV: String, causalCSV: String?) throws {
+        /// The rows of a file we wrote with `header`, and a column's index by its name there.
         func table(_ path: String) throws -> [[String]] {
             let text = try String(contentsOfFile: path, encoding: .utf8)
             return text.split(separator: "\n").dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
         }
+        func index(_ name: String, in header: String) -> Int { header.split(separator: ",").firstIndex { $0 == name }! }
         let rows = try table(summaryCSV)
-        func column(_ k: Int) -> [Double] { rows.map { Double($0[k]) ?? .nan } }
+        let id = index("region_id", in: RegionBaseline.summaryHeader), status = index("status", in: RegionBaseline.summaryHeader)
+        func column(_ name: String) -> [Double] { rows.map { Double($0[index(name, in: RegionBaseline.summaryHeader)]) ?? .nan } }
         func stats(_ v: [Double]) -> [String: Any] {
             let finite = v.filter(\.isFinite)
             return ["median": finite.isEmpty ? NSNull() : median(finite) as Any, "nan": v.count - finite.count]
         }
-        let noFeatures = rows.filter { $0[7] == RegionBaseline.Status.noFeatures.rawValue }.map { $0[0] }
-        let allZero = rows.filter { $0[7] == RegionBaseline.Status.allZero.rawValue }.map { $0[0] }
+        let noFeatures = rows.filter { $0[status] == RegionBaseline.Status.noFeatures.rawValue }.map { $0[id] }
+        let allZero = rows.filter { $0[status] == RegionBaseline.Status.allZero.rawValue }.map { $0[id] }
         json["n_regions"] = rows.count
         json["n_without_features"] = noFeatures.count
         json["regions_without_features"] = noFeatures
         json["n_all_zero_weights"] = allZero.count
         // Penalty solves that stopped at predixcan_max_iter (scikit-learn's ConvergenceWarning, which SAGE-net hides).
-        let unconverged = rows.filter { (Int($0[8]) ?? 0) > 0 }.map { $0[0] }
+        let unconvergedColumn = index("unconverged", in: RegionBaseline.summaryHeader)
+        let unconverged = rows.filter { (Int($0[unconvergedColumn]) ?? 0) > 0 }.map { $0[id] }
         json["n_regions_unconverged"] = unconverged.count
         json["regions_unconverged"] = unconverged
-        json["train_pearson"] = stats(column(1)); json["val_pearson"] = stats(column(2)); json["test_pearson"] = stats(column(3))
+        let train = column("train_pearson"), val = column("val_pearson"), test = column("test_pearson")
+        json["train_pearson"] = stats(train); json["val_pearson"] = stats(val); json["test_pearson"] = stats(test)
         func fmt(_ x: Double) -> String { String(format: "%.3f", x) }
-        line = "\(rows.count) regions (\(noFeatures.count) without features, \(allZero.count) all-zero\(unconverged.isEmpty ? "" : ", \(unconverged.count) with penalties unconverged after predixcan_max_iter sweeps")), median r train \(fmt(median(column(1)))), val \(fmt(median(column(2)))), test \(fmt(median(column(3))))"
+        line = "\(rows.count) regions (\(noFeatures.count) without features, \(allZero.count) all-zero\(unconverged.isEmpty ? "" : ", \(unconverged.count) with penalties unconverged after predixcan_max_iter sweeps")), median r train \(fmt(median(train))), val \(fmt(median(val))), test \(fmt(median(test)))"
         if let causalCSV {
-            let scored = try table(causalCSV).filter { !$0[3].isEmpty }
-            let top = scored.filter { $0[3] == "1" }.count
-            let share = median(scored.map { Double($0[4]) ?? .nan })
+            let topColumn = index("top_is_causal", in: RegionBaseline.causalHeader)
+            let shareColumn = index("causal_weight_share", in: RegionBaseline.causalHeader)
+            let scored = try table(causalCSV).filter { !$0[topColumn].isEmpty }
+            let top = scored.filter { $0[topColumn] == "1" }.count
+            let share = median(scored.map { Double($0[shareColumn]) ?? .nan })
             json["causal"] = ["regions_scored": scored.count, "top_feature_causal": top,
                               "top_feature_causal_fraction": scored.isEmpty ? NSNull() : Double(top) / Double(scored.count) as Any,
                               "median_causal_weight_share": share.isFinite ? share : NSNull() as Any]

@@ -26,12 +26,18 @@ public struct ElasticNetFit: Sendable {
 /// w = 0, then `alphaCount` values geometrically down to eps·alpha_max; all 1e-15 (numpy's float64 resolution)
 /// when alpha_max is not above it (no feature varies or y is constant).
 public func elasticNetAlphaGrid(_ data: RegressionData, rows: [Int], settings s: ElasticNetSettings) -> [Double] {
-    let problem = data.x.withUnsafeBufferPointer { x in
-        data.y.withUnsafeBufferPointer { y in
-            CenteredProblem(x: x.baseAddress!, xRows: data.rows, cols: data.cols, y: y.baseAddress!, rows: rows)
-        }
+    // scikit-learn's Xᵀyc - mean(X)·Σyc per column, without a centred copy of X.
+    let n = Double(rows.count)
+    let yMean = rows.reduce(0.0) { $0 + data.y[$1] } / n
+    let yc = rows.map { data.y[$0] - yMean }, ycSum = yc.reduce(0, +)
+    var largest = 0.0
+    for j in 0..<data.cols {
+        let column = j * data.rows
+        var dot = 0.0, sum = 0.0
+        for (k, i) in rows.enumerated() { dot += data.x[column + i] * yc[k]; sum += data.x[column + i] }
+        largest = max(largest, abs(dot - sum / n * ycSum))
     }
-    let alphaMax = (problem.xty.map(abs).max() ?? 0) / (Double(rows.count) * s.l1Ratio)
+    let alphaMax = largest / (n * s.l1Ratio)
     let resolution = 1e-15
     guard alphaMax > resolution else { return [Double](repeating: resolution, count: s.alphaCount) }
     guard s.alphaCount > 1 else { return [alphaMax] }
