@@ -19,10 +19,45 @@ public enum BLAS {
 
 /// Row-major single-precision GEMM: C (m, n) = alpha * op(A) * op(B) + beta * C, where op(A) is (m, k) and
 /// op(B) is (k, n); `lda`, `ldb`, `ldc` are the row strides of A, B and C as stored.
+///
+/// Threads: large products are split over `Parallel.threads` into column blocks of C (or row blocks when C has
+/// more rows than columns), each computed by single-threaded BLAS on sage-mpi's one thread pool. OpenBLAS's own
+/// threads stay off (the runtime sets them to 1): its idle workers spin after every call and took ~8% of the
+/// cycles of a training step away from the element-wise kernels in between. Splitting never cuts the k sum; the
+/// results still differ between thread counts by float rounding (OpenBLAS's edge tiles accumulate differently).
 @inline(__always)
 public func sgemm(transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int, alpha: Float = 1,
                   a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
                   beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+    let splitColumns = n >= m
+    let blocks = splitColumns ? n / gemmSplitAlignment : m / gemmSplitAlignment
+    let flops = 2 * Double(m) * Double(n) * Double(k)
+    let parts = min(Parallel.threads, blocks, Int(flops / minimumGEMMFLOPsPerThread))
+    guard parts > 1 else {
+        return sgemmSerial(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+                           beta: beta, c: c, ldc: ldc)
+    }
+    Parallel.forEachPart(parts) { p in
+        let lo = p * blocks / parts * gemmSplitAlignment
+        let hi = p == parts - 1 ? (splitColumns ? n : m) : (p + 1) * blocks / parts * gemmSplitAlignment
+        if splitColumns {   // C[:, lo..<hi] = op(A) op(B)[:, lo..<hi]
+            sgemmSerial(transA: transA, transB: transB, m: m, n: hi - lo, k: k, alpha: alpha, a: a, lda: lda,
+                        b: transB ? b + lo * ldb : b + lo, ldb: ldb, beta: beta, c: c + lo, ldc: ldc)
+        } else {            // C[lo..<hi, :] = op(A)[lo..<hi, :] op(B)
+            sgemmSerial(transA: transA, transB: transB, m: hi - lo, n: n, k: k, alpha: alpha,
+                        a: transA ? a + lo : a + lo * lda, lda: lda, b: b, ldb: ldb, beta: beta, c: c + lo * ldc, ldc: ldc)
+        }
+    }
+}
+
+/// Blocks of C a thread gets are multiples of this many rows or columns (whole micro-kernel tiles).
+private let gemmSplitAlignment = 64
+/// Below this much work per thread, waking another thread costs more than it saves.
+private let minimumGEMMFLOPsPerThread = 4e6
+
+@inline(__always)
+func sgemmSerial(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int,
+                 b: UnsafePointer<Float>, ldb: Int, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
     cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
                 Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
 }

@@ -26,10 +26,10 @@ func runOnRanks(_ options: RuntimeOptions, _ body: (RankContext) throws -> Void)
     let comm: any Communicator = usesMPI ? try MPIRuntime.initialize() : SingleProcessCommunicator()
     let log = RankLog(rank: comm.rank, size: comm.size, level: level)
     let threads = ThreadPolicy.resolve(requested: options.threads)
-    BLAS.setThreads(threads)
-    // Our own loops use the same count unless SAGE_LOOP_THREADS says otherwise (OpenBLAS's idle workers spin for a
-    // while after each call and can slow threaded loops on small models; OPENBLAS_THREAD_TIMEOUT=4 shortens that).
-    Parallel.threads = Int(environment["SAGE_LOOP_THREADS"] ?? "").flatMap { $0 > 0 ? $0 : nil } ?? threads
+    // One thread pool: sage-mpi's loops and its split GEMMs run on `threads` threads; OpenBLAS itself stays
+    // single-threaded (its idle workers would spin against our loops between calls).
+    BLAS.setThreads(1)
+    Parallel.threads = threads
 
     do {
         try body(RankContext(comm: comm, log: log, threads: threads, usesMPI: usesMPI))

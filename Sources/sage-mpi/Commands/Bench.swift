@@ -50,7 +50,9 @@ struct BenchModel: ParsableCommand {
             let adam = Adam(parameterCount: net.store.parameterCount)
             let all = 0..<net.store.parameterCount
 
-            let train = try measure(steps) {
+            let ceiling = SGEMMCeiling()
+            let trainFLOPs = net.flops(batch: batch).trainStep, inferFLOPs = net.flops(batch: inferenceBatch).forward
+            let train = try measure(steps, flops: trainFLOPs, ceiling: ceiling) {
                 net.store.zeroGrads()
                 net.forward(sequences: sequences, batch: batch, training: true)
                 _ = net.loss(targets: targets)
@@ -58,33 +60,63 @@ struct BenchModel: ParsableCommand {
                 clipGradNorm(net.store.grads.pointer, range: all, maxNorm: 1)
                 adam.step(params: net.store.params.pointer, grads: net.store.grads.pointer, range: all, lr: 5e-4)
             }
-            let infer = try measure(steps) {
+            let infer = try measure(steps, flops: inferFLOPs, ceiling: ceiling) {
                 net.forward(sequences: sequences, batch: inferenceBatch, training: false)
             }
             withExtendedLifetime(inputs) {}  // `sequences` points into them
-            let trainFLOPs = net.flops(batch: batch).trainStep, inferFLOPs = net.flops(batch: inferenceBatch).forward
+            let trainRate = trainFLOPs / train.seconds / 1e9, inferRate = inferFLOPs / infer.seconds / 1e9
             let lines = [
                 "bench model: \(config.model.rawValue) input_len \(inputLen), filters \(config.firstLayerKernelNumber)/\(config.intLayersKernelNumber), hidden \(config.hiddenSize), \(config.nConvBlocks) blocks, \(net.store.parameterCount) parameters, \(ctx.threads) thread(s)",
-                String(format: "train (B=%d):     %.3f samples/s  (median step %.3f s, %.1f GFLOP/step, %.1f GFLOP/s)",
-                       batch, Double(batch) / train, train, trainFLOPs / 1e9, trainFLOPs / train / 1e9),
-                String(format: "inference (B=%d): %.3f samples/s  (median pass %.3f s, %.1f GFLOP/pass, %.1f GFLOP/s)",
-                       inferenceBatch, Double(inferenceBatch) / infer, infer, inferFLOPs / 1e9, inferFLOPs / infer / 1e9),
+                String(format: "train (B=%d):     %.3f samples/s  (median step %.3f s, %.1f GFLOP/step, %.1f GFLOP/s = %.0f%% of SGEMM)",
+                       batch, Double(batch) / train.seconds, train.seconds, trainFLOPs / 1e9, trainRate,
+                       100 * train.fraction),
+                String(format: "inference (B=%d): %.3f samples/s  (median pass %.3f s, %.1f GFLOP/pass, %.1f GFLOP/s = %.0f%% of SGEMM)",
+                       inferenceBatch, Double(inferenceBatch) / infer.seconds, infer.seconds, inferFLOPs / 1e9, inferRate,
+                       100 * infer.fraction),
+                String(format: "SGEMM ceiling:    %.1f GFLOP/s  (2048^3 on %d thread(s), measured before each timed run; %% = median of the runs' ratios)",
+                       (train.ceiling + infer.ceiling) / 2, ctx.threads),
                 String(format: "peak memory:      %.2f GiB (resident high-water mark)", Double(peakResidentBytes()) / 1073741824),
             ]
             if ctx.comm.rank == 0 { print(lines.joined(separator: "\n")) }
         }
     }
 
-    /// Median seconds of `reps` timed runs after one warm-up.
-    func measure(_ reps: Int, _ body: () throws -> Void) throws -> Double {
+    /// Median seconds of `reps` timed runs after one warm-up, and the median SGEMM ceiling measured just before
+    /// each run (this VM's speed drifts by +-20% over minutes; a ratio taken side by side does not).
+    func measure(_ reps: Int, flops: Double, ceiling: SGEMMCeiling, _ body: () throws -> Void) throws
+        -> (seconds: Double, ceiling: Double, fraction: Double) {
         try body()
-        var times: [Double] = []
+        var times: [Double] = [], ceilings: [Double] = [], fractions: [Double] = []
         for _ in 0..<reps {
+            ceilings.append(ceiling.measure())
             let start = DispatchTime.now().uptimeNanoseconds
             try body()
             times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+            fractions.append(flops / times.last! / 1e9 / ceilings.last!)
         }
-        return times.sorted()[times.count / 2]
+        func median(_ x: [Double]) -> Double { x.sorted()[x.count / 2] }
+        return (median(times), median(ceilings), median(fractions))
+    }
+}
+
+/// The machine's SGEMM ceiling: GFLOP/s of a 2048^3 product through `sgemm` on the rank's threads, best of two.
+final class SGEMMCeiling {
+    static let n = 2048
+    let a = FloatBuffer(count: n * n), b = FloatBuffer(count: n * n), c = FloatBuffer(count: n * n)
+
+    init() {
+        for i in 0..<(Self.n * Self.n) { a[i] = Float(i % 7) * 0.1; b[i] = Float(i % 5) * 0.1 }
+    }
+
+    func measure() -> Double {
+        let n = Self.n
+        var best = Double.infinity
+        for _ in 0..<2 {
+            let start = DispatchTime.now().uptimeNanoseconds
+            sgemm(m: n, n: n, k: n, a: a.pointer, lda: n, b: b.pointer, ldb: n, beta: 0, c: c.pointer, ldc: n)
+            best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        }
+        return 2 * pow(Double(n), 3) / best / 1e9
     }
 }
 
