@@ -100,18 +100,29 @@ import Testing
         finiteDifferenceCheck(&bias, analytic: dbias, "linear dbias") { loss(x0, w0, $0) }
     }
 
-    @Test func reluMSEAndDropout() {
-        // ReLU away from its kink.
-        var x = randomFloats(20, seed: 17).map { $0 + ($0 >= 0 ? 0.1 : -0.1) }
-        let dout = randomFloats(20, seed: 18)
-        var out = [Float](repeating: 0, count: 20), dinp = out
-        reluForward(out: &out, inp: x, count: 20)
-        reluBackward(dinp: &dinp, dout: dout, out: out, count: 20)
-        finiteDifferenceCheck(&x, analytic: dinp, "relu dinp") { v in
-            var o = [Float](repeating: 0, count: 20)
-            reluForward(out: &o, inp: v, count: 20)
+    @Test func biasReLUMSEAndDropout() {
+        // Bias + ReLU (+ residual) on (B 2, C 2, L 5), inputs away from the kink at -bias.
+        let bias: [Float] = [0.3, -0.2]
+        var x = randomFloats(20, seed: 17).enumerated().map { i, v in
+            let b = bias[(i / 5) % 2]
+            return v + b >= 0 ? v + 0.1 : v - 0.1
+        }
+        let dout = randomFloats(20, seed: 18), skip = randomFloats(20, seed: 22)
+        var out = [Float](repeating: 0, count: 20), dinp = out, dbias: [Float] = [0, 0]
+        var relu = out
+        biasReLUForward(relu: &relu, conv: x, bias: bias, residual: skip, out: &out, B: 2, C: 2, L: 5)
+        biasReLUBackward(dconv: &dinp, dbias: &dbias, dout: dout, relu: relu, B: 2, C: 2, L: 5)
+        func loss(_ v: [Float], _ b: [Float]) -> Double {
+            var o = [Float](repeating: 0, count: 20), r = o
+            biasReLUForward(relu: &r, conv: v, bias: b, residual: skip, out: &o, B: 2, C: 2, L: 5)
             return dot(o, dout)
         }
+        let x0 = x
+        var b = bias
+        finiteDifferenceCheck(&x, analytic: dinp, "bias+relu dinp") { loss($0, bias) }
+        finiteDifferenceCheck(&b, analytic: dbias, "bias+relu dbias") { loss(x0, $0) }
+        let residualAdded = zip(zip(out, relu), skip).allSatisfy { $0.0 == $0.1 + $1 }
+        #expect(residualAdded, "residual output = skip + relu")
 
         var pred = randomFloats(6, seed: 19)
         let target = randomFloats(6, seed: 20)

@@ -93,11 +93,13 @@ import Testing
 
     @Test func reluAndMSE() {
         let inp = Fixtures.floats("relu/inp"), dout = Fixtures.floats("relu/dout")
-        var out = [Float](repeating: .nan, count: inp.count), dinp = [Float](repeating: 0, count: inp.count)
-        reluForward(out: &out, inp: inp, count: inp.count)
-        reluBackward(dinp: &dinp, dout: dout, out: out, count: inp.count)
+        // The conv blocks' fused bias + ReLU with a zero bias is PyTorch's ReLU; its bias gradient is the sum of dinp.
+        var out = [Float](repeating: .nan, count: inp.count), dinp = out, dbias: [Float] = [0]
+        biasReLUForward(relu: &out, conv: inp, bias: [0], B: 1, C: 1, L: inp.count)
+        biasReLUBackward(dconv: &dinp, dbias: &dbias, dout: dout, relu: out, B: 1, C: 1, L: inp.count)
         expectClose(out, Fixtures.floats("relu/out"), "relu out")
         expectClose(dinp, Fixtures.floats("relu/dinp"), "relu dinp")
+        expectClose(dbias, [Fixtures.floats("relu/dinp").reduce(0, +)], "relu dbias")
 
         let pred = Fixtures.floats("mse/pred"), target = Fixtures.floats("mse/target")
         var dpred = [Float](repeating: 0, count: pred.count)

@@ -29,9 +29,10 @@ import Testing
         batchNorm1dBackwardTrain(dinp: &dbn, dgamma: &dgamma, dbeta: &dbeta, dout: dout, inp: out, mean: mean, rstd: rstd,
                                  gamma: gamma, shape: bs)
 
-        var relu = out, drelu = [Float](repeating: 0, count: out.count)
-        reluForward(out: &relu, inp: out, count: out.count)
-        reluBackward(dinp: &drelu, dout: dout, out: relu, count: out.count)
+        var relu = out, drelu = [Float](repeating: .nan, count: out.count), dreluBias = [Float](repeating: 0, count: 6)
+        var residualOut = out
+        biasReLUForward(relu: &relu, conv: out, bias: beta, residual: bnOut, out: &residualOut, B: 2, C: 6, L: 20000)
+        biasReLUBackward(dconv: &drelu, dbias: &dreluBias, dout: dout, relu: relu, B: 2, C: 6, L: 20000)
         var pooled = [Float](repeating: 0, count: 12 * 2000), argmax = [Int32](repeating: 0, count: 12 * 2000)
         var dpool = [Float](repeating: 0, count: out.count)
         maxPool1dForward(out: &pooled, argmax: &argmax, inp: out, rows: 12, L: 20000, size: 10)
@@ -50,7 +51,8 @@ import Testing
         conv1dForward(out: &tout, inp: tin, weight: tw, bias: nil, shape: t, col: &packed, algorithm: .tapShifted)
         conv1dBackward(dinp: &tdin, dweight: &tdw, dbias: nil, dout: tdout, inp: tin, weight: tw, shape: t, col: &packed,
                        algorithm: .tapShifted)
-        return [out, dinp, dweight, dbias, bnOut, dbn, dgamma, dbeta, rm, rv, relu, drelu, pooled, dpool, avg, tout, tdin, tdw]
+        return [out, dinp, dweight, dbias, bnOut, dbn, dgamma, dbeta, rm, rv, relu, drelu, pooled, dpool, avg, tout, tdin, tdw,
+                residualOut, dreluBias]
     }
 
     @Test func twoThreadsEqualOneThreadExactly() {

@@ -33,11 +33,20 @@ public func batchNorm1dForwardTrain(out: UnsafeMutablePointer<Float>, mean: Unsa
                                     gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, shape s: BatchNorm1dShape,
                                     sync: BatchNormSync? = nil) {
     guard let sync else {
+        // One pass of sums around a shift (the channel's first value, close enough to its mean for Σd² - (Σd)²/n
+        // to keep its precision in Double), then the normalising pass.
         let n = Double(s.B * s.L)
         Parallel.forEachRange(s.C, minimumPerThread: channelsPerThread(s)) { channels in
             for c in channels {
-                let mu = channelSum(inp, c, s) / n
-                let variance = channelSquares(inp, c, Float(mu), s) / n
+                let shift = inp[c * s.L]
+                var sum = 0.0, squares = 0.0
+                for b in 0..<s.B {
+                    let (d, d2) = shiftedSums(inp + (b * s.C + c) * s.L, s.L, shift: shift)
+                    sum += d; squares += d2
+                }
+                let meanShift = sum / n
+                let mu = Double(shift) + meanShift
+                let variance = max(0, squares / n - meanShift * meanShift)
                 normalise(out: out, mean: mean, rstd: rstd, runningMean: runningMean, runningVar: runningVar, inp: inp,
                           gamma: gamma, beta: beta, c: c, mu: mu, variance: variance, n: n, s)
             }
@@ -65,22 +74,11 @@ public func batchNorm1dForwardTrain(out: UnsafeMutablePointer<Float>, mean: Unsa
 }
 
 @inline(__always) private func channelSum(_ inp: UnsafePointer<Float>, _ c: Int, _ s: BatchNorm1dShape) -> Double {
-    var sum = 0.0
-    for b in 0..<s.B {
-        let x = inp + (b * s.C + c) * s.L
-        for t in 0..<s.L { sum += Double(x[t]) }
-    }
-    return sum
+    (0..<s.B).reduce(0.0) { $0 + sumOf(inp + ($1 * s.C + c) * s.L, s.L) }
 }
 
 @inline(__always) private func channelSquares(_ inp: UnsafePointer<Float>, _ c: Int, _ mu: Float, _ s: BatchNorm1dShape) -> Double {
-    let mu = Double(mu)
-    var sq = 0.0
-    for b in 0..<s.B {
-        let x = inp + (b * s.C + c) * s.L
-        for t in 0..<s.L { let d = Double(x[t]) - mu; sq += d * d }
-    }
-    return sq
+    (0..<s.B).reduce(0.0) { $0 + shiftedSums(inp + ($1 * s.C + c) * s.L, s.L, shift: mu).1 }
 }
 
 @inline(__always) private func normalise(out: UnsafeMutablePointer<Float>, mean: UnsafeMutablePointer<Float>, rstd: UnsafeMutablePointer<Float>,
@@ -117,27 +115,36 @@ public func batchNorm1dForwardEval(out: UnsafeMutablePointer<Float>, inp: Unsafe
     }
 }
 
-/// Training-mode backward, from the `mean` and `rstd` the forward stored. Accumulates dinp, dgamma, dbeta:
+/// Training-mode backward, from the `mean` and `rstd` the forward stored. Writes dinp (plus `addend` when given,
+/// e.g. a residual branch's gradient) and accumulates dgamma, dbeta:
 /// dx = rstd * gamma * (dy - mean(dy) - xhat * mean(dy * xhat)); with `sync`, the means are over every
 /// process's batch (the same `sync` as the forward). dgamma and dbeta stay this process's own share.
 public func batchNorm1dBackwardTrain(dinp: UnsafeMutablePointer<Float>, dgamma: UnsafeMutablePointer<Float>,
                                      dbeta: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>,
                                      inp: UnsafePointer<Float>, mean: UnsafePointer<Float>, rstd: UnsafePointer<Float>,
-                                     gamma: UnsafePointer<Float>, shape s: BatchNorm1dShape, sync: BatchNormSync? = nil) {
+                                     gamma: UnsafePointer<Float>, addend: UnsafePointer<Float>? = nil,
+                                     shape s: BatchNorm1dShape, sync: BatchNormSync? = nil) {
     @inline(__always) func sums(_ c: Int) -> (Float, Float) {
-        let mu = mean[c], r = rstd[c]
-        var sumDy: Float = 0, sumDyXhat: Float = 0
+        var sumDy = 0.0, sumDyCentred = 0.0
         for b in 0..<s.B {
-            let x = inp + (b * s.C + c) * s.L, dy = dout + (b * s.C + c) * s.L
-            for t in 0..<s.L { sumDy += dy[t]; sumDyXhat += dy[t] * (x[t] - mu) * r }
+            let (g, gx) = sumAndShiftedDot(dout + (b * s.C + c) * s.L, inp + (b * s.C + c) * s.L, s.L, shift: mean[c])
+            sumDy += g; sumDyCentred += gx
         }
-        return (sumDy, sumDyXhat)
+        return (Float(sumDy), Float(sumDyCentred) * rstd[c])
     }
     @inline(__always) func apply(_ c: Int, meanDy: Float, meanDyXhat: Float) {
+        // dx = k·dy + a·(x - mu) + c0 with a = -k·r·meanDyXhat, c0 = -k·meanDy
         let mu = mean[c], r = rstd[c], k = gamma[c] * r
+        let a = -k * r * meanDyXhat, c0 = -k * meanDy
         for b in 0..<s.B {
-            let x = inp + (b * s.C + c) * s.L, dy = dout + (b * s.C + c) * s.L, dx = dinp + (b * s.C + c) * s.L
-            for t in 0..<s.L { dx[t] += k * (dy[t] - meanDy - (x[t] - mu) * r * meanDyXhat) }
+            let row = (b * s.C + c) * s.L
+            let x = inp + row, dy = dout + row, dx = dinp + row
+            if let addend {
+                let e = addend + row
+                for t in 0..<s.L { dx[t] = k * dy[t] + a * (x[t] - mu) + c0 + e[t] }
+            } else {
+                for t in 0..<s.L { dx[t] = k * dy[t] + a * (x[t] - mu) + c0 }
+            }
         }
     }
     guard let sync else {
@@ -169,25 +176,33 @@ public func batchNorm1dBackwardTrain(dinp: UnsafeMutablePointer<Float>, dgamma: 
     }
 }
 
-/// Eval-mode backward (running statistics are constants). Accumulates dinp, dgamma, dbeta.
+/// Eval-mode backward (running statistics are constants). Writes dinp (plus `addend` when given); accumulates
+/// dgamma, dbeta.
 public func batchNorm1dBackwardEval(dinp: UnsafeMutablePointer<Float>, dgamma: UnsafeMutablePointer<Float>,
                                     dbeta: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>,
                                     inp: UnsafePointer<Float>, gamma: UnsafePointer<Float>,
                                     runningMean: UnsafePointer<Float>, runningVar: UnsafePointer<Float>,
-                                    shape s: BatchNorm1dShape) {
+                                    addend: UnsafePointer<Float>? = nil, shape s: BatchNorm1dShape) {
     Parallel.forEachRange(s.C, minimumPerThread: channelsPerThread(s)) { channels in
         for c in channels {
             let r = 1 / (runningVar[c] + s.eps).squareRoot(), mu = runningMean[c], k = gamma[c] * r
+            var sumDy = 0.0, sumDyCentred = 0.0
             for b in 0..<s.B {
-                let x = inp + (b * s.C + c) * s.L, dy = dout + (b * s.C + c) * s.L, dx = dinp + (b * s.C + c) * s.L
-                for t in 0..<s.L {
-                    dbeta[c] += dy[t]
-                    dgamma[c] += dy[t] * (x[t] - mu) * r
-                    dx[t] += k * dy[t]
+                let row = (b * s.C + c) * s.L
+                let x = inp + row, dy = dout + row, dx = dinp + row
+                let (g, gx) = sumAndShiftedDot(dy, x, s.L, shift: mu)
+                sumDy += g; sumDyCentred += gx
+                if let addend {
+                    let e = addend + row
+                    for t in 0..<s.L { dx[t] = k * dy[t] + e[t] }
+                } else {
+                    for t in 0..<s.L { dx[t] = k * dy[t] }
                 }
             }
+            dbeta[c] += Float(sumDy)
+            dgamma[c] += Float(sumDyCentred) * r
         }
-}
+    }
 }
 
 /// Channels per thread so that each thread gets at least ~32 K values.

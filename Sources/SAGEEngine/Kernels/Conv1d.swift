@@ -59,8 +59,9 @@ public func conv1dForward(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<F
     }
 }
 
-/// Accumulates dinp (B, C, L), dweight (OC, C, K), dbias (OC) from dout (B, OC, Lout). Any of dinp/dbias may be
-/// nil (e.g. the first layer needs no input gradient). `col` has `shape.workspaceCount(algorithm)` floats.
+/// From dout (B, OC, Lout): writes dinp (B, C, L), accumulates dweight (OC, C, K) and dbias (OC). dinp and dbias
+/// may be nil (the first layer needs no input gradient; a conv block sums the bias gradient in its ReLU pass).
+/// `col` has `shape.workspaceCount(algorithm)` floats.
 public func conv1dBackward(dinp: UnsafeMutablePointer<Float>?, dweight: UnsafeMutablePointer<Float>,
                            dbias: UnsafeMutablePointer<Float>?, dout: UnsafePointer<Float>, inp: UnsafePointer<Float>,
                            weight: UnsafePointer<Float>, shape s: Conv1dShape, col: UnsafeMutablePointer<Float>,
@@ -80,6 +81,7 @@ public func conv1dBackward(dinp: UnsafeMutablePointer<Float>?, dweight: UnsafeMu
             // dcol (CK, Lout) = weight^T (CK, OC) x dout_b (OC, Lout), then scatter-add into dinp_b.
             sgemm(transA: true, m: CK, n: s.Lout, k: s.OC, a: weight, lda: CK, b: doutB, ldb: s.Lout,
                   beta: 0, c: col, ldc: s.Lout)
+            (dinp + b * s.C * s.L).update(repeating: 0, count: s.C * s.L)
             col2imAdd(dinp: dinp + b * s.C * s.L, col: col, shape: s)
         }
     }
@@ -122,12 +124,8 @@ func col2imAdd(dinp: UnsafeMutablePointer<Float>, col: UnsafePointer<Float>, sha
 func conv1dBiasGrad(dbias: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>, shape s: Conv1dShape) {
     Parallel.forEachRange(s.OC, minimumPerThread: max(1, 32768 / max(1, s.B * s.Lout))) { channels in
         for o in channels {
-            for b in 0..<s.B {
-                let row = dout + (b * s.OC + o) * s.Lout
-                var sum: Float = 0
-                for t in 0..<s.Lout { sum += row[t] }
-                dbias[o] += sum
-            }
+            let sum = (0..<s.B).reduce(0.0) { $0 + sumOf(dout + ($1 * s.OC + o) * s.Lout, s.Lout) }
+            dbias[o] += Float(sum)
         }
     }
 }
@@ -141,24 +139,30 @@ func tapRange(_ k: Int, _ s: Conv1dShape) -> (lo: Int, hi: Int, offset: Int) {
 }
 
 /// Tap-shifted forward: out_b[:, lo:hi] += W_k x_b[:, lo+offset : hi+offset] for each tap k. `packed` holds
-/// W as (K, OC, C).
+/// W as (K, OC, C). Without a bias, a tap that covers every output (the centre tap of "same" padding) goes first
+/// and writes instead of adding, so `out` needs no initialising pass.
 func conv1dForwardTaps(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, weight: UnsafePointer<Float>,
                        bias: UnsafePointer<Float>?, shape s: Conv1dShape, packed: UnsafeMutablePointer<Float>) {
     packTaps(packed, weight, s)
+    let first = bias == nil ? (0..<s.K).first { let r = tapRange($0, s); return r.lo == 0 && r.hi == s.Lout } : nil
     for b in 0..<s.B {
         let outB = out + b * s.OC * s.Lout, x = inp + b * s.C * s.L
-        for o in 0..<s.OC { (outB + o * s.Lout).update(repeating: bias?[o] ?? 0, count: s.Lout) }
-        for k in 0..<s.K {
+        if first == nil {
+            for o in 0..<s.OC { (outB + o * s.Lout).update(repeating: bias?[o] ?? 0, count: s.Lout) }
+        }
+        for i in 0..<s.K {
+            let k = tap(i, first: first)
             let (lo, hi, offset) = tapRange(k, s)
             guard hi > lo else { continue }
             sgemm(m: s.OC, n: hi - lo, k: s.C, a: packed + k * s.OC * s.C, lda: s.C, b: x + lo + offset, ldb: s.L,
-                  beta: 1, c: outB + lo, ldc: s.Lout)
+                  beta: k == first ? 0 : 1, c: outB + lo, ldc: s.Lout)
         }
     }
 }
 
 /// Tap-shifted backward: dW_k += dout_b[:, lo:hi] x_b[:, lo+offset : hi+offset]^T and
-/// dx_b[:, lo+offset : hi+offset] += W_k^T dout_b[:, lo:hi]. `packed` holds W (K, OC, C), then dW (K, OC, C).
+/// dx_b[:, lo+offset : hi+offset] += W_k^T dout_b[:, lo:hi]; a tap that covers all of dx (offset 0 with
+/// Lout = L) goes first and writes, else dx is zeroed first. `packed` holds W (K, OC, C), then dW (K, OC, C).
 func conv1dBackwardTaps(dinp: UnsafeMutablePointer<Float>?, dweight: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>,
                         inp: UnsafePointer<Float>, weight: UnsafePointer<Float>, shape s: Conv1dShape,
                         packed: UnsafeMutablePointer<Float>) {
@@ -166,16 +170,19 @@ func conv1dBackwardTaps(dinp: UnsafeMutablePointer<Float>?, dweight: UnsafeMutab
     let w = packed, dw = packed + n
     packTaps(w, weight, s)
     dw.update(repeating: 0, count: n)
+    let first = (0..<s.K).first { let r = tapRange($0, s); return r.lo + r.offset == 0 && r.hi + r.offset == s.L }
     for b in 0..<s.B {
         let doutB = dout + b * s.OC * s.Lout, x = inp + b * s.C * s.L
-        for k in 0..<s.K {
+        if let dinp, first == nil { (dinp + b * s.C * s.L).update(repeating: 0, count: s.C * s.L) }
+        for i in 0..<s.K {
+            let k = tap(i, first: first)
             let (lo, hi, offset) = tapRange(k, s)
             guard hi > lo else { continue }
             sgemm(transB: true, m: s.OC, n: s.C, k: hi - lo, a: doutB + lo, lda: s.Lout, b: x + lo + offset, ldb: s.L,
                   beta: 1, c: dw + k * s.OC * s.C, ldc: s.C)
             if let dinp {
                 sgemm(transA: true, m: s.C, n: hi - lo, k: s.OC, a: w + k * s.OC * s.C, lda: s.C, b: doutB + lo, ldb: s.Lout,
-                      beta: 1, c: dinp + b * s.C * s.L + lo + offset, ldc: s.L)
+                      beta: k == first ? 0 : 1, c: dinp + b * s.C * s.L + lo + offset, ldc: s.L)
             }
         }
     }
@@ -184,6 +191,13 @@ func conv1dBackwardTaps(dinp: UnsafeMutablePointer<Float>?, dweight: UnsafeMutab
             for k in 0..<s.K { dweight[(o * s.C + c) * s.K + k] += dw[(k * s.OC + o) * s.C + c] }
         }
     }
+}
+
+/// The i-th tap applied: `first` (when given), then the others in order.
+@inline(__always)
+func tap(_ i: Int, first: Int?) -> Int {
+    guard let first else { return i }
+    return i == 0 ? first : (i <= first ? i - 1 : i)
 }
 
 /// packed (K, OC, C) <- weight (OC, C, K).

@@ -1,13 +1,9 @@
-// Element-wise kernels over flat buffers of `count` floats: ReLU, residual add, MSE loss, dropout.
+// Element-wise kernels over flat buffers of `count` floats: ReLU, residual add, MSE loss, dropout. (The conv
+// blocks' ReLU is fused with their bias in BiasReLU.swift; this one serves the dense layers.)
 
 /// out = max(inp, 0); in place when out == inp.
 public func reluForward(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, count: Int) {
     Parallel.forEachRange(count) { range in for i in range { out[i] = max(inp[i], 0) } }
-}
-
-/// Accumulates dinp += dout where the ReLU's output was positive.
-public func reluBackward(dinp: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>, out: UnsafePointer<Float>, count: Int) {
-    Parallel.forEachRange(count) { range in for i in range where out[i] > 0 { dinp[i] += dout[i] } }
 }
 
 /// out += other (residual connection).

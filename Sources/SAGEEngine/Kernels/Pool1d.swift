@@ -23,7 +23,7 @@ public func avgPool1dForward(out: UnsafeMutablePointer<Float>, inp: UnsafePointe
     }
 }
 
-/// Accumulates dinp (rows, L) from dout (rows, Lout).
+/// Writes dinp (rows, L) from dout (rows, Lout).
 public func avgPool1dBackward(dinp: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>, rows: Int, L: Int, size: Int) {
     let Lout = pooledLength(L, size: size)
     Parallel.forEachRange(rows, minimumPerThread: max(1, 32768 / max(L, 1))) { rowRange in
@@ -32,7 +32,7 @@ public func avgPool1dBackward(dinp: UnsafeMutablePointer<Float>, dout: UnsafePoi
             for j in 0..<Lout {
                 let start = j * size, end = min(start + size, L)
                 let g = dy[j] / Float(end - start)
-                for t in start..<end { dx[t] += g }
+                for t in start..<end { dx[t] = g }
             }
         }
     }
@@ -56,14 +56,15 @@ public func maxPool1dForward(out: UnsafeMutablePointer<Float>, argmax: UnsafeMut
     }
 }
 
-/// Accumulates dinp (rows, L): each dout element goes to its window's argmax.
+/// Writes dinp (rows, L): each dout element goes to its window's argmax, the rest of the window gets 0.
 public func maxPool1dBackward(dinp: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>,
                               argmax: UnsafePointer<Int32>, rows: Int, L: Int, size: Int) {
     let Lout = pooledLength(L, size: size)
     Parallel.forEachRange(rows, minimumPerThread: max(1, 32768 / max(L, 1))) { rowRange in
         for r in rowRange {
             let dx = dinp + r * L, dy = dout + r * Lout, idx = argmax + r * Lout
-            for j in 0..<Lout { dx[Int(idx[j])] += dy[j] }
+            dx.update(repeating: 0, count: L)
+            for j in 0..<Lout { dx[Int(idx[j])] = dy[j] }
         }
     }
 }

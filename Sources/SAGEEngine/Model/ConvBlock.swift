@@ -67,45 +67,38 @@ extension ConvBlockLayer {
             }
             convIn = UnsafePointer(bnOut.pointer)
         }
-        let n = B * Cout * L
-        conv1dForward(out: a.reluOut.pointer, inp: convIn, weight: store.p(weight), bias: store.p(bias),
-                      shape: convShape(B: B), col: col)
-        reluForward(out: a.reluOut.pointer, inp: a.reluOut.pointer, count: n)
-        if residual {
-            a.out.pointer.update(from: x, count: n)
-            addInPlace(a.out.pointer, a.reluOut.pointer, count: n)
-        }
+        conv1dForward(out: a.reluOut.pointer, inp: convIn, weight: store.p(weight), bias: nil, shape: convShape(B: B), col: col)
+        biasReLUForward(relu: a.reluOut.pointer, conv: a.reluOut.pointer, bias: store.p(bias),
+                        residual: residual ? x : nil, out: residual ? a.out.pointer : nil, B: B, C: Cout, L: L)
     }
 
-    /// dx (B, Cin, L) += d(block)/dx · dout, when dx is given; parameter gradients accumulate into the store.
-    /// Scratch: dconv (B, Cout, L) and dconvIn (B, Cin, L) floats.
+    /// dx (B, Cin, L) = d(block)/dx · dout (written), when dx is given; parameter gradients accumulate into the
+    /// store. Scratch: dconv (B, Cout, L) and dconvIn (B, Cin, L) floats.
     func backward(_ a: ConvBlockActivations, dout: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>?,
                   x: UnsafePointer<Float>, B: Int, training: Bool, store: ParameterStore, col: UnsafeMutablePointer<Float>,
                   dconv: UnsafeMutablePointer<Float>, dconvIn: UnsafeMutablePointer<Float>, sync: BatchNormSync? = nil) {
-        let n = B * Cout * L, nIn = B * Cin * L
-        dconv.update(repeating: 0, count: n)
-        reluBackward(dinp: dconv, dout: dout, out: a.reluOut.pointer, count: n)
-        let needsInputGrad = dx != nil || bn != nil
-        if needsInputGrad { dconvIn.update(repeating: 0, count: nIn) }
+        biasReLUBackward(dconv: dconv, dbias: store.g(bias), dout: dout, relu: a.reluOut.pointer, B: B, C: Cout, L: L)
         let convIn = a.bnOut.map { UnsafePointer($0.pointer) } ?? x
-        conv1dBackward(dinp: needsInputGrad ? dconvIn : nil, dweight: store.g(weight), dbias: store.g(bias), dout: dconv,
-                       inp: convIn, weight: store.p(weight), shape: convShape(B: B), col: col)
-        if let bn {
-            // Without dx (first layer) the input gradient goes to scratch that is then ignored.
-            let target = dx ?? dconv
-            if dx == nil { target.update(repeating: 0, count: nIn) }
-            if training {
-                batchNorm1dBackwardTrain(dinp: target, dgamma: store.g(bn.gamma), dbeta: store.g(bn.beta), dout: dconvIn,
-                                         inp: x, mean: a.mean.pointer, rstd: a.rstd.pointer, gamma: store.p(bn.gamma),
-                                         shape: bnShape(B: B), sync: sync)
-            } else {
-                batchNorm1dBackwardEval(dinp: target, dgamma: store.g(bn.gamma), dbeta: store.g(bn.beta), dout: dconvIn,
-                                        inp: x, gamma: store.p(bn.gamma), runningMean: store.b(bn.runningMean),
-                                        runningVar: store.b(bn.runningVar), shape: bnShape(B: B))
-            }
-        } else if let dx {
-            addInPlace(dx, dconvIn, count: nIn)
+        guard let bn else {
+            conv1dBackward(dinp: dx, dweight: store.g(weight), dbias: nil, dout: dconv, inp: convIn, weight: store.p(weight),
+                           shape: convShape(B: B), col: col)
+            if residual, let dx { addInPlace(dx, dout, count: B * Cout * L) }
+            return
         }
-        if residual, let dx { addInPlace(dx, dout, count: n) }
+        conv1dBackward(dinp: dconvIn, dweight: store.g(weight), dbias: nil, dout: dconv, inp: convIn, weight: store.p(weight),
+                       shape: convShape(B: B), col: col)
+        // Without dx (first layer) the input gradient goes to scratch that is then ignored; the residual branch's
+        // gradient is added in the same pass.
+        let target = dx ?? dconv
+        let addend = residual && dx != nil ? dout : nil
+        if training {
+            batchNorm1dBackwardTrain(dinp: target, dgamma: store.g(bn.gamma), dbeta: store.g(bn.beta), dout: dconvIn,
+                                     inp: x, mean: a.mean.pointer, rstd: a.rstd.pointer, gamma: store.p(bn.gamma),
+                                     addend: addend, shape: bnShape(B: B), sync: sync)
+        } else {
+            batchNorm1dBackwardEval(dinp: target, dgamma: store.g(bn.gamma), dbeta: store.g(bn.beta), dout: dconvIn,
+                                    inp: x, gamma: store.p(bn.gamma), runningMean: store.b(bn.runningMean),
+                                    runningVar: store.b(bn.runningVar), addend: addend, shape: bnShape(B: B))
+        }
     }
 }

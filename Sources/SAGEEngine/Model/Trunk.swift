@@ -117,12 +117,10 @@ extension Trunk {
             let input = k == 0 ? x : UnsafePointer(a.ops[k - 1].output.pointer)
             switch (ops[k], a.ops[k]) {
             case (.block(let layer), .block(let blockActs)):
-                if k > 0 { dx.pointer.update(repeating: 0, count: B * layer.Cin * layer.L) }
                 layer.backward(blockActs, dout: dout.pointer, dx: k == 0 ? nil : dx.pointer, x: input, B: B, training: training,
                                store: store, col: scratch.col.pointer, dconv: scratch.dconv.pointer, dconvIn: scratch.dconvIn.pointer,
                                sync: scratch.sync)
             case (.pool(let rows, let L, let type, let size), .pool(_, let argmax)):
-                dx.pointer.update(repeating: 0, count: B * rows * L)
                 if type == .avg {
                     avgPool1dBackward(dinp: dx.pointer, dout: dout.pointer, rows: B * rows, L: L, size: size)
                 } else {

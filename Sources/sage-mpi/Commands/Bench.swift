@@ -50,9 +50,7 @@ struct BenchModel: ParsableCommand {
             let adam = Adam(parameterCount: net.store.parameterCount)
             let all = 0..<net.store.parameterCount
 
-            let ceiling = SGEMMCeiling()
-            let trainFLOPs = net.flops(batch: batch).trainStep, inferFLOPs = net.flops(batch: inferenceBatch).forward
-            let train = try measure(steps, flops: trainFLOPs, ceiling: ceiling) {
+            func trainStep() {
                 net.store.zeroGrads()
                 net.forward(sequences: sequences, batch: batch, training: true)
                 _ = net.loss(targets: targets)
@@ -60,9 +58,16 @@ struct BenchModel: ParsableCommand {
                 clipGradNorm(net.store.grads.pointer, range: all, maxNorm: 1)
                 adam.step(params: net.store.params.pointer, grads: net.store.grads.pointer, range: all, lr: 5e-4)
             }
-            let infer = try measure(steps, flops: inferFLOPs, ceiling: ceiling) {
-                net.forward(sequences: sequences, batch: inferenceBatch, training: false)
-            }
+            func inferencePass() { net.forward(sequences: sequences, batch: inferenceBatch, training: false) }
+
+            // Warm-up (every workspace gets allocated), then the peak memory of the model alone, before the ceiling's
+            // buffers exist.
+            trainStep(); inferencePass()
+            let peakBytes = peakResidentBytes()
+            let ceiling = SGEMMCeiling()
+            let trainFLOPs = net.flops(batch: batch).trainStep, inferFLOPs = net.flops(batch: inferenceBatch).forward
+            let train = measure(steps, flops: trainFLOPs, ceiling: ceiling, trainStep)
+            let infer = measure(steps, flops: inferFLOPs, ceiling: ceiling, inferencePass)
             withExtendedLifetime(inputs) {}  // `sequences` points into them
             let trainRate = trainFLOPs / train.seconds / 1e9, inferRate = inferFLOPs / infer.seconds / 1e9
             let lines = [
@@ -75,22 +80,22 @@ struct BenchModel: ParsableCommand {
                        100 * infer.fraction),
                 String(format: "SGEMM ceiling:    %.1f GFLOP/s  (2048^3 on %d thread(s), measured before each timed run; %% = median of the runs' ratios)",
                        (train.ceiling + infer.ceiling) / 2, ctx.threads),
-                String(format: "peak memory:      %.2f GiB (resident high-water mark)", Double(peakResidentBytes()) / 1073741824),
+                String(format: "peak memory:      %.2f GiB (resident high-water mark after the warm-up)", Double(peakBytes) / 1073741824),
             ]
             if ctx.comm.rank == 0 { print(lines.joined(separator: "\n")) }
         }
     }
 
-    /// Median seconds of `reps` timed runs after one warm-up, and the median SGEMM ceiling measured just before
-    /// each run (this VM's speed drifts by +-20% over minutes; a ratio taken side by side does not).
-    func measure(_ reps: Int, flops: Double, ceiling: SGEMMCeiling, _ body: () throws -> Void) throws
+    /// Median seconds of `reps` timed runs, the median SGEMM ceiling measured just before each run, and the median
+    /// of the runs' GFLOP/s over their ceilings (a shared VM's speed drifts by +-20% over minutes; a ratio taken
+    /// side by side drifts much less).
+    func measure(_ reps: Int, flops: Double, ceiling: SGEMMCeiling, _ body: () -> Void)
         -> (seconds: Double, ceiling: Double, fraction: Double) {
-        try body()
         var times: [Double] = [], ceilings: [Double] = [], fractions: [Double] = []
         for _ in 0..<reps {
             ceilings.append(ceiling.measure())
             let start = DispatchTime.now().uptimeNanoseconds
-            try body()
+            body()
             times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
             fractions.append(flops / times.last! / 1e9 / ceilings.last!)
         }
