@@ -200,9 +200,14 @@ public final class SAGENet: @unchecked Sendable {
 
     // MARK: workspace
 
-    /// Every activation and scratch buffer for batch size B, allocated once and reused while B stays the same.
+    /// Every activation and scratch buffer for up to `capacity` items, allocated once. A smaller batch (a short last
+    /// batch) uses the front of each buffer: every layout is item-major, and every kernel is told the batch size.
     final class Workspace {
-        let B: Int, fcRows: Int
+        let capacity: Int
+        private let pairedRows: Bool
+        /// The current batch size (at most `capacity`) and the dense layers' rows for it (2B for pSAGEnet).
+        var B: Int
+        var fcRows: Int { pairedRows ? 2 * B : B }
         var training = false
         let trunks: [TrunkActivations]
         let trunkScratch: TrunkScratch
@@ -216,9 +221,11 @@ public final class SAGENet: @unchecked Sendable {
         let denseScratch: DenseScratch
 
         init(model m: SAGENet, B: Int) {
+            capacity = B
             self.B = B
             let p = m.config.model == .psagenet, h = m.config.hiddenSize, D = m.trunk.outputWidth
-            fcRows = p ? 2 * B : B
+            pairedRows = p
+            let fcRows = p ? 2 * B : B
             trunks = (0..<m.passes).map { _ in TrunkActivations(m.trunk, B: B) }
             trunkScratch = TrunkScratch(m.trunk, B: B)
             fcInput = p ? FloatBuffer(count: 2 * B * D) : nil
@@ -246,9 +253,16 @@ public final class SAGENet: @unchecked Sendable {
         }
     }
 
+    /// The workspace of the last forward (nil before the first).
+    var currentWorkspace: Workspace? { workspace }
+
     private func workspace(for B: Int) -> Workspace {
         precondition(B > 0, "batch size must be positive")
-        if let w = workspace, w.B == B { return w }
+        if let w = workspace, w.capacity >= B {
+            w.B = B
+            return w
+        }
+        workspace = nil   // free the smaller one first: peak memory is one workspace
         let w = Workspace(model: self, B: B)
         workspace = w
         return w

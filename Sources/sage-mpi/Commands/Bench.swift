@@ -78,7 +78,7 @@ struct BenchModel: ParsableCommand {
                 String(format: "inference (B=%d): %.3f samples/s  (median pass %.3f s, %.1f GFLOP/pass, %.1f GFLOP/s = %.0f%% of SGEMM)",
                        inferenceBatch, Double(inferenceBatch) / infer.seconds, infer.seconds, inferFLOPs / 1e9, inferRate,
                        100 * infer.fraction),
-                String(format: "SGEMM ceiling:    %.1f GFLOP/s  (2048^3 on %d thread(s), measured before each timed run; %% = median of the runs' ratios)",
+                String(format: "SGEMM ceiling:    %.1f GFLOP/s  (2048^3 on %d thread(s), measured around each timed run; %% = median of the runs' ratios)",
                        (train.ceiling + infer.ceiling) / 2, ctx.threads),
                 String(format: "peak memory:      %.2f GiB (resident high-water mark after the warm-up)", Double(peakBytes) / 1073741824),
             ]
@@ -86,17 +86,18 @@ struct BenchModel: ParsableCommand {
         }
     }
 
-    /// Median seconds of `reps` timed runs, the median SGEMM ceiling measured just before each run, and the median
-    /// of the runs' GFLOP/s over their ceilings (a shared VM's speed drifts by +-20% over minutes; a ratio taken
-    /// side by side drifts much less).
+    /// Median seconds of `reps` timed runs, the median SGEMM ceiling (the mean of one measured just before and one
+    /// just after each run), and the median of the runs' GFLOP/s over their ceilings (a shared VM's speed drifts by
+    /// +-20% over minutes; a ratio taken side by side drifts much less).
     func measure(_ reps: Int, flops: Double, ceiling: SGEMMCeiling, _ body: () -> Void)
         -> (seconds: Double, ceiling: Double, fraction: Double) {
         var times: [Double] = [], ceilings: [Double] = [], fractions: [Double] = []
         for _ in 0..<reps {
-            ceilings.append(ceiling.measure())
+            let before = ceiling.measure()
             let start = DispatchTime.now().uptimeNanoseconds
             body()
             times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+            ceilings.append((before + ceiling.measure()) / 2)
             fractions.append(flops / times.last! / 1e9 / ceilings.last!)
         }
         func median(_ x: [Double]) -> Double { x.sorted()[x.count / 2] }
