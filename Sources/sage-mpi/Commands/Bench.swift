@@ -23,6 +23,8 @@ struct BenchModel: ParsableCommand {
     @Option(help: "Training batch size (items per step).") var batch = 1
     @Option(help: "Inference batch size.") var inferenceBatch = 1
     @Option(help: "Timed repetitions of each measurement (after one warm-up).") var steps = 3
+    @Flag(inversion: .prefixedNo, help: "Measure the SGEMM ceiling around each timed run and print the fraction reached (--no-ceiling: skip it, e.g. under a profiler).")
+    var ceiling = true
     @OptionGroup var runtime: RuntimeOptions
 
     func validate() throws {
@@ -64,24 +66,26 @@ struct BenchModel: ParsableCommand {
             // buffers exist.
             trainStep(); inferencePass()
             let peakBytes = peakResidentBytes()
-            let ceiling = SGEMMCeiling()
+            let reference = ceiling ? SGEMMCeiling() : nil
             let trainFLOPs = net.flops(batch: batch).trainStep, inferFLOPs = net.flops(batch: inferenceBatch).forward
-            let train = measure(steps, flops: trainFLOPs, ceiling: ceiling, trainStep)
-            let infer = measure(steps, flops: inferFLOPs, ceiling: ceiling, inferencePass)
+            let train = measure(steps, flops: trainFLOPs, ceiling: reference, trainStep)
+            let infer = measure(steps, flops: inferFLOPs, ceiling: reference, inferencePass)
             withExtendedLifetime(inputs) {}  // `sequences` points into them
             let trainRate = trainFLOPs / train.seconds / 1e9, inferRate = inferFLOPs / infer.seconds / 1e9
-            let lines = [
+            func ofCeiling(_ fraction: Double?) -> String { fraction.map { String(format: " = %.0f%% of SGEMM", 100 * $0) } ?? "" }
+            var lines = [
                 "bench model: \(config.model.rawValue) input_len \(inputLen), filters \(config.firstLayerKernelNumber)/\(config.intLayersKernelNumber), hidden \(config.hiddenSize), \(config.nConvBlocks) blocks, \(net.store.parameterCount) parameters, \(ctx.threads) thread(s)",
-                String(format: "train (B=%d):     %.3f samples/s  (median step %.3f s, %.1f GFLOP/step, %.1f GFLOP/s = %.0f%% of SGEMM)",
-                       batch, Double(batch) / train.seconds, train.seconds, trainFLOPs / 1e9, trainRate,
-                       100 * train.fraction),
-                String(format: "inference (B=%d): %.3f samples/s  (median pass %.3f s, %.1f GFLOP/pass, %.1f GFLOP/s = %.0f%% of SGEMM)",
-                       inferenceBatch, Double(inferenceBatch) / infer.seconds, infer.seconds, inferFLOPs / 1e9, inferRate,
-                       100 * infer.fraction),
-                String(format: "SGEMM ceiling:    %.1f GFLOP/s  (2048^3 on %d thread(s), measured around each timed run; %% = median of the runs' ratios)",
-                       (train.ceiling + infer.ceiling) / 2, ctx.threads),
-                String(format: "peak memory:      %.2f GiB (resident high-water mark after the warm-up)", Double(peakBytes) / 1073741824),
+                String(format: "train (B=%d):     %.3f samples/s  (median step %.3f s, %.1f GFLOP/step, %.1f GFLOP/s",
+                       batch, Double(batch) / train.seconds, train.seconds, trainFLOPs / 1e9, trainRate) + ofCeiling(train.fraction) + ")",
+                String(format: "inference (B=%d): %.3f samples/s  (median pass %.3f s, %.1f GFLOP/pass, %.1f GFLOP/s",
+                       inferenceBatch, Double(inferenceBatch) / infer.seconds, infer.seconds, inferFLOPs / 1e9, inferRate)
+                    + ofCeiling(infer.fraction) + ")",
             ]
+            if let trainCeiling = train.ceiling, let inferCeiling = infer.ceiling {
+                lines.append(String(format: "SGEMM ceiling:    %.1f GFLOP/s  (2048^3 on %d thread(s), measured around each timed run; %% = median of the runs' ratios)",
+                                    (trainCeiling + inferCeiling) / 2, ctx.threads))
+            }
+            lines.append(String(format: "peak memory:      %.2f GiB (resident high-water mark after the warm-up)", Double(peakBytes) / 1073741824))
             if ctx.comm.rank == 0 { print(lines.joined(separator: "\n")) }
         }
     }
@@ -89,19 +93,21 @@ struct BenchModel: ParsableCommand {
     /// Median seconds of `reps` timed runs, the median SGEMM ceiling (the mean of one measured just before and one
     /// just after each run), and the median of the runs' GFLOP/s over their ceilings (a shared VM's speed drifts by
     /// +-20% over minutes; a ratio taken side by side drifts much less).
-    func measure(_ reps: Int, flops: Double, ceiling: SGEMMCeiling, _ body: () -> Void)
-        -> (seconds: Double, ceiling: Double, fraction: Double) {
+    func measure(_ reps: Int, flops: Double, ceiling: SGEMMCeiling?, _ body: () -> Void)
+        -> (seconds: Double, ceiling: Double?, fraction: Double?) {
         var times: [Double] = [], ceilings: [Double] = [], fractions: [Double] = []
         for _ in 0..<reps {
-            let before = ceiling.measure()
+            let before = ceiling?.measure()
             let start = DispatchTime.now().uptimeNanoseconds
             body()
             times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
-            ceilings.append((before + ceiling.measure()) / 2)
-            fractions.append(flops / times.last! / 1e9 / ceilings.last!)
+            if let ceiling, let before {
+                ceilings.append((before + ceiling.measure()) / 2)
+                fractions.append(flops / times.last! / 1e9 / ceilings.last!)
+            }
         }
-        func median(_ x: [Double]) -> Double { x.sorted()[x.count / 2] }
-        return (median(times), median(ceilings), median(fractions))
+        func median(_ x: [Double]) -> Double? { x.isEmpty ? nil : x.sorted()[x.count / 2] }
+        return (median(times)!, median(ceilings), median(fractions))
     }
 }
 
