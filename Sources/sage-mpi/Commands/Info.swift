@@ -14,20 +14,20 @@ struct Info: ParsableCommand {
     func run() throws {
         try runOnRanks(runtime) { ctx in
             let host = ProcessInfo.processInfo.hostName
-            let row = [String(ctx.comm.rank), host, String(ThreadPolicy.availableCPUs), String(ctx.threads),
-                       String(BLAS.threads)].joined(separator: "\t")
+            let row = [String(ctx.comm.rank), host, String(ThreadPolicy.availableCPUs), String(ctx.threads)]
+                .joined(separator: "\t")
             guard let rows = try ctx.comm.gather(string: row, root: 0) else { return }
             let mode = ctx.usesMPI ? "MPI" : "single process, MPI not initialised"
             var out = """
             sage-mpi \(SageVersion.string)
             world size:   \(ctx.comm.size) rank\(ctx.comm.size == 1 ? "" : "s") (\(mode))
             MPI library:  \(MPIRuntime.libraryVersion) (MPI \(MPIRuntime.standardVersion))
-            BLAS:         \(BLAS.config) (kernels: \(BLAS.coreName))
+            BLAS:         \(BLAS.config) (kernels: \(BLAS.coreName); single-threaded inside sage-mpi's thread pool)
             htslib:       \(HTSLib.version)
 
 
             """
-            out += formatTable(header: ["rank", "host", "cpus", "threads", "blas-threads"],
+            out += formatTable(header: ["rank", "host", "cpus", "threads"],
                                rows: rows.map { $0.split(separator: "\t").map(String.init) })
             print(out, terminator: "")
         }

@@ -5,7 +5,7 @@ import SAGEDistributed
 
 /// Options every command that runs on ranks shares.
 struct RuntimeOptions: ParsableArguments {
-    @Option(help: "Threads per rank for BLAS and sage-mpi's loops (default: SAGE_NUM_THREADS, OPENBLAS_NUM_THREADS, or the CPUs this rank is bound to).")
+    @Option(help: "Threads per rank: one pool for sage-mpi's loops and its split GEMMs (default: SAGE_NUM_THREADS, OPENBLAS_NUM_THREADS, or the CPUs this rank is bound to).")
     var threads: Int?
 
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (default: SAGE_LOG_LEVEL or info).")
