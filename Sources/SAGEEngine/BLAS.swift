@@ -32,7 +32,7 @@ public func sgemm(transA: Bool = false, transB: Bool = false, m: Int, n: Int, k:
     let splitColumns = n >= m
     let blocks = splitColumns ? n / gemmSplitAlignment : m / gemmSplitAlignment
     let flops = 2 * Double(m) * Double(n) * Double(k)
-    let parts = min(Parallel.threads, blocks, Int(flops / minimumGEMMFLOPsPerThread))
+    let parts = min(Parallel.available, blocks, Int(flops / minimumGEMMFLOPsPerThread))
     guard parts > 1 else {
         return sgemmSerial(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
                            beta: beta, c: c, ldc: ldc)

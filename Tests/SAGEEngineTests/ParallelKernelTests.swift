@@ -3,7 +3,8 @@ import Testing
 
 /// The threaded kernels split work by channel, row or element, never inside a reduction, so 2 threads must give
 /// bit-identical results to 1 thread. Split GEMMs never cut a k sum either, but OpenBLAS's kernels round
-/// differently for different block shapes: those agree to float rounding. Shapes cross the per-thread minimums.
+/// differently for different block shapes, and a convolution's weight gradient over batch elements dealt to
+/// threads is summed per thread first: those agree to float rounding. Shapes cross the per-thread minimums.
 @Suite(.serialized) struct ParallelKernelTests {
     func run(threads: Int) -> [[Float]] {
         Parallel.threads = threads
@@ -12,12 +13,13 @@ import Testing
         let s = Conv1dShape(B: 2, C: 4, L: 20000, OC: 6, K: 10)
         let inp = randomFloats(s.B * s.C * s.L, seed: 31), weight = randomFloats(s.OC * s.C * s.K, seed: 32)
         let bias = randomFloats(s.OC, seed: 33), dout = randomFloats(s.B * s.OC * s.Lout, seed: 34)
-        var col = [Float](repeating: 0, count: s.workspaceCount(.im2col))
+        var col = [Float](repeating: 0, count: s.workspaceCount(.im2col, parts: 2))   // batch elements over threads
+        #expect(s.batchParts(available: 2) == threads)
         var out = [Float](repeating: 0, count: dout.count), dinp = [Float](repeating: 0, count: inp.count)
         var dweight = [Float](repeating: 0, count: weight.count), dbias = [Float](repeating: 0, count: s.OC)
-        conv1dForward(out: &out, inp: inp, weight: weight, bias: bias, shape: s, col: &col, algorithm: .im2col)
+        conv1dForward(out: &out, inp: inp, weight: weight, bias: bias, shape: s, col: &col, algorithm: .im2col, parts: 2)
         conv1dBackward(dinp: &dinp, dweight: &dweight, dbias: &dbias, dout: dout, inp: inp, weight: weight, shape: s,
-                       col: &col, algorithm: .im2col)
+                       col: &col, algorithm: .im2col, parts: 2)
 
         let bs = BatchNorm1dShape(B: 2, C: 6, L: 20000)
         var rm = [Float](repeating: 0, count: 6), rv = [Float](repeating: 1, count: 6)
@@ -57,7 +59,9 @@ import Testing
 
     @Test func twoThreadsEqualOneThreadExactly() {
         let one = run(threads: 1), two = run(threads: 2)
-        let gemmOutputs = 15..<18   // split GEMMs: OpenBLAS's rounding depends on the block shapes it is given
+        // Split GEMMs (OpenBLAS's rounding depends on the block shapes it is given) and per-thread partial sums of
+        // the weight gradient over batch elements agree to rounding; everything else bit for bit.
+        let gemmOutputs: Set<Int> = [2, 15, 16, 17]
         for (i, (a, b)) in zip(one, two).enumerated() {
             let scale = a.map(abs).max() ?? 1, worst = zip(a, b).map { abs($0 - $1) / scale }.max() ?? 0
             if gemmOutputs.contains(i) {
@@ -66,5 +70,33 @@ import Testing
                 #expect(a == b, "output \(i) differs between 1 and 2 threads (worst relative difference \(worst))")
             }
         }
+    }
+
+    /// A whole p-SAGE-net training step (batch 4: convolutions deal elements to threads) on 2 threads against 1.
+    @Test func modelStepOnTwoThreadsMatchesOneThread() throws {
+        func step(threads: Int) throws -> (outputs: [Float], grads: [Float]) {
+            Parallel.threads = threads
+            BLAS.setThreads(1)
+            defer { Parallel.threads = 1 }
+            var config = SAGEConfig(model: .psagenet)
+            config.inputLen = 3000; config.firstLayerKernelNumber = 48; config.intLayersKernelNumber = 40
+            config.hiddenSize = 8; config.nConvBlocks = 2; config.nDilatedConvBlocks = 1
+            let model = try SAGENet(config: config, seed: 3)
+            let B = 4, L = config.inputLen
+            let x = FloatBuffer(count: B * 4 * L)
+            var rng = SplitMix64(seed: 70)
+            for i in 0..<(B * L) { x[(i / L) * 4 * L + Int(rng.next() % 4) * L + i % L] = 1 }
+            let sequences = [UnsafePointer(x.pointer), UnsafePointer(x.pointer), UnsafePointer(x.pointer)]
+            let targets = randomFloats(B * 2, seed: 71)
+            model.store.zeroGrads()
+            let outputs = Array(model.forward(sequences: sequences, batch: B, training: true))
+            _ = model.loss(targets: targets)
+            model.backward(sequences: sequences)
+            withExtendedLifetime(x) {}
+            return (outputs, Array(UnsafeBufferPointer(start: model.store.grads.pointer, count: model.store.parameterCount)))
+        }
+        let one = try step(threads: 1), two = try step(threads: 2)
+        expectClose(two.outputs, one.outputs, rtol: 1e-5, atol: 1e-6, "outputs, 2 threads vs 1")
+        expectClose(two.grads, one.grads, rtol: 1e-4, atol: 1e-6, "gradients, 2 threads vs 1")
     }
 }

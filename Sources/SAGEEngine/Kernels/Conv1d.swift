@@ -6,8 +6,11 @@
 // Shapes: inp (B, C, L), weight (OC, C, K), bias (OC) -> out (B, OC, Lout).
 // Padding "same" is PyTorch's: total = dilation*(K-1), left = total/2, right = total - left, Lout = L
 // (k=10: left 4, right 5). "valid": no padding, Lout = L - dilation*(K-1).
-// Workspace `col` holds one batch element's (C*K, Lout) patch matrix: col[(c*K + k)*Lout + t] =
-// inp[c, t + k*dilation - left], 0 outside [0, L).
+// A patch matrix holds one batch element's (C*K, Lout): col[(c*K + k)*Lout + t] = inp[c, t + k*dilation - left],
+// 0 outside [0, L).
+// Threads: batch elements are dealt to threads in contiguous blocks ("parts", each with its own patch matrix and
+// weight-gradient partial in the workspace) when the batch divides evenly or the elements are too small for a
+// split GEMM to pay; otherwise elements run one after another and each GEMM is split over the threads.
 
 public enum Conv1dPadding: String, Sendable, Codable { case same, valid }
 public enum Conv1dAlgorithm: String, Sendable, CaseIterable { case im2col, tapShifted }
@@ -30,59 +33,87 @@ public struct Conv1dShape: Sendable, Equatable {
     /// GEMM efficient, im2col below that.
     public var algorithm: Conv1dAlgorithm { C >= 32 ? .tapShifted : .im2col }
 
-    /// Floats of workspace `conv1dForward`/`conv1dBackward` need with `algorithm`: the patch matrix (C*K, Lout)
-    /// for im2col; repacked weights and their gradient, 2 (K, OC, C), for tap-shifted.
-    public func workspaceCount(_ algorithm: Conv1dAlgorithm) -> Int {
-        algorithm == .im2col ? C * K * Lout : 2 * K * OC * C
+    /// Floats of workspace `conv1dForward`/`conv1dBackward` need with `algorithm` and up to `parts` threads over
+    /// the batch: per part a patch matrix (C*K, Lout) and a weight-gradient partial (OC, C*K) for im2col; the
+    /// repacked weights (K, OC, C) plus per part a weight-gradient partial (K, OC, C) for tap-shifted.
+    public func workspaceCount(_ algorithm: Conv1dAlgorithm, parts: Int = 1) -> Int {
+        algorithm == .im2col ? max(1, parts) * (C * K * Lout + OC * C * K) : (1 + max(1, parts)) * K * OC * C
     }
-    public var colCount: Int { workspaceCount(algorithm) }
     /// Multiply-adds of the forward pass times two.
     public var forwardFLOPs: Double { 2 * Double(B) * Double(OC) * Double(C * K) * Double(Lout) }
+
+    /// Threads that take whole batch elements, given workspace for `available` parts: all of them when the batch
+    /// divides evenly, or when an element's product is too small to split well; else 1 (the GEMMs split instead).
+    func batchParts(available: Int) -> Int {
+        let parts = min(available, Parallel.available, B)
+        guard parts > 1 else { return 1 }
+        return B % parts == 0 || forwardFLOPs / Double(B) < 64e6 ? parts : 1
+    }
+    /// Batch elements of part p of `parts`.
+    func elements(_ p: Int, of parts: Int) -> Range<Int> { (p * B / parts)..<((p + 1) * B / parts) }
 }
 
-/// out (B, OC, Lout) = conv(inp) + bias. `col` has `shape.workspaceCount(algorithm)` floats.
+/// out (B, OC, Lout) = conv(inp) + bias. `col` has `shape.workspaceCount(algorithm, parts: parts)` floats.
 public func conv1dForward(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, weight: UnsafePointer<Float>,
                           bias: UnsafePointer<Float>?, shape s: Conv1dShape, col: UnsafeMutablePointer<Float>,
-                          algorithm: Conv1dAlgorithm? = nil) {
+                          algorithm: Conv1dAlgorithm? = nil, parts available: Int = 1) {
     if (algorithm ?? s.algorithm) == .tapShifted {
-        return conv1dForwardTaps(out: out, inp: inp, weight: weight, bias: bias, shape: s, packed: col)
+        return conv1dForwardTaps(out: out, inp: inp, weight: weight, bias: bias, shape: s, packed: col, parts: available)
     }
     let CK = s.C * s.K
-    for b in 0..<s.B {
-        im2col(col: col, inp: inp + b * s.C * s.L, shape: s)
-        let outB = out + b * s.OC * s.Lout
-        if let bias {
-            for o in 0..<s.OC { (outB + o * s.Lout).update(repeating: bias[o], count: s.Lout) }
+    let parts = s.batchParts(available: available)
+    Parallel.forEachPart(parts) { p in
+        let patches = col + p * (CK * s.Lout + s.OC * CK)
+        for b in s.elements(p, of: parts) {
+            im2col(col: patches, inp: inp + b * s.C * s.L, shape: s)
+            let outB = out + b * s.OC * s.Lout
+            if let bias {
+                for o in 0..<s.OC { (outB + o * s.Lout).update(repeating: bias[o], count: s.Lout) }
+            }
+            sgemm(m: s.OC, n: s.Lout, k: CK, a: weight, lda: CK, b: patches, ldb: s.Lout,
+                  beta: bias == nil ? 0 : 1, c: outB, ldc: s.Lout)
         }
-        sgemm(m: s.OC, n: s.Lout, k: CK, a: weight, lda: CK, b: col, ldb: s.Lout,
-              beta: bias == nil ? 0 : 1, c: outB, ldc: s.Lout)
     }
 }
 
 /// From dout (B, OC, Lout): writes dinp (B, C, L), accumulates dweight (OC, C, K) and dbias (OC). dinp and dbias
 /// may be nil (the first layer needs no input gradient; a conv block sums the bias gradient in its ReLU pass).
-/// `col` has `shape.workspaceCount(algorithm)` floats.
+/// `col` has `shape.workspaceCount(algorithm, parts: parts)` floats.
 public func conv1dBackward(dinp: UnsafeMutablePointer<Float>?, dweight: UnsafeMutablePointer<Float>,
                            dbias: UnsafeMutablePointer<Float>?, dout: UnsafePointer<Float>, inp: UnsafePointer<Float>,
                            weight: UnsafePointer<Float>, shape s: Conv1dShape, col: UnsafeMutablePointer<Float>,
-                           algorithm: Conv1dAlgorithm? = nil) {
+                           algorithm: Conv1dAlgorithm? = nil, parts available: Int = 1) {
     if let dbias { conv1dBiasGrad(dbias: dbias, dout: dout, shape: s) }
     if (algorithm ?? s.algorithm) == .tapShifted {
-        return conv1dBackwardTaps(dinp: dinp, dweight: dweight, dout: dout, inp: inp, weight: weight, shape: s, packed: col)
+        return conv1dBackwardTaps(dinp: dinp, dweight: dweight, dout: dout, inp: inp, weight: weight, shape: s,
+                                  packed: col, parts: available)
     }
     let CK = s.C * s.K
-    for b in 0..<s.B {
-        let doutB = dout + b * s.OC * s.Lout
-        im2col(col: col, inp: inp + b * s.C * s.L, shape: s)
-        // dweight (OC, CK) += dout_b (OC, Lout) x col^T (Lout, CK)
-        sgemm(transB: true, m: s.OC, n: CK, k: s.Lout, a: doutB, lda: s.Lout, b: col, ldb: s.Lout,
-              beta: 1, c: dweight, ldc: CK)
-        if let dinp {
-            // dcol (CK, Lout) = weight^T (CK, OC) x dout_b (OC, Lout), then scatter-add into dinp_b.
-            sgemm(transA: true, m: CK, n: s.Lout, k: s.OC, a: weight, lda: CK, b: doutB, ldb: s.Lout,
-                  beta: 0, c: col, ldc: s.Lout)
-            (dinp + b * s.C * s.L).update(repeating: 0, count: s.C * s.L)
-            col2imAdd(dinp: dinp + b * s.C * s.L, col: col, shape: s)
+    let parts = s.batchParts(available: available)
+    Parallel.forEachPart(parts) { p in
+        let patches = col + p * (CK * s.Lout + s.OC * CK)
+        // With several parts each sums its elements' weight gradient apart; the partials are added in part order.
+        let dw = parts == 1 ? dweight : patches + CK * s.Lout
+        if parts > 1 { dw.update(repeating: 0, count: s.OC * CK) }
+        for b in s.elements(p, of: parts) {
+            let doutB = dout + b * s.OC * s.Lout
+            im2col(col: patches, inp: inp + b * s.C * s.L, shape: s)
+            // dweight (OC, CK) += dout_b (OC, Lout) x col^T (Lout, CK)
+            sgemm(transB: true, m: s.OC, n: CK, k: s.Lout, a: doutB, lda: s.Lout, b: patches, ldb: s.Lout,
+                  beta: 1, c: dw, ldc: CK)
+            if let dinp {
+                // dcol (CK, Lout) = weight^T (CK, OC) x dout_b (OC, Lout), then scatter-add into dinp_b.
+                sgemm(transA: true, m: CK, n: s.Lout, k: s.OC, a: weight, lda: CK, b: doutB, ldb: s.Lout,
+                      beta: 0, c: patches, ldc: s.Lout)
+                (dinp + b * s.C * s.L).update(repeating: 0, count: s.C * s.L)
+                col2imAdd(dinp: dinp + b * s.C * s.L, col: patches, shape: s)
+            }
+        }
+    }
+    if parts > 1 {
+        for p in 0..<parts {
+            let dw = col + p * (CK * s.Lout + s.OC * CK) + CK * s.Lout
+            for i in 0..<(s.OC * CK) { dweight[i] += dw[i] }
         }
     }
 }
@@ -142,53 +173,65 @@ func tapRange(_ k: Int, _ s: Conv1dShape) -> (lo: Int, hi: Int, offset: Int) {
 /// W as (K, OC, C). Without a bias, a tap that covers every output (the centre tap of "same" padding) goes first
 /// and writes instead of adding, so `out` needs no initialising pass.
 func conv1dForwardTaps(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, weight: UnsafePointer<Float>,
-                       bias: UnsafePointer<Float>?, shape s: Conv1dShape, packed: UnsafeMutablePointer<Float>) {
+                       bias: UnsafePointer<Float>?, shape s: Conv1dShape, packed: UnsafeMutablePointer<Float>,
+                       parts available: Int) {
     packTaps(packed, weight, s)
     let first = bias == nil ? (0..<s.K).first { let r = tapRange($0, s); return r.lo == 0 && r.hi == s.Lout } : nil
-    for b in 0..<s.B {
-        let outB = out + b * s.OC * s.Lout, x = inp + b * s.C * s.L
-        if first == nil {
-            for o in 0..<s.OC { (outB + o * s.Lout).update(repeating: bias?[o] ?? 0, count: s.Lout) }
-        }
-        for i in 0..<s.K {
-            let k = tap(i, first: first)
-            let (lo, hi, offset) = tapRange(k, s)
-            guard hi > lo else { continue }
-            sgemm(m: s.OC, n: hi - lo, k: s.C, a: packed + k * s.OC * s.C, lda: s.C, b: x + lo + offset, ldb: s.L,
-                  beta: k == first ? 0 : 1, c: outB + lo, ldc: s.Lout)
+    let parts = s.batchParts(available: available)
+    Parallel.forEachPart(parts) { p in
+        for b in s.elements(p, of: parts) {
+            let outB = out + b * s.OC * s.Lout, x = inp + b * s.C * s.L
+            if first == nil {
+                for o in 0..<s.OC { (outB + o * s.Lout).update(repeating: bias?[o] ?? 0, count: s.Lout) }
+            }
+            for i in 0..<s.K {
+                let k = tap(i, first: first)
+                let (lo, hi, offset) = tapRange(k, s)
+                guard hi > lo else { continue }
+                sgemm(m: s.OC, n: hi - lo, k: s.C, a: packed + k * s.OC * s.C, lda: s.C, b: x + lo + offset, ldb: s.L,
+                      beta: k == first ? 0 : 1, c: outB + lo, ldc: s.Lout)
+            }
         }
     }
 }
 
 /// Tap-shifted backward: dW_k += dout_b[:, lo:hi] x_b[:, lo+offset : hi+offset]^T and
 /// dx_b[:, lo+offset : hi+offset] += W_k^T dout_b[:, lo:hi]; a tap that covers all of dx (offset 0 with
-/// Lout = L) goes first and writes, else dx is zeroed first. `packed` holds W (K, OC, C), then dW (K, OC, C).
+/// Lout = L) goes first and writes, else dx is zeroed first. `packed` holds W (K, OC, C), then one dW (K, OC, C)
+/// partial per part, added in part order.
 func conv1dBackwardTaps(dinp: UnsafeMutablePointer<Float>?, dweight: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>,
                         inp: UnsafePointer<Float>, weight: UnsafePointer<Float>, shape s: Conv1dShape,
-                        packed: UnsafeMutablePointer<Float>) {
+                        packed: UnsafeMutablePointer<Float>, parts available: Int) {
     let n = s.K * s.OC * s.C
-    let w = packed, dw = packed + n
+    let w = packed
     packTaps(w, weight, s)
-    dw.update(repeating: 0, count: n)
     let first = (0..<s.K).first { let r = tapRange($0, s); return r.lo + r.offset == 0 && r.hi + r.offset == s.L }
-    for b in 0..<s.B {
-        let doutB = dout + b * s.OC * s.Lout, x = inp + b * s.C * s.L
-        if let dinp, first == nil { (dinp + b * s.C * s.L).update(repeating: 0, count: s.C * s.L) }
-        for i in 0..<s.K {
-            let k = tap(i, first: first)
-            let (lo, hi, offset) = tapRange(k, s)
-            guard hi > lo else { continue }
-            sgemm(transB: true, m: s.OC, n: s.C, k: hi - lo, a: doutB + lo, lda: s.Lout, b: x + lo + offset, ldb: s.L,
-                  beta: 1, c: dw + k * s.OC * s.C, ldc: s.C)
-            if let dinp {
-                sgemm(transA: true, m: s.C, n: hi - lo, k: s.OC, a: w + k * s.OC * s.C, lda: s.C, b: doutB + lo, ldb: s.Lout,
-                      beta: k == first ? 0 : 1, c: dinp + b * s.C * s.L + lo + offset, ldc: s.L)
+    let parts = s.batchParts(available: available)
+    Parallel.forEachPart(parts) { p in
+        let dw = packed + (1 + p) * n
+        dw.update(repeating: 0, count: n)
+        for b in s.elements(p, of: parts) {
+            let doutB = dout + b * s.OC * s.Lout, x = inp + b * s.C * s.L
+            if let dinp, first == nil { (dinp + b * s.C * s.L).update(repeating: 0, count: s.C * s.L) }
+            for i in 0..<s.K {
+                let k = tap(i, first: first)
+                let (lo, hi, offset) = tapRange(k, s)
+                guard hi > lo else { continue }
+                sgemm(transB: true, m: s.OC, n: s.C, k: hi - lo, a: doutB + lo, lda: s.Lout, b: x + lo + offset, ldb: s.L,
+                      beta: 1, c: dw + k * s.OC * s.C, ldc: s.C)
+                if let dinp {
+                    sgemm(transA: true, m: s.C, n: hi - lo, k: s.OC, a: w + k * s.OC * s.C, lda: s.C, b: doutB + lo,
+                          ldb: s.Lout, beta: k == first ? 0 : 1, c: dinp + b * s.C * s.L + lo + offset, ldc: s.L)
+                }
             }
         }
     }
-    for o in 0..<s.OC {
-        for c in 0..<s.C {
-            for k in 0..<s.K { dweight[(o * s.C + c) * s.K + k] += dw[(k * s.OC + o) * s.C + c] }
+    for p in 0..<parts {
+        let dw = packed + (1 + p) * n
+        for o in 0..<s.OC {
+            for c in 0..<s.C {
+                for k in 0..<s.K { dweight[(o * s.C + c) * s.K + k] += dw[(k * s.OC + o) * s.C + c] }
+            }
         }
     }
 }

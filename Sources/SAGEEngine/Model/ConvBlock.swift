@@ -52,7 +52,7 @@ final class ConvBlockActivations {
 
 extension ConvBlockLayer {
     func forward(_ a: ConvBlockActivations, x: UnsafePointer<Float>, B: Int, training: Bool, store: ParameterStore,
-                 col: UnsafeMutablePointer<Float>, sync: BatchNormSync? = nil) {
+                 col: UnsafeMutablePointer<Float>, colParts: Int = 1, sync: BatchNormSync? = nil) {
         var convIn = x
         if let bn, let bnOut = a.bnOut {
             if training {
@@ -67,7 +67,8 @@ extension ConvBlockLayer {
             }
             convIn = UnsafePointer(bnOut.pointer)
         }
-        conv1dForward(out: a.reluOut.pointer, inp: convIn, weight: store.p(weight), bias: nil, shape: convShape(B: B), col: col)
+        conv1dForward(out: a.reluOut.pointer, inp: convIn, weight: store.p(weight), bias: nil, shape: convShape(B: B), col: col,
+                      parts: colParts)
         biasReLUForward(relu: a.reluOut.pointer, conv: a.reluOut.pointer, bias: store.p(bias),
                         residual: residual ? x : nil, out: residual ? a.out.pointer : nil, B: B, C: Cout, L: L)
     }
@@ -76,17 +77,17 @@ extension ConvBlockLayer {
     /// store. Scratch: dconv (B, Cout, L) and dconvIn (B, Cin, L) floats.
     func backward(_ a: ConvBlockActivations, dout: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>?,
                   x: UnsafePointer<Float>, B: Int, training: Bool, store: ParameterStore, col: UnsafeMutablePointer<Float>,
-                  dconv: UnsafeMutablePointer<Float>, dconvIn: UnsafeMutablePointer<Float>, sync: BatchNormSync? = nil) {
+                  colParts: Int = 1, dconv: UnsafeMutablePointer<Float>, dconvIn: UnsafeMutablePointer<Float>, sync: BatchNormSync? = nil) {
         biasReLUBackward(dconv: dconv, dbias: store.g(bias), dout: dout, relu: a.reluOut.pointer, B: B, C: Cout, L: L)
         let convIn = a.bnOut.map { UnsafePointer($0.pointer) } ?? x
         guard let bn else {
             conv1dBackward(dinp: dx, dweight: store.g(weight), dbias: nil, dout: dconv, inp: convIn, weight: store.p(weight),
-                           shape: convShape(B: B), col: col)
+                           shape: convShape(B: B), col: col, parts: colParts)
             if residual, let dx { addInPlace(dx, dout, count: B * Cout * L) }
             return
         }
         conv1dBackward(dinp: dconvIn, dweight: store.g(weight), dbias: nil, dout: dconv, inp: convIn, weight: store.p(weight),
-                       shape: convShape(B: B), col: col)
+                       shape: convShape(B: B), col: col, parts: colParts)
         // Without dx (first layer) the input gradient goes to scratch that is then ignored; the residual branch's
         // gradient is added in the same pass.
         let target = dx ?? dconv

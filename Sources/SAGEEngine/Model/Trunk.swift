@@ -44,8 +44,12 @@ struct Trunk {
             }
         }.max() ?? 0
     }
-    var maxColCount: Int {
-        ops.compactMap { if case .block(let l) = $0 { l.convShape(B: 1).colCount } else { nil } }.max() ?? 0
+    /// Floats of the largest convolution workspace for `parts` threads over the batch.
+    func maxColCount(parts: Int) -> Int {
+        ops.compactMap {
+            if case .block(let l) = $0 { let s = l.convShape(B: 1); return s.workspaceCount(s.algorithm, parts: parts) }
+            return nil
+        }.max() ?? 0
     }
 }
 
@@ -77,16 +81,19 @@ final class TrunkActivations {
     var output: FloatBuffer { ops.last!.output }
 }
 
-/// Scratch shared by all passes: gradients flow through g1/g2; dconv/dconvIn/col serve the blocks.
+/// Scratch shared by all passes: gradients flow through g1/g2; dconv/dconvIn/col serve the blocks; `col` holds
+/// convolution workspace for `parts` threads over the batch (the thread count when it was made).
 final class TrunkScratch {
     let g1: FloatBuffer, g2: FloatBuffer, dconv: FloatBuffer, dconvIn: FloatBuffer, col: FloatBuffer
+    let parts: Int
     /// Synchronised batch norm across processes (training mode), or nil for per-process statistics.
     var sync: BatchNormSync?
     init(_ trunk: Trunk, B: Int) {
         let n = B * trunk.maxActivationPerItem
         g1 = FloatBuffer(count: n); g2 = FloatBuffer(count: n)
         dconv = FloatBuffer(count: n); dconvIn = FloatBuffer(count: n)
-        col = FloatBuffer(count: trunk.maxColCount)
+        parts = max(1, min(Parallel.threads, B))
+        col = FloatBuffer(count: trunk.maxColCount(parts: parts))
     }
 }
 
@@ -96,7 +103,8 @@ extension Trunk {
         for (op, act) in zip(ops, a.ops) {
             switch (op, act) {
             case (.block(let layer), .block(let blockActs)):
-                layer.forward(blockActs, x: input, B: B, training: training, store: store, col: scratch.col.pointer, sync: scratch.sync)
+                layer.forward(blockActs, x: input, B: B, training: training, store: store, col: scratch.col.pointer,
+                              colParts: scratch.parts, sync: scratch.sync)
             case (.pool(let rows, let L, let type, let size), .pool(let out, let argmax)):
                 if type == .avg {
                     avgPool1dForward(out: out.pointer, inp: input, rows: B * rows, L: L, size: size)
@@ -118,7 +126,8 @@ extension Trunk {
             switch (ops[k], a.ops[k]) {
             case (.block(let layer), .block(let blockActs)):
                 layer.backward(blockActs, dout: dout.pointer, dx: k == 0 ? nil : dx.pointer, x: input, B: B, training: training,
-                               store: store, col: scratch.col.pointer, dconv: scratch.dconv.pointer, dconvIn: scratch.dconvIn.pointer,
+                               store: store, col: scratch.col.pointer, colParts: scratch.parts, dconv: scratch.dconv.pointer,
+                               dconvIn: scratch.dconvIn.pointer,
                                sync: scratch.sync)
             case (.pool(let rows, let L, let type, let size), .pool(_, let argmax)):
                 if type == .avg {

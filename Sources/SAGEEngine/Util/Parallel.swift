@@ -1,4 +1,9 @@
 import Dispatch
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// sage-mpi's one thread pool: element-wise kernels, batch norm, pooling, and large GEMMs (split in `sgemm`).
 /// Set once at start-up (`Parallel.threads = n`, done by the runtime, which keeps OpenBLAS's own threads at 1).
@@ -9,23 +14,41 @@ public enum Parallel {
     /// least `minimumPerThread` items (otherwise on the caller's thread alone).
     @inline(__always)
     public static func forEachRange(_ count: Int, minimumPerThread: Int = 32768, _ body: (Range<Int>) -> Void) {
-        let parts = min(threads, count / max(minimumPerThread, 1))
+        let parts = min(available, count / max(minimumPerThread, 1))
         guard parts > 1 else { if count > 0 { body(0..<count) }; return }
         forEachPart(parts) { p in body((p * count / parts)..<((p + 1) * count / parts)) }
     }
 }
 
 extension Parallel {
-    /// Calls `body(p)` for p in 0 ..< parts, concurrently (on the caller's thread alone when parts is 1).
+    /// Calls `body(p)` for p in 0 ..< parts, concurrently (on the caller's thread alone when parts is 1). Inside
+    /// `body`, nested parallel calls (`forEachRange`, `forEachPart`, a split `sgemm`) run serially on that thread.
     @inline(__always)
     public static func forEachPart(_ parts: Int, _ body: (Int) -> Void) {
         guard parts > 1 else { if parts == 1 { body(0) }; return }
         withoutActuallyEscaping(body) { body in
             let box = UncheckedBox(body)
-            DispatchQueue.concurrentPerform(iterations: parts) { box.value($0) }
+            DispatchQueue.concurrentPerform(iterations: parts) { p in
+                let outer = pthread_getspecific(nestingKey)
+                pthread_setspecific(nestingKey, UnsafeRawPointer(bitPattern: 1))   // any non-nil value
+                box.value(p)
+                pthread_setspecific(nestingKey, outer)
+            }
         }
     }
+
+    /// Threads a parallel call may use from here: `threads`, or 1 inside a part of an enclosing parallel call.
+    @inline(__always)
+    public static var available: Int { pthread_getspecific(nestingKey) == nil ? threads : 1 }
 }
+
+/// Thread-specific flag: set while a thread runs a part of `forEachPart`.
+private let nestingKey: pthread_key_t = {
+    var key = pthread_key_t()
+    pthread_key_create(&key, nil)
+    return key
+}()
+
 
 /// Lets a non-Sendable closure cross into concurrentPerform; callers give each thread a disjoint range.
 private struct UncheckedBox<T>: @unchecked Sendable {
