@@ -102,5 +102,14 @@ import Testing
         #expect(run.status != 0)
         #expect(run.stderr.contains("does not match this configuration") && run.stderr.contains("input_len was 300, now 400"), "\(run.stderr)")
         #expect(!FileManager.default.fileExists(atPath: dir + "/run/state.safetensors"))
+
+        // Five poolings of 5 bring 300 down to a batch norm over length 1: one item per rank would leave it one value
+        // per channel (PyTorch refuses it); refused before any step, with the fixes named.
+        let degenerate = try Subprocess.mpi(2, ["train", "--config", config, "--out", dir + "/bn"] + Self.tiny
+                                              + ["--set", "n_conv_blocks=5", "--set", "batch_size=1"])
+        #expect(degenerate.status != 0)
+        #expect(degenerate.stderr.contains("batch_size 1 leaves a batch-norm layer one value per channel")
+                && degenerate.stderr.contains("sync_batchnorm"), "\(degenerate.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir + "/bn/state.safetensors"))
     }
 }

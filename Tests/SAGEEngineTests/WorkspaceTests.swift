@@ -38,4 +38,16 @@ import Testing
         #expect(got.grads == expected.grads)
         withExtendedLifetime(inputs) {}
     }
+
+    /// The shortest batch-norm length, and so the smallest training batch, from the hyperparameters.
+    @Test func smallestTrainingBatchForBatchNorm() {
+        var c = SAGEConfig(model: .psagenet)          // (a): 40000 -> 4000 -> 400 -> 40 -> 4 at the 5 blocks' inputs
+        #expect(c.shortestBatchNormLength == 4 && c.minimumTrainingBatch == 1)
+        c.inputLen = 10000                           // (b): ... -> 10 -> 1
+        #expect(c.shortestBatchNormLength == 1 && c.minimumTrainingBatch == 2)
+        c.batchNorm = false
+        #expect(c.shortestBatchNormLength == nil && c.minimumTrainingBatch == 1)
+        c.batchNorm = true; c.inputLen = 100000; c.nDilatedConvBlocks = 1   // dilated blocks at fcDim = 1
+        #expect(c.shortestBatchNormLength == 1)
+    }
 }

@@ -75,7 +75,7 @@ public enum ConfigKeys {
             key("scheduler", .string, .string("cyclic"), "cyclic, plateau or none"),
             key("step_size_up", .int, .int(2000), "CyclicLR half period in steps"),
             key("gradient_clip_val", .double, .double(1), "clip the global gradient norm (0 = off)"),
-            key("batch_size", .int, .int(6), "items per rank per step"),
+            key("batch_size", .int, .int(6), "items per rank per step (at least 2 when a batch norm runs at length 1, unless sync_batchnorm)"),
             key("max_epochs", .int, .int(10), ""),
             key("seed", .int, .int(42), "initialisation, shuffling and dropout"),
             key("lam_ref", .double, .double(1), "weight of the mean head's MSE (p-SAGE-net)"),

@@ -9,7 +9,8 @@ import SAGEGenome
 /// per rank, as SAGE-net). Gradients are of the global batch's mean loss (each rank's share summed by one
 /// allreduce); clipping and Adam then run identically everywhere. Batch-norm running statistics follow rank 0
 /// (broadcast after each step, as PyTorch DDP), or the statistics are global with sync_batchnorm. A last global
-/// batch with fewer items than ranks is skipped (at most P-1 items an epoch, different ones each epoch).
+/// batch with fewer items than ranks is skipped (at most P-1 items an epoch, different ones each epoch); so is one
+/// that would leave a rank a single item when some batch norm runs at length 1 (see `minimumTrainingBatch`).
 ///
 /// Run directory (rank 0 writes, atomically): config.toml (resolved), metrics.jsonl, state.safetensors (all that
 /// `--resume` needs), last.safetensors and best.safetensors (PyTorch state_dicts), correlations/ per validation.
@@ -28,6 +29,8 @@ public final class Trainer {
     let config: RunConfig, options: Options, comm: any Communicator, log: RankLog
     let set: TrainingSet, dataset: PersonalDataset, model: SAGENet, adam: Adam
     let modelConfig: SAGEConfig
+    /// Items each rank needs in a step for batch norm (see `SAGEConfig.minimumTrainingBatch`).
+    let minimumRankBatch: Int
     let batchSize: Int, lamRef: Float, lamDiff: Float, clip: Float, learningRate: Float
     let cyclic: CyclicLR?
     let items: [(region: Int, individual: Int)]
@@ -79,6 +82,12 @@ public final class Trainer {
         if config.bool("sync_batchnorm") && comm.size > 1 {
             let c = comm
             model.batchNormSync = BatchNormSync { buffer in try! c.allreduce(buffer, op: .sum) }
+            minimumRankBatch = 1   // statistics pool every rank's items
+        } else {
+            minimumRankBatch = modelConfig.minimumTrainingBatch
+        }
+        if batchSize < minimumRankBatch {
+            throw ConfigError("batch_size \(batchSize) leaves a batch-norm layer one value per channel (the shortest runs at length \(modelConfig.shortestBatchNormLength ?? 0) with input_len \(modelConfig.inputLen) after \(modelConfig.nConvBlocks) poolings of \(modelConfig.poolingSize)); PyTorch refuses this: use batch_size >= \(minimumRankBatch), or sync_batchnorm = true on several ranks, or fewer n_conv_blocks")
         }
     }
 
@@ -100,7 +109,7 @@ public final class Trainer {
             try broadcastModel()
         }
         let P = comm.size, globalBatch = P * batchSize
-        let stepsPerEpoch = items.count / globalBatch + (items.count % globalBatch >= P ? 1 : 0)
+        let stepsPerEpoch = items.count / globalBatch + (items.count % globalBatch >= P * minimumRankBatch ? 1 : 0)
         let maxEpochs = config.int("max_epochs")
         log.root.info("train: \(modelConfig.model.rawValue), \(model.store.parameterCount) parameters; \(set.trainRegions.count) training regions x \(modelConfig.model == .psagenet ? set.trainIndividuals.count : 1) = \(items.count) items an epoch, \(stepsPerEpoch) steps of \(globalBatch) (\(batchSize) per rank x \(P) ranks); \(set.valRegions.count) validation regions, \(set.valIndividuals.count) validation individuals; monitor \(monitor)")
         guard stepsPerEpoch > 0 else { throw ConfigError("fewer training items (\(items.count)) than ranks (\(P))") }

@@ -87,6 +87,20 @@ public struct SAGEConfig: Codable, Sendable, Equatable {
     /// Length of the trunk's output; fc0's input is fcDim * int_layers_kernel_number (channel-major flatten).
     public var fcDim: Int { pooledLengths.last! }
 
+    /// The shortest length a batch-norm layer normalises over (nil without batch norm). A channel's training
+    /// statistics pool batch x length values: at length 1 a batch of one item leaves one value, which PyTorch
+    /// refuses ("Expected more than 1 value per channel when training") and which would normalise to beta.
+    public var shortestBatchNormLength: Int? {
+        guard batchNorm else { return nil }
+        var lengths = Array(pooledLengths.prefix(nConvBlocks))   // the conv blocks' inputs (L[i] for block i)
+        if nDilatedConvBlocks > 0 { lengths.append(fcDim) }
+        return lengths.min()   // (r-SAGE-net's conv0 batch norm runs at input_len, never the shortest)
+    }
+
+    /// Items a process needs in a training batch so that every batch-norm layer sees more than one value per
+    /// channel: 2 when some batch norm runs at length 1, else 1.
+    public var minimumTrainingBatch: Int { shortestBatchNormLength == 1 ? 2 : 1 }
+
     /// Dilation of the i-th dilated block: 2, or 2^(i+1) with increasing_dilation.
     public func dilation(ofDilatedBlock i: Int) -> Int { increasingDilation ? 1 << (i + 1) : 2 }
 

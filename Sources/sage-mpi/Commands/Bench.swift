@@ -34,6 +34,9 @@ struct BenchModel: ParsableCommand {
     func run() throws {
         try runOnRanks(runtime) { ctx in
             let config = try hyperparameters.config()
+            if batch < config.minimumTrainingBatch {
+                throw ValidationError("--batch \(batch) leaves a batch-norm layer one value per channel in training (the shortest runs at length \(config.shortestBatchNormLength ?? 0)); PyTorch refuses this too: use --batch \(config.minimumTrainingBatch) or more.")
+            }
             let inputLen = config.inputLen
             let net = try SAGENet(config: config, seed: 1)
             let passes = config.model == .psagenet ? 3 : 1
