@@ -20,10 +20,10 @@ public enum BLAS {
 /// Row-major single-precision GEMM: C (m, n) = alpha * op(A) * op(B) + beta * C, where op(A) is (m, k) and
 /// op(B) is (k, n); `lda`, `ldb`, `ldc` are the row strides of A, B and C as stored.
 ///
-/// Threads: large products are split over `Parallel.threads` into column blocks of C (or row blocks when C has
-/// more rows than columns), each computed by single-threaded BLAS on sage-mpi's one thread pool. OpenBLAS's own
-/// threads stay off (the runtime sets them to 1): its idle workers spin after every call and took ~8% of the
-/// cycles of a training step away from the element-wise kernels in between. Splitting never cuts the k sum; the
+/// Threads: large products are split over `Parallel.available` threads into column blocks of C (or row blocks
+/// when C has more rows than columns), each computed by single-threaded BLAS on sage-mpi's one thread pool.
+/// OpenBLAS's own threads stay off (the runtime sets them to 1): its idle workers spin after every call (~8% of a
+/// training step's cycles, competing with the element-wise kernels in between). Splitting never cuts the k sum; the
 /// results still differ between thread counts by float rounding (OpenBLAS's edge tiles accumulate differently).
 @inline(__always)
 public func sgemm(transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int, alpha: Float = 1,

@@ -49,7 +49,6 @@ private let nestingKey: pthread_key_t = {
     return key
 }()
 
-
 /// Lets a non-Sendable closure cross into concurrentPerform; callers give each thread a disjoint range.
 private struct UncheckedBox<T>: @unchecked Sendable {
     let value: T
