@@ -1,4 +1,3 @@
-import Dispatch
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -21,19 +20,21 @@ public enum Parallel {
 }
 
 extension Parallel {
-    /// Calls `body(p)` for p in 0 ..< parts, concurrently (on the caller's thread alone when parts is 1). Inside
-    /// `body`, nested parallel calls (`forEachRange`, `forEachPart`, a split `sgemm`) run serially on that thread.
+    /// Calls `body(p)` for p in 0 ..< parts, concurrently on the worker pool (on the caller's thread alone when
+    /// parts is 1). Inside `body`, nested parallel calls (`forEachRange`, `forEachPart`, a split `sgemm`) run
+    /// serially on that thread. Allocates nothing.
     @inline(__always)
     public static func forEachPart(_ parts: Int, _ body: (Int) -> Void) {
         guard parts > 1 else { if parts == 1 { body(0) }; return }
-        withoutActuallyEscaping(body) { body in
-            let box = UncheckedBox(body)
-            DispatchQueue.concurrentPerform(iterations: parts) { p in
-                let outer = pthread_getspecific(nestingKey)
-                pthread_setspecific(nestingKey, UnsafeRawPointer(bitPattern: 1))   // any non-nil value
-                box.value(p)
-                pthread_setspecific(nestingKey, outer)
-            }
+        guard pthread_getspecific(nestingKey) == nil else {   // already inside a part: one thread
+            for p in 0..<parts { body(p) }
+            return
+        }
+        WorkerPool.shared.run(parts: parts) { p in
+            let outer = pthread_getspecific(nestingKey)
+            pthread_setspecific(nestingKey, UnsafeRawPointer(bitPattern: 1))   // any non-nil value
+            body(p)
+            pthread_setspecific(nestingKey, outer)
         }
     }
 
@@ -48,9 +49,3 @@ private let nestingKey: pthread_key_t = {
     pthread_key_create(&key, nil)
     return key
 }()
-
-/// Lets a non-Sendable closure cross into concurrentPerform; callers give each thread a disjoint range.
-private struct UncheckedBox<T>: @unchecked Sendable {
-    let value: T
-    init(_ value: T) { self.value = value }
-}
