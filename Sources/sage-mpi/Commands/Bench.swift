@@ -16,7 +16,10 @@ struct BenchModel: ParsableCommand {
         A training step is forward + loss + backward + gradient clipping + Adam, as SAGE-net trains. Defaults are \
         the paper's p-SAGE-net (input_len 40000, 900/256 filters, 5 blocks). ANCHORS.md's configurations: \
         (a) defaults; (b) --input-len 10000; (c) --input-len 2000 --first-layer-kernel-number 64 \
-        --int-layers-kernel-number 32 --hidden-size 32 --n-conv-blocks 3.
+        --int-layers-kernel-number 32 --hidden-size 32 --n-conv-blocks 3. \
+        The SGEMM ceiling (a 2048^3 product on the same threads) is measured just before and after every timed run \
+        and each run's GFLOP/s is divided by it: on a shared machine only such side-by-side ratios compare. \
+        PyTorch on the same configuration: tools/bench_torch.py with the same flags.
         """)
 
     @OptionGroup var hyperparameters: ModelOptions
