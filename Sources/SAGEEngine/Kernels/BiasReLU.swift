@@ -39,21 +39,13 @@ public func biasReLUBackward(dconv: UnsafeMutablePointer<Float>, dbias: UnsafeMu
 /// d[t] = g[t] where y[t] > 0, else 0, for t in 0 ..< n; returns Σ d (blocked like `sumOf`).
 @inline(__always) private func maskedCopySum(_ d: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>,
                                              _ y: UnsafePointer<Float>, _ n: Int) -> Double {
-    var total = 0.0
-    var start = 0
-    while start < n {
-        let end = min(start + reduceBlock, n)
-        var acc = FloatLanes(), t = start
-        while t + FloatLanes.scalarCount <= end {
-            let v = FloatLanes(repeating: 0).replacing(with: loadLanes(g + t), where: loadLanes(y + t) .> 0)
-            storeLanes(v, d + t)
-            acc += v
-            t += FloatLanes.scalarCount
-        }
-        var tail: Float = 0
-        while t < end { let v = y[t] > 0 ? g[t] : 0; d[t] = v; tail += v; t += 1 }
-        total += Double(acc.sum()) + Double(tail)
-        start = end
-    }
-    return total
+    blockedSums(n, lanes: { t, a, _ in
+        let v = FloatLanes(repeating: 0).replacing(with: loadLanes(g + t), where: loadLanes(y + t) .> 0)
+        storeLanes(v, d + t)
+        a += v
+    }, scalar: { t in
+        let v = y[t] > 0 ? g[t] : 0
+        d[t] = v
+        return (v, 0)
+    }).0
 }

@@ -13,65 +13,48 @@ let reduceBlock = 4096
     UnsafeMutableRawPointer(p).storeBytes(of: v, as: FloatLanes.self)
 }
 
-/// Σ x[0 ..< n].
-@inline(__always) func sumOf(_ x: UnsafePointer<Float>, _ n: Int) -> Double {
-    var total = 0.0
+/// Two sums over t in 0 ..< n, in blocks of `reduceBlock`: `lanes(t, &a, &b)` adds the terms of the 16 values at t
+/// into float lanes, `scalar(t)` gives one value's two terms (the tail of a block); each block's totals are added
+/// in Double.
+@inline(__always) func blockedSums(_ n: Int, lanes: (Int, inout FloatLanes, inout FloatLanes) -> Void,
+                                   scalar: (Int) -> (Float, Float)) -> (Double, Double) {
+    var first = 0.0, second = 0.0
     var start = 0
     while start < n {
         let end = min(start + reduceBlock, n)
-        var acc = FloatLanes(), t = start
-        while t + FloatLanes.scalarCount <= end { acc += loadLanes(x + t); t += FloatLanes.scalarCount }
-        var tail: Float = 0
-        while t < end { tail += x[t]; t += 1 }
-        total += Double(acc.sum()) + Double(tail)
+        var a = FloatLanes(), b = FloatLanes(), t = start
+        while t + FloatLanes.scalarCount <= end { lanes(t, &a, &b); t += FloatLanes.scalarCount }
+        var tailA: Float = 0, tailB: Float = 0
+        while t < end { let (u, v) = scalar(t); tailA += u; tailB += v; t += 1 }
+        first += Double(a.sum()) + Double(tailA)
+        second += Double(b.sum()) + Double(tailB)
         start = end
     }
-    return total
+    return (first, second)
+}
+
+/// Σ x[0 ..< n].
+@inline(__always) func sumOf(_ x: UnsafePointer<Float>, _ n: Int) -> Double {
+    blockedSums(n, lanes: { t, a, _ in a += loadLanes(x + t) }, scalar: { (x[$0], 0) }).0
 }
 
 /// (Σ d, Σ d²) with d = x[t] - shift over t in 0 ..< n.
 @inline(__always) func shiftedSums(_ x: UnsafePointer<Float>, _ n: Int, shift: Float) -> (Double, Double) {
-    var total = 0.0, squares = 0.0
-    var start = 0
     let s = FloatLanes(repeating: shift)
-    while start < n {
-        let end = min(start + reduceBlock, n)
-        var acc = FloatLanes(), acc2 = FloatLanes(), t = start
-        while t + FloatLanes.scalarCount <= end {
-            let d = loadLanes(x + t) - s
-            acc += d
-            acc2.addProduct(d, d)
-            t += FloatLanes.scalarCount
-        }
-        var tail: Float = 0, tail2: Float = 0
-        while t < end { let d = x[t] - shift; tail += d; tail2 += d * d; t += 1 }
-        total += Double(acc.sum()) + Double(tail)
-        squares += Double(acc2.sum()) + Double(tail2)
-        start = end
-    }
-    return (total, squares)
+    return blockedSums(n, lanes: { t, a, b in
+        let d = loadLanes(x + t) - s
+        a += d
+        b.addProduct(d, d)
+    }, scalar: { t in let d = x[t] - shift; return (d, d * d) })
 }
 
 /// (Σ dy, Σ dy·(x - shift)) over t in 0 ..< n.
 @inline(__always) func sumAndShiftedDot(_ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ n: Int,
                                         shift: Float) -> (Double, Double) {
-    var total = 0.0, dot = 0.0
-    var start = 0
     let s = FloatLanes(repeating: shift)
-    while start < n {
-        let end = min(start + reduceBlock, n)
-        var acc = FloatLanes(), accDot = FloatLanes(), t = start
-        while t + FloatLanes.scalarCount <= end {
-            let g = loadLanes(dy + t)
-            acc += g
-            accDot.addProduct(g, loadLanes(x + t) - s)
-            t += FloatLanes.scalarCount
-        }
-        var tail: Float = 0, tailDot: Float = 0
-        while t < end { tail += dy[t]; tailDot += dy[t] * (x[t] - shift); t += 1 }
-        total += Double(acc.sum()) + Double(tail)
-        dot += Double(accDot.sum()) + Double(tailDot)
-        start = end
-    }
-    return (total, dot)
+    return blockedSums(n, lanes: { t, a, b in
+        let g = loadLanes(dy + t)
+        a += g
+        b.addProduct(g, loadLanes(x + t) - s)
+    }, scalar: { t in (dy[t], dy[t] * (x[t] - shift)) })
 }
