@@ -37,8 +37,10 @@ public struct Conv1dShape: Sendable, Equatable {
     /// the batch: per part a patch matrix (C*K, Lout) and a weight-gradient partial (OC, C*K) for im2col; the
     /// repacked weights (K, OC, C) plus per part a weight-gradient partial (K, OC, C) for tap-shifted.
     public func workspaceCount(_ algorithm: Conv1dAlgorithm, parts: Int = 1) -> Int {
-        algorithm == .im2col ? max(1, parts) * (C * K * Lout + OC * C * K) : (1 + max(1, parts)) * K * OC * C
+        algorithm == .im2col ? max(1, parts) * im2colPart : (1 + max(1, parts)) * K * OC * C
     }
+    /// Floats of one im2col part: its patch matrix (C*K, Lout), then its weight-gradient partial (OC, C*K).
+    var im2colPart: Int { C * K * Lout + OC * C * K }
     /// Multiply-adds of the forward pass times two.
     public var forwardFLOPs: Double { 2 * Double(B) * Double(OC) * Double(C * K) * Double(Lout) }
 
@@ -63,7 +65,7 @@ public func conv1dForward(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<F
     let CK = s.C * s.K
     let parts = s.batchParts(available: available)
     Parallel.forEachPart(parts) { p in
-        let patches = col + p * (CK * s.Lout + s.OC * CK)
+        let patches = col + p * s.im2colPart
         for b in s.elements(p, of: parts) {
             im2col(col: patches, inp: inp + b * s.C * s.L, shape: s)
             let outB = out + b * s.OC * s.Lout
@@ -91,7 +93,7 @@ public func conv1dBackward(dinp: UnsafeMutablePointer<Float>?, dweight: UnsafeMu
     let CK = s.C * s.K
     let parts = s.batchParts(available: available)
     Parallel.forEachPart(parts) { p in
-        let patches = col + p * (CK * s.Lout + s.OC * CK)
+        let patches = col + p * s.im2colPart
         // With several parts each sums its elements' weight gradient apart; the partials are added in part order.
         let dw = parts == 1 ? dweight : patches + CK * s.Lout
         if parts > 1 { dw.update(repeating: 0, count: s.OC * CK) }
@@ -112,7 +114,7 @@ public func conv1dBackward(dinp: UnsafeMutablePointer<Float>?, dweight: UnsafeMu
     }
     if parts > 1 {
         for p in 0..<parts {
-            let dw = col + p * (CK * s.Lout + s.OC * CK) + CK * s.Lout
+            let dw = col + p * s.im2colPart + CK * s.Lout
             for i in 0..<(s.OC * CK) { dweight[i] += dw[i] }
         }
     }
