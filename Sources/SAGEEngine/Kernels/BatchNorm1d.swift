@@ -39,11 +39,7 @@ public func batchNorm1dForwardTrain(out: UnsafeMutablePointer<Float>, mean: Unsa
         Parallel.forEachRange(s.C, minimumPerThread: channelsPerThread(s)) { channels in
             for c in channels {
                 let shift = inp[c * s.L]
-                var sum = 0.0, squares = 0.0
-                for b in 0..<s.B {
-                    let (d, d2) = shiftedSums(inp + (b * s.C + c) * s.L, s.L, shift: shift)
-                    sum += d; squares += d2
-                }
+                let (sum, squares) = channelShiftedSums(inp, c, shift, s)
                 let meanShift = sum / n
                 let mu = Double(shift) + meanShift
                 let variance = max(0, squares / n - meanShift * meanShift)
@@ -62,7 +58,7 @@ public func batchNorm1dForwardTrain(out: UnsafeMutablePointer<Float>, mean: Unsa
     let n = stats[s.C]
     for c in 0..<s.C { mean[c] = Float(stats[c] / n) }
     Parallel.forEachRange(s.C, minimumPerThread: channelsPerThread(s)) { channels in
-        for c in channels { stats[c] = channelSquares(inp, c, mean[c], s) }
+        for c in channels { stats[c] = channelShiftedSums(inp, c, mean[c], s).1 }
     }
     sync.reduce(UnsafeMutableBufferPointer(rebasing: stats[0..<s.C]))
     Parallel.forEachRange(s.C, minimumPerThread: channelsPerThread(s)) { channels in
@@ -77,8 +73,13 @@ public func batchNorm1dForwardTrain(out: UnsafeMutablePointer<Float>, mean: Unsa
     (0..<s.B).reduce(0.0) { $0 + sumOf(inp + ($1 * s.C + c) * s.L, s.L) }
 }
 
-@inline(__always) private func channelSquares(_ inp: UnsafePointer<Float>, _ c: Int, _ mu: Float, _ s: BatchNorm1dShape) -> Double {
-    (0..<s.B).reduce(0.0) { $0 + shiftedSums(inp + ($1 * s.C + c) * s.L, s.L, shift: mu).1 }
+/// Channel c's (Σ d, Σ d²) with d = x - shift over every batch element.
+@inline(__always) private func channelShiftedSums(_ inp: UnsafePointer<Float>, _ c: Int, _ shift: Float,
+                                                  _ s: BatchNorm1dShape) -> (Double, Double) {
+    (0..<s.B).reduce((0.0, 0.0)) { acc, b in
+        let (d, d2) = shiftedSums(inp + (b * s.C + c) * s.L, s.L, shift: shift)
+        return (acc.0 + d, acc.1 + d2)
+    }
 }
 
 @inline(__always) private func normalise(out: UnsafeMutablePointer<Float>, mean: UnsafeMutablePointer<Float>, rstd: UnsafeMutablePointer<Float>,
