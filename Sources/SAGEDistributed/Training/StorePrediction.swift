@@ -21,7 +21,7 @@ public func predictFromStore(comm: any Communicator, model: SAGENet, dataset: Pe
     let L = dataset.inputLen, stride = 4 * L, psagenet = model.config.model == .psagenet
     let inputs = (0..<3).map { _ in FloatBuffer(count: batchSize * stride) }
     let pointers = inputs.map { UnsafePointer($0.pointer) }
-    let mine = Array(Swift.stride(from: comm.rank, to: regions.count, by: comm.size))
+    let mine = Array(Swift.stride(from: comm.rank, to: regions.count, by: comm.size))  // positions in `regions`
     var mean: [Float] = [], diff: [Float] = []
     mean.reserveCapacity(mine.count * individuals.count); diff.reserveCapacity(mine.count * individuals.count)
 
@@ -38,7 +38,8 @@ public func predictFromStore(comm: any Communicator, model: SAGENet, dataset: Pe
         return (0..<n).map { c in (0..<batch.count).map { out[$0 * n + c] } }
     }
 
-    for (done, r) in mine.enumerated() {
+    for (done, position) in mine.enumerated() {
+        let r = regions[position]  // the store's index of this region
         var referencePrediction: Float = 0
         if !psagenet {
             referencePrediction = run(r, individuals.prefix(1), channels: [0])[0][0]
