@@ -4,16 +4,20 @@ import SAGEGenome
 import TOMLKit
 
 /// A run configuration: sage.toml (keys in ConfigKeys) with command-line overrides `key=value` on top.
-/// Paths are resolved relative to the file's directory. Every value is checked against its key's kind, and an
-/// unknown key is an error naming the file and the closest known key.
+/// Paths are resolved to absolute paths: relative to the file's directory (`--set` values: to the working
+/// directory), so a resolved config.toml means the same from anywhere. Every value is checked against its key's
+/// kind and allowed values, and an unknown key is an error naming the file and the closest known key.
 public struct RunConfig: Sendable {
     public let file: String?
     public private(set) var values: [String: ConfigValue]
+    /// Where each value that is not a default came from (the file, or `--set key`), for messages.
+    private var origins: [String: String] = [:]
 
     public init(file: String?, overrides: [String] = []) throws {
         self.file = file
         values = Dictionary(uniqueKeysWithValues: ConfigKeys.all.map { ($0.name, $0.defaultValue) })
-        let baseDirectory = file.map { ($0 as NSString).deletingLastPathComponent } ?? FileManager.default.currentDirectoryPath
+        let workingDirectory = FileManager.default.currentDirectoryPath
+        let baseDirectory = absolutePath(file.map { ($0 as NSString).deletingLastPathComponent } ?? workingDirectory)
         for key in ConfigKeys.all where key.kind == .path {  // default paths are relative to the file too
             if case .string(let v) = key.defaultValue { values[key.name] = .string((baseDirectory as NSString).appendingPathComponent(v)) }
         }
@@ -32,9 +36,21 @@ public struct RunConfig: Sendable {
             let key = String(override[..<eq]).trimmingCharacters(in: .whitespaces)
             let raw = String(override[override.index(after: eq)...]).trimmingCharacters(in: .whitespaces)
             let parsed = (try? TOMLTable(string: "v = \(raw)"))?["v"] ?? raw
-            try set(key, parsed, from: "--set", baseDirectory: FileManager.default.currentDirectoryPath)
+            try set(key, parsed, from: "--set \(key)", baseDirectory: workingDirectory)
         }
+        try checkValues()
         _ = try model()
+    }
+
+    /// Every key's allowed values, then the constraints between keys.
+    private func checkValues() throws {
+        for key in ConfigKeys.all {
+            guard let value = values[key.name], let wanted = key.allowed.violation(value) else { continue }
+            throw ConfigError("\(origins[key.name] ?? "configuration"): \(key.name) must be \(wanted), got \(value)")
+        }
+        for (low, high) in [("maf_min", "maf_max"), ("predixcan_maf_min", "predixcan_maf_max")] where double(low) >= double(high) {
+            throw ConfigError("\(origins[low] ?? origins[high] ?? "configuration"): \(low) (\(double(low))) must be below \(high) (\(double(high))): no allele could pass")
+        }
     }
 
     private mutating func set(_ name: String, _ value: TOMLValueConvertible, from origin: String, baseDirectory: String) throws {
@@ -43,6 +59,7 @@ public struct RunConfig: Sendable {
             throw ConfigError("\(origin): unknown key '\(name)'\(editDistance(guess, name) <= 3 ? " (did you mean '\(guess)'?)" : ""); `sage-mpi config --keys` lists them")
         }
         func bad() -> ConfigError { ConfigError("\(origin): \(name) must be \(key.kind.rawValue), got \(value.debugDescription)") }
+        origins[name] = origin
         switch key.kind {
         case .int: guard let v = value.int else { throw bad() }; values[name] = .int(v)
         case .double: guard let v = value.double ?? value.int.map(Double.init) else { throw bad() }; values[name] = .double(v)
@@ -112,7 +129,7 @@ public struct RunConfig: Sendable {
 
     /// The resolved configuration as TOML: every key, defaults included, grouped and commented.
     public var resolvedTOML: String {
-        var out = "# Resolved configuration written by sage-mpi (every key, defaults included).\n"
+        var out = "# Resolved configuration written by sage-mpi (every key, defaults included; paths absolute).\n"
         for group in ConfigKeys.groups {
             out += "\n# \(group.title)\n"
             for key in group.keys {
@@ -127,6 +144,12 @@ public struct RunConfig: Sendable {
 public struct ConfigError: Error, CustomStringConvertible, Sendable {
     public let description: String
     public init(_ description: String) { self.description = description }
+}
+
+/// `path` made absolute against the working directory, with "." and ".." removed.
+func absolutePath(_ path: String) -> String {
+    let full = path.hasPrefix("/") ? path : (FileManager.default.currentDirectoryPath as NSString).appendingPathComponent(path)
+    return (full as NSString).standardizingPath
 }
 
 /// Levenshtein distance, for "did you mean".

@@ -16,11 +16,12 @@ public struct Evaluation {
 
     public func run(config: RunConfig, comm: any Communicator, log: RankLog) throws {
         let model = try SAGENet.load(checkpoint: checkpoint)
-        let store = try VariantStore(directory: config.required("store", for: "to evaluate (run `sage-mpi prepare` first)"))
+        let store = try openCheckedStore(config: config, purpose: "to evaluate")
         guard model.config.inputLen == store.inputLen else {
             throw ConfigError("\(checkpoint): the model reads input_len \(model.config.inputLen), the store holds \(store.inputLen)-base windows; prepare a store with input_len = \(model.config.inputLen)")
         }
         let set = try TrainingSet(config: config, store: store)
+        for warning in set.warnings { log.root.warning("\(warning)") }
         let regionList = try pick(regions, named: set.regions, lookup: store.region, what: "region")
         let individualList = try pick(individuals, named: set.individuals, lookup: store.individual, what: "individual")
         guard !regionList.isEmpty, !individualList.isEmpty else { throw ConfigError("evaluate: no regions or no individuals selected (\(regions) x \(individuals))") }
@@ -58,7 +59,7 @@ public struct Evaluation {
         let summary: [String: Any] = [
             "checkpoint": checkpoint, "model": model.config.model.rawValue, "regions": regions, "individuals": individuals,
             "n_regions": regionList.count, "n_individuals": I, "ranks": comm.size,
-            "region_pearson_median": json(median(m.regionPearson)), "region_pearson_mean": json(finite(m.regionPearson).reduce(0, +) / Double(max(1, finite(m.regionPearson).count))),
+            "region_pearson_median": json(median(m.regionPearson)), "region_pearson_mean": json(finite(m.regionPearson).reduce(0, +) / Double(finite(m.regionPearson).count)),
             "region_pearson_nan": m.regionPearson.count - finite(m.regionPearson).count,
             "individual_pearson_median": json(median(m.individualPearson)), "individual_pearson_nan": m.individualPearson.count - finite(m.individualPearson).count,
             "mean_pearson": json(m.meanPearson), "loss_ref": json(m.lossRef), "loss_diff": json(m.lossDiff),

@@ -41,16 +41,14 @@ public final class Trainer {
     public init(config: RunConfig, options: Options, comm: any Communicator, log: RankLog) throws {
         self.config = config; self.options = options; self.comm = comm; self.log = log
         modelConfig = try config.model()
-        let storePath = try config.required("store", for: "to train (run `sage-mpi prepare` first)")
-        let store = try VariantStore(directory: storePath)
-        let cohort = try Cohort(config: config)
-        try store.check(against: StoreInputs(fasta: config.required("fasta", for: ""), vcf: config.required("vcf", for: ""),
-                                             regions: config.required("regions", for: ""), inputLen: config.int("input_len"),
-                                             contigPrefix: config.string("contig_prefix")),
-                        individuals: cohort.all, trainingIndividuals: cohort.train)
+        let store = try openCheckedStore(config: config, purpose: "to train")
         set = try TrainingSet(config: config, store: store)
         dataset = PersonalDataset(store: store, options: config.sequenceOptions)
-        guard !set.trainRegions.isEmpty else { throw ConfigError("no training regions: none of the store's regions is on train_chrs \(config.list("train_chrs"))") }
+        for warning in set.warnings { log.root.warning("\(warning)") }
+        guard !set.trainRegions.isEmpty else {
+            let chromosomes = Set(set.selectedRegions.map { store.manifest.regions[$0].chr }).sorted()
+            throw ConfigError("no training regions: none of \(set.selection) is on train_chrs \(config.list("train_chrs")) (they are on \(chromosomes.prefix(10).joined(separator: ", ")))")
+        }
         batchSize = config.int("batch_size")
         guard batchSize >= 1 else { throw ConfigError("batch_size must be at least 1") }
         lamRef = Float(config.double("lam_ref")); lamDiff = Float(config.double("lam_diff"))
@@ -63,9 +61,12 @@ public final class Trainer {
         adam = Adam(parameterCount: model.store.parameterCount, hyper: hyper)
         switch config.string("scheduler") {
         case "cyclic": cyclic = CyclicLR(baseLR: learningRate / 2, maxLR: learningRate * 2, stepSizeUp: config.int("step_size_up"))
-        case "plateau": cyclic = nil; state.plateau = ReduceLROnPlateau(lr: learningRate, patience: config.int("patience"))
+        case "plateau": cyclic = nil; state.plateau = ReduceLROnPlateau(lr: learningRate, patience: config.int("lr_patience"))
         case "none": cyclic = nil
         default: throw ConfigError("scheduler must be cyclic, plateau or none, got '\(config.string("scheduler") ?? "")'")
+        }
+        if state.plateau != nil, config.int("patience") > 0, config.int("lr_patience") >= config.int("patience") {
+            log.root.warning("train: lr_patience \(config.int("lr_patience")) >= patience \(config.int("patience")): early stopping comes before the plateau scheduler would cut the learning rate (it cuts after more than lr_patience epochs without improvement)")
         }
         let (regions, individuals) = (set.trainRegions, set.trainIndividuals)
         if modelConfig.model == .psagenet {
@@ -75,10 +76,8 @@ public final class Trainer {
             items = regions.map { ($0, individuals[0]) }  // the reference: one item per region
             channels = [0]
         }
-        var m = config.string("monitor") ?? "tv_region_pearson_median"
-        if model.config.model == .rsagenet && m.hasPrefix("tv_") { m = "val_mean_pearson" }  // r-SAGE-net has no individuals to rank
-        monitor = m
-        maximize = !m.contains("loss")
+        monitor = try Self.monitoredMetric(config: config, model: modelConfig.model, set: set)
+        maximize = !monitor.contains("loss")
         if config.bool("sync_batchnorm") && comm.size > 1 {
             let c = comm
             model.batchNormSync = BatchNormSync { buffer in try! c.allreduce(buffer, op: .sum) }
@@ -126,6 +125,10 @@ public final class Trainer {
         let runStart = Date(), startStep = state.globalStep
         var lastProgress = Date.distantPast
 
+        if options.maxSteps > 0 && state.globalStep >= options.maxSteps {
+            log.root.info("train: the run is at global step \(state.globalStep), at or past --max-steps \(options.maxSteps); nothing to do")
+            return
+        }
         while state.epoch < maxEpochs {
             var order = items
             var shuffler = SplitMix64(seed: UInt64(config.int("seed")) &* 0x9E37_79B9 &+ UInt64(state.epoch))
@@ -150,7 +153,10 @@ public final class Trainer {
                     try comm.allreduce(UnsafeMutableBufferPointer(start: model.store.grads.pointer, count: model.store.grads.count), op: .sum)
                     try comm.allreduce(lossSums, op: .sum)
                 }
-                if clip > 0 { clipGradNorm(model.store.grads.pointer, range: all, maxNorm: clip) }
+                let gradientNorm = clipGradNorm(model.store.grads.pointer, range: all, maxNorm: clip > 0 ? clip : .infinity)
+                if !lossSums[0].isFinite || !gradientNorm.isFinite {
+                    try stopDiverged(loss: (lossSums[0] / Double(N), lossSums[1] / Double(N), lossSums[2] / Double(N)), gradientNorm: gradientNorm)
+                }
                 let lr = currentLR()
                 adam.step(params: model.store.params.pointer, grads: model.store.grads.pointer, range: all, lr: lr)
                 if P > 1 && model.batchNormSync == nil && model.store.buffers.count > 0 {
@@ -212,6 +218,33 @@ public final class Trainer {
         log.root.info("train: done in \(duration(Date().timeIntervalSince(runStart))); best \(monitor) = \(state.best.map(fmt) ?? "-") at epoch \(state.bestEpoch ?? 0); run directory \(options.runDirectory)")
     }
 
+    /// The metric names validation logs for each model: p-SAGE-net "tv_" (training regions x validation
+    /// individuals) and "val_" (validation regions x validation individuals); r-SAGE-net "train_" and "val_" (the
+    /// regions' reference sequences).
+    public static func validationMetricNames(_ model: SAGEConfig.Kind) -> [String] {
+        let prefixes = model == .psagenet ? ["tv_", "val_"] : ["train_", "val_"]
+        return prefixes.flatMap { p in ["loss", "loss_ref", "loss_diff", "region_pearson_median", "individual_pearson_median", "mean_pearson"].map { p + $0 } }
+    }
+
+    /// `monitor`, checked against what this model logs (r-SAGE-net with the default monitor: val_mean_pearson, as
+    /// it has no individuals to rank) and against the sets it needs.
+    static func monitoredMetric(config: RunConfig, model: SAGEConfig.Kind, set: TrainingSet) throws -> String {
+        let requested = config.string("monitor") ?? "tv_region_pearson_median"
+        let isDefault = ConfigKeys.byName["monitor"]!.defaultValue == .string(requested)
+        let monitor = model == .rsagenet && isDefault ? "val_mean_pearson" : requested
+        let names = validationMetricNames(model)
+        guard names.contains(monitor) else {
+            throw ConfigError("monitor '\(monitor)' is not a metric \(model.rawValue) logs; use one of: \(names.joined(separator: ", "))")
+        }
+        if monitor.hasPrefix("val_") && set.valRegions.isEmpty {
+            throw ConfigError("monitor '\(monitor)' needs validation regions, and none of the store's regions is on val_chrs \(config.list("val_chrs")) (set val_chrs or val_regions, or monitor a \(model == .psagenet ? "tv_" : "train_") metric)")
+        }
+        if model == .psagenet && set.valIndividuals.isEmpty {
+            throw ConfigError("validation needs val_individuals (monitor '\(monitor)')")
+        }
+        return monitor
+    }
+
     func currentLR() -> Float {
         if let cyclic { return cyclic.lr(afterSteps: state.globalStep) }
         return state.plateau?.lr ?? learningRate
@@ -235,8 +268,11 @@ public final class Trainer {
         for name in trunkNames {
             if model.store.batchesTracked[name] != nil { copied += 1; continue }
             guard let slot = model.store.slot(named: name) else { skipped.append(name); continue }
+            let shape = try file.tensor(name, source: path).shape
+            guard shape == slot.shape else {
+                throw SafeTensorsError("\(path): '\(name)' has shape \(shape), this model's has \(slot.shape) (init_from needs the same trunk hyperparameters)")
+            }
             let values = try file.floats(name, source: path)
-            guard values.count == slot.count else { throw SafeTensorsError("\(path): '\(name)' has \(values.count) values, this model's has \(slot.count) (init_from needs the same trunk hyperparameters)") }
             let isParameter = model.store.parameterSlots.contains { $0.name == name }
             (isParameter ? model.store.p(slot.offset) : model.store.b(slot.offset)).update(from: values, count: slot.count)
             copied += 1
@@ -298,9 +334,21 @@ public final class Trainer {
         try model.save(checkpoint: runPath("last.safetensors"))
     }
 
+    /// A step whose loss or gradient is not finite: nothing of it is applied; the state before it (finite) is
+    /// saved, and the run stops with the step and its loss terms.
+    func stopDiverged(loss: (total: Double, ref: Double, diff: Double), gradientNorm: Float) throws -> Never {
+        let params = UnsafeBufferPointer(start: model.store.params.pointer, count: model.store.params.count)
+        let finite = params.allSatisfy(\.isFinite)
+        if finite { try saveState() }
+        let terms = "loss \(fmt(loss.total)) (ref \(fmt(loss.ref)), diff \(fmt(loss.diff))), gradient norm \(fmt(Double(gradientNorm)))"
+        let kept = finite ? "the state before this step is saved in \(runPath("state.safetensors"))" : "the parameters are no longer finite, so the last saved state was kept"
+        throw TrainingError("train: diverged at global step \(state.globalStep + 1) (epoch \(state.epoch + 1), step \(state.stepInEpoch + 1) of the epoch): \(terms); \(kept). Lower learning_rate (or gradient_clip_val) and continue with `sage-mpi train --resume \(options.runDirectory) --set learning_rate=...`, or check the targets")
+    }
+
     func appendMetrics(_ object: [String: Any]) throws {
         guard comm.rank == 0 else { return }
-        let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) + Data("\n".utf8)
+        let finite = object.mapValues { value -> Any in (value as? Double).map { $0.isFinite ? $0 as Any : NSNull() } ?? value }
+        let data = try JSONSerialization.data(withJSONObject: finite, options: [.sortedKeys]) + Data("\n".utf8)
         let path = runPath("metrics.jsonl")
         if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
@@ -319,6 +367,12 @@ public final class Trainer {
         }
         try AtomicFile.write(Data((kept.joined(separator: "\n") + (kept.isEmpty ? "" : "\n")).utf8), to: path)
     }
+}
+
+/// Training that cannot go on (divergence); the message says what was kept and what to do.
+public struct TrainingError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    public init(_ description: String) { self.description = description }
 }
 
 func fmt(_ x: Double) -> String { x.isFinite ? String(format: abs(x) < 1e-3 && x != 0 ? "%.3e" : "%.4f", x) : "NaN" }

@@ -17,6 +17,10 @@ public final class TrainingSet: @unchecked Sendable {
     /// Per region: the training individuals' sd (ddof 1), to map a predicted z-score back to expression.
     public let sd: [Float]
     public let splitYData: Bool, zscore: Bool
+    /// What was dropped on the way (regions without expression, ranking ids not in the store): for rank 0 to log.
+    public private(set) var warnings: [String] = []
+    /// The regions the splits are taken from (after the ranking and the expression rows), and where they came from.
+    public private(set) var selectedRegions: [Int] = [], selection = ""
 
     public init(config: RunConfig, store: VariantStore) throws {
         self.store = store
@@ -59,32 +63,51 @@ public final class TrainingSet: @unchecked Sendable {
         self.y0 = y0; self.y1 = y1; self.raw = raw; self.sd = sd
 
         // Regions: all of the store's, or a ranking's selection; then split by chromosome.
-        var candidates = Array(0..<R)
+        var candidates = Array(0..<R), notes: [String] = []
+        var origin = "the store's \(R) regions"
         if let ranking = config.string("region_ranking") {
             let ids = try selectRegions(ranking: ranking, count: config.int("num_regions"), start: config.int("region_idx_start"),
                                         random: config.bool("rand_regions"), consider: config.int("top_regions_to_consider"),
                                         seed: UInt64(config.int("seed")))
             candidates = ids.compactMap { store.regionIndex[$0] }
+            let unknown = ids.filter { store.regionIndex[$0] == nil }
+            if !unknown.isEmpty {
+                notes.append("\(ranking): \(unknown.count) of the \(ids.count) selected region(s) are not in the store, dropped: \(unknown.prefix(5).joined(separator: ", "))\(unknown.count > 5 ? ", ..." : "")")
+            }
+            guard !candidates.isEmpty else {
+                throw ConfigError("\(ranking): none of the \(ids.count) region(s) selected (num_regions \(config.int("num_regions")), region_idx_start \(config.int("region_idx_start"))) is in the store (\(ids.prefix(3).joined(separator: ", ")), ...): is it a ranking of these regions?")
+            }
+            origin = "the \(candidates.count) region(s) selected from \(ranking)"
         }
         let withExpression = candidates.filter { row[store.manifest.regions[$0].id] != nil }
         if withExpression.count < candidates.count {
+            // SAGE-net drops regions without an expression row; so do we, saying how many.
             let lacking = candidates.filter { row[store.manifest.regions[$0].id] == nil }.map { store.manifest.regions[$0].id }
-            throw GenomeError("\(expressionPath): \(lacking.count) region(s) have no expression row: \(lacking.prefix(5).joined(separator: ", "))")
+            guard !withExpression.isEmpty else {
+                throw GenomeError("\(expressionPath): none of \(origin) has an expression row (\(lacking.prefix(3).joined(separator: ", ")), ...): do the region ids match the expression table's first column?")
+            }
+            notes.append("\(expressionPath): \(lacking.count) of \(origin) have no expression row and are dropped: \(lacking.prefix(5).joined(separator: ", "))\(lacking.count > 5 ? ", ..." : "")")
         }
         func bare(_ chr: String) -> String { chr.hasPrefix("chr") ? String(chr.dropFirst(3)) : chr }
         /// An explicit list (`<split>_regions`, a file of ids) or the regions on `<split>_chrs`.
         func regions(_ split: String) throws -> [Int] {
             if let file = config.string("\(split)_regions") {
-                return try readIndividualList(file).map { id in
+                let listed = try readIndividualList(file).map { id in
                     guard let r = store.regionIndex[id] else { throw GenomeError("\(file): region '\(id)' is not in the store (not in the regions table?)") }
-                    guard row[id] != nil else { throw GenomeError("\(expressionPath): region '\(id)' (from \(file)) has no expression row") }
                     return r
                 }
+                let kept = listed.filter { row[store.manifest.regions[$0].id] != nil }
+                if kept.count < listed.count {
+                    guard !kept.isEmpty else { throw GenomeError("\(expressionPath): none of the \(listed.count) region(s) of \(file) has an expression row") }
+                    notes.append("\(expressionPath): \(listed.count - kept.count) of the \(listed.count) region(s) of \(file) have no expression row and are dropped")
+                }
+                return kept
             }
             let chrs = Set(config.list("\(split)_chrs").map(bare))
             return withExpression.filter { chrs.contains(bare(store.manifest.regions[$0].chr)) }
         }
         trainRegions = try regions("train"); valRegions = try regions("val"); testRegions = try regions("test")
+        warnings = notes; selectedRegions = withExpression; selection = origin
     }
 
     public func regions(_ split: String) throws -> [Int] {
@@ -112,15 +135,28 @@ func pickSplit<T>(_ name: String, _ train: [T], _ val: [T], _ test: [T], what: S
 /// count 0 = all. The shuffle is our SplitMix64, not CPython's Mersenne Twister: the same seed picks other genes.
 public func selectRegions(ranking path: String, count: Int, start: Int, random: Bool, consider: Int, seed: UInt64) throws -> [String] {
     guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw GenomeError("\(path): cannot read the region ranking") }
-    let lines = text.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) } }
-    guard let header = lines.first, let score = header.firstIndex(of: "val_pearson") else {
+    // Lines with their 1-based numbers (CRLF or LF; blank lines skipped), fields trimmed.
+    let lines = text.split(separator: "\n", omittingEmptySubsequences: false).enumerated().compactMap { k, line -> (Int, [String])? in
+        let trimmed = line.hasSuffix("\r") ? line.dropLast() : line
+        guard !trimmed.allSatisfy(\.isWhitespace) else { return nil }
+        return (k + 1, trimmed.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) })
+    }
+    guard let header = lines.first?.1, let score = header.firstIndex(of: "val_pearson") else {
         throw GenomeError("\(path): the header must have a val_pearson column (e.g. a `sage-mpi baseline predixcan` summary)")
     }
     let idColumn = header.firstIndex(of: "region_id") ?? header.firstIndex(of: "gene_id") ?? 0
     var rows: [(id: String, score: Double, line: Int)] = []
-    for (k, fields) in lines.dropFirst().enumerated() where fields.count == header.count {
-        rows.append((fields[idColumn], Double(fields[score]) ?? .nan, k))
+    for (line, fields) in lines.dropFirst() {
+        guard fields.count == header.count else {
+            throw GenomeError("\(path):\(line): \(fields.count) fields, the header has \(header.count)")
+        }
+        let value = fields[score]
+        guard let v = Double(value) ?? (["nan", "NaN", ""].contains(value) ? Double.nan : nil) else {
+            throw GenomeError("\(path):\(line): val_pearson '\(value)' is not a number")
+        }
+        rows.append((fields[idColumn], v, line))
     }
+    guard !rows.isEmpty else { throw GenomeError("\(path): the ranking has a header but no rows") }
     rows.sort { a, b in
         if a.score.isNaN != b.score.isNaN { return !a.score.isNaN }
         if a.score != b.score && !a.score.isNaN { return a.score > b.score }

@@ -38,7 +38,8 @@ struct Config: ParsableCommand {
             for group in ConfigKeys.groups {
                 print("# \(group.title)")
                 for key in group.keys {
-                    print("\(key.name) = \(key.defaultValue == .none ? "(unset)" : key.defaultValue.description)\(key.help.isEmpty ? "" : "    # \(key.help)")")
+                    let notes = [key.help, key.allowed.summary.map { "(\($0))" }].compactMap { $0 }.filter { !$0.isEmpty }
+                    print("\(key.name) = \(key.defaultValue == .none ? "(unset)" : key.defaultValue.description)\(notes.isEmpty ? "" : "    # " + notes.joined(separator: " "))")
                 }
                 print("")
             }
