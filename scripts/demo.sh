@@ -12,7 +12,14 @@ sage=.build/release/sage-mpi
 run() { cluster/sage-mpirun --np 2 -- "$@"; }
 
 echo "== simulate: 60 genes x 200 individuals, 2 kb windows, planted causal variants ($dir)"
-rm -rf "$dir"
+# Start over only in an earlier demo (the directory `simulate` marked); never remove anything else.
+if [ -e "$dir" ]; then
+  if [ "$(cat "$dir/.sage-mpi-output" 2>/dev/null)" != simulate ]; then
+    echo "demo: $dir exists and is not an earlier demo; give another directory (scripts/demo.sh DIR)" >&2
+    exit 1
+  fi
+  rm -rf "$dir"
+fi
 "$sage" simulate --out "$dir" --regions 60 --individuals 200 --input-len 2000 --seed 1
 echo "== prepare: the variant store, regions dealt to 2 ranks"
 run prepare --config "$dir/sage.toml"

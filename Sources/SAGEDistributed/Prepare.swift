@@ -21,7 +21,8 @@ public func prepareStore(config: RunConfig, out: String, comm: any Communicator,
     let builder = try StoreBuilder(fasta: fasta, vcf: vcf, inputLen: inputLen, contigPrefix: contigPrefix,
                                    individuals: individuals, trainingIndividuals: training)
 
-    let staged = try StagedDirectory(out: out, comm: comm)
+    let staged = try StagedDirectory(out: out, kind: "store", inputs: config.inputPaths(except: ["store", "predixcan_out"]), comm: comm,
+                                     legacy: { FileManager.default.fileExists(atPath: VariantStore.manifestPath($0)) })
     if comm.rank == 0 {
         log.root.info("prepare: \(regions.count) regions x \(individuals.count) individuals, input_len \(inputLen), on \(comm.size) rank(s)")
     }

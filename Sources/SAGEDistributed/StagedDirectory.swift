@@ -7,18 +7,23 @@ import Foundation
 /// removed (a rank removing it while another still writes could leave it behind); the lowest failing rank removes
 /// it and rethrows (its error ends the job through MPI_Abort); the other ranks wait for that.
 public struct StagedDirectory {
-    public let out: String, partial: String
+    public let out: String, partial: String, kind: String
     let comm: any Communicator
 
-    /// Rank 0 replaces any stale partial directory with an empty one; every rank returns once it exists.
-    public init(out: String, comm: any Communicator) throws {
-        self.out = out; self.partial = out + ".partial"; self.comm = comm
+    /// Rank 0 checks that `out` may be replaced (OutputGuard: absent, empty, or this kind's own output, and no
+    /// input inside it), replaces a stale partial directory of this kind with an empty marked one; every rank
+    /// returns once it exists.
+    public init(out: String, kind: String, inputs: [String], comm: any Communicator, legacy: @escaping (String) -> Bool = { _ in false }) throws {
+        self.out = out; self.partial = out + ".partial"; self.comm = comm; self.kind = kind
         if comm.rank == 0 {
             let fm = FileManager.default
+            try OutputGuard.checkDirectory(out, kind: kind, inputs: inputs, legacy: legacy)
+            try OutputGuard.checkDirectory(partial, kind: kind, inputs: inputs)
             try? fm.removeItem(atPath: partial)
             do { try fm.createDirectory(atPath: partial, withIntermediateDirectories: true) } catch {
                 throw ConfigError("\(partial): cannot create the output directory (\(error.localizedDescription))")
             }
+            try OutputGuard.mark(partial, kind: kind)
         }
         try comm.barrier()
     }
@@ -42,12 +47,12 @@ public struct StagedDirectory {
         return result!
     }
 
-    /// Rank 0 (the only caller): moves the partial directory to `out`, replacing an older `out` only now.
+    /// Rank 0 (the only caller): moves the partial directory to `out`, replacing an older `out` (checked to be
+    /// this kind's at init) only now.
     public func commit() throws {
         let fm = FileManager.default
         if fm.fileExists(atPath: out) {
-            let old = out + ".old"
-            try? fm.removeItem(atPath: old)
+            let old = out + ".old-\(getpid())"
             try fm.moveItem(atPath: out, toPath: old)
             try fm.moveItem(atPath: partial, toPath: out)
             try fm.removeItem(atPath: old)

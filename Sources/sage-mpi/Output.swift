@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import SAGEEngine
 
@@ -14,12 +15,19 @@ func csvField(_ s: String) -> String {
     s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
 }
 
-/// Writes `text` to `path` (AtomicFile: temporary name, then rename), or to standard output when path is nil.
+/// Writes `text` to `path` (AtomicFile: temporary name, then rename; through a link, its target), or to
+/// standard output when path is nil. Check the path first with `OutputGuard.checkFile`, before the work.
 func writeOutput(_ text: String, to path: String?) throws {
     guard let path else { FileHandle.standardOutput.write(Data(text.utf8)); return }
-    do {
-        try AtomicFile.write(Data(text.utf8), to: path)
-    } catch {
-        throw CommandError("\(path): cannot write: \(error.localizedDescription)")
-    }
+    try AtomicFile.write(Data(text.utf8), to: path)
+}
+
+/// Whether a file's first bytes start with `prefix` (how a command recognises its own earlier output).
+func startsWith(_ prefix: String) -> (Data) -> Bool {
+    { head in head.starts(with: Data(prefix.utf8)) }
+}
+
+/// The `--force` every command writing a single file takes.
+struct ForceOption: ParsableArguments {
+    @Flag(help: "Replace --out even when it is an existing file sage-mpi did not write (never an input).") var force = false
 }

@@ -72,8 +72,10 @@ import SAGEGenome
         let dir = try Self.cohort()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         func fails(_ overrides: [String], _ fragment: String) throws {
-            let config = try RunConfig(file: dir + "/sage.toml", overrides: overrides)
-            #expect { try PrediXcanRun(out: dir + "/px").run(config: config, comm: SingleProcessCommunicator(), log: Self.log) } throws: {
+            #expect {
+                let config = try RunConfig(file: dir + "/sage.toml", overrides: overrides)
+                try PrediXcanRun(out: dir + "/px").run(config: config, comm: SingleProcessCommunicator(), log: Self.log)
+            } throws: {
                 "\($0)".contains(fragment)
             }
             #expect(!FileManager.default.fileExists(atPath: dir + "/px") && !FileManager.default.fileExists(atPath: dir + "/px.partial"))
@@ -81,6 +83,6 @@ import SAGEGenome
         try fails(["val_individuals="], "selects the penalty on val_individuals")
         try fails(["predixcan_cv=\"kfold:1000\""], "more folds than")
         try fails(["predixcan_cv=\"loo\""], "use predefined or kfold:K")
-        try fails(["predixcan_missing=\"median\""], "use zero or mean")
+        try fails(["predixcan_missing=\"median\""], "predixcan_missing must be one of zero, mean, got \"median\"")
     }
 }

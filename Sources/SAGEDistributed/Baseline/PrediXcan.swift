@@ -21,6 +21,12 @@ public struct PrediXcanRun {
     public var causal: String?
     public init(out: String) { self.out = out }
 
+    /// A PrediXcan directory written before output markers: its summary.csv starts with our header.
+    static func isEarlierOutput(_ directory: String) -> Bool {
+        let summary = (directory as NSString).appendingPathComponent("summary.csv")
+        return (try? String(contentsOfFile: summary, encoding: .utf8))?.hasPrefix(RegionBaseline.summaryHeader) == true
+    }
+
     public func run(config: RunConfig, comm: any Communicator, log: RankLog) throws {
         let inputs = try PrediXcanInputs(config: config, regionList: regions)
         let settings = inputs.settings, rows = inputs.rows, work = inputs.regions, withoutExpression = inputs.withoutExpression
@@ -31,7 +37,8 @@ public struct PrediXcanRun {
         let blasThreads = BLAS.threads
         BLAS.setThreads(1)
         defer { BLAS.setThreads(blasThreads) }
-        let staged = try StagedDirectory(out: out, comm: comm)
+        let inputFiles = config.inputPaths(except: ["predixcan_out", "store"]) + [regions, causal].compactMap { $0 }.filter { FileManager.default.fileExists(atPath: $0) }
+        let staged = try StagedDirectory(out: out, kind: "predixcan", inputs: inputFiles, comm: comm, legacy: Self.isEarlierOutput)
         if comm.rank == 0 {
             if blasThreads > 1 { log.root.notice("predixcan: one thread per rank; for \(blasThreads) cores run \(blasThreads) ranks (mpirun -np \(blasThreads))") }
             log.root.info("predixcan: \(work.count) regions x \(rows.ids.count) individuals (\(rows.train.count) train, \(rows.val.count) val, \(rows.test.count) test), window \(settings.window), \(settings.selection) CV, on \(comm.size) rank(s)")

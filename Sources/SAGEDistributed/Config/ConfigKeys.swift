@@ -128,7 +128,7 @@ public enum ConfigKeys {
             key("lam_ref", .double, .double(1), "weight of the mean head's MSE (p-SAGE-net)").allowing(.range(0, noLimit)),
             key("lam_diff", .double, .double(10), "weight of the difference head's MSE (p-SAGE-net)").allowing(.range(0, noLimit)),
             key("sync_batchnorm", .bool, .bool(false), "batch statistics over all ranks (P ranks = 1 rank with the global batch)"),
-            key("init_from", .path, .none, "r-SAGE-net checkpoint to initialise p-SAGE-net's trunk and mean head from"),
+            key("init_from", .path, .none, "r-SAGE-net checkpoint to initialise p-SAGE-net's convolutional trunk from (conv0, convlayers, dilated_convlayers; as SAGE-net's init_model_from_ref)"),
             key("monitor", .string, .string("tv_region_pearson_median"), "validation metric for best.safetensors and early stopping (r-SAGE-net: val_mean_pearson)"),
             key("patience", .int, .int(5), "early stopping: epochs without improvement of `monitor` before stopping (0 = never stop early)").allowing(.range(0, countLimit)),
             key("lr_patience", .int, .int(5), "plateau scheduler: epochs without improvement of `monitor` before the learning rate is cut by 10x (PyTorch's ReduceLROnPlateau patience)").allowing(.range(0, countLimit)),

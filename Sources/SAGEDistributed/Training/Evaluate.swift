@@ -15,6 +15,10 @@ public struct Evaluation {
     public init(checkpoint: String, out: String) { self.checkpoint = checkpoint; self.out = out }
 
     public func run(config: RunConfig, comm: any Communicator, log: RankLog) throws {
+        if comm.rank == 0 {  // before the work: `out` must be new, empty or an earlier evaluation
+            try OutputGuard.checkDirectory(out, kind: "evaluate", inputs: config.inputPaths(except: ["predixcan_out"]) + [checkpoint],
+                                           legacy: { FileManager.default.fileExists(atPath: ($0 as NSString).appendingPathComponent("region_correlations.csv")) })
+        }
         let model = try SAGENet.load(checkpoint: checkpoint)
         let store = try openCheckedStore(config: config, purpose: "to evaluate")
         guard model.config.inputLen == store.inputLen else {
@@ -38,7 +42,10 @@ public struct Evaluation {
         }
         guard let p = predictions else { return }
         let m = EvaluationMetrics(predictions: p, set: set)
-        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        do { try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true) } catch {
+            throw OutputError("\(out): cannot create the output directory (\(error.localizedDescription))")
+        }
+        try OutputGuard.mark(out, kind: "evaluate")
         func path(_ name: String) -> String { (out as NSString).appendingPathComponent(name) }
         let N = store.individualCount, I = individualList.count
         var csv = "region_id,individual,y0_true,y1_true,y_true,pred_mean,pred_diff\n"

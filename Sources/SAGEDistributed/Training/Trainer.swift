@@ -18,6 +18,12 @@ public final class Trainer {
     public struct Options: Sendable {
         public var runDirectory: String
         public var resume = false
+        /// A fresh run over an existing one: remove that run's files first (instead of refusing).
+        public var overwrite = false
+        /// On resume: the configuration the run was started with (config.toml as saved), and whether changes
+        /// beyond `RunDirectory.resumableKeys` are accepted.
+        public var savedConfig: RunConfig? = nil
+        public var allowChanges = false
         /// Stop after this many global steps (0 = run to max_epochs); the state is saved, so `--resume` continues.
         public var maxSteps = 0
         /// Test hook: this rank kills itself (SIGKILL) after this many global steps.
@@ -37,6 +43,8 @@ public final class Trainer {
     let channels: [Int]
     let monitor: String, maximize: Bool
     var state = TrainState()
+    /// Rank 0's hold on the run directory (its lock lasts as long as this object).
+    var directory: RunDirectory? = nil
 
     public init(config: RunConfig, options: Options, comm: any Communicator, log: RankLog) throws {
         self.config = config; self.options = options; self.comm = comm; self.log = log
@@ -93,13 +101,28 @@ public final class Trainer {
     var runPath: (String) -> String { { (self.options.runDirectory as NSString).appendingPathComponent($0) } }
 
     public func run() throws {
-        let fm = FileManager.default
+        // Rank 0 holds the directory and checks a resume before anything is written; then the state is read.
         if comm.rank == 0 {
-            try fm.createDirectory(atPath: runPath("correlations"), withIntermediateDirectories: true)
+            let directory = RunDirectory(path: options.runDirectory)
+            try directory.open(resume: options.resume, overwrite: options.overwrite, inputs: config.inputPaths(except: ["predixcan_out"], configFile: !options.resume))
+            self.directory = directory
+            let record = try RunRecord(config: config, ranks: comm.size)
+            if options.resume {
+                let changes = record.changes(since: try RunRecord.read(directory.file("run.json")), saved: options.savedConfig ?? config, current: config)
+                if !changes.isEmpty && !options.allowChanges {
+                    throw ConfigError("\(options.runDirectory): refusing to resume with changes a resumed run cannot be exact under (nothing was written):\n  \(changes.joined(separator: "\n  "))\nundo them, or accept them with --allow-changes (the learning-rate keys, max_epochs, patience and the reporting intervals may change freely)")
+                }
+                for change in changes { log.root.warning("train: resuming with a change (--allow-changes): \(change)") }
+            }
+            if options.resume {  // read before anything is rewritten: a damaged state leaves the run as it was
+                state = try TrainState.read(path: runPath("state.safetensors"), model: model, adam: adam)
+            }
             try AtomicFile.write(Data(config.resolvedTOML.utf8), to: runPath("config.toml"))
+            try AtomicJSON.write(record, to: runPath("run.json"))
+        } else if options.resume {
+            state = try TrainState.read(path: runPath("state.safetensors"), model: model, adam: adam)
         }
         if options.resume {
-            state = try TrainState.read(path: runPath("state.safetensors"), model: model, adam: adam)
             if comm.rank == 0 { try truncateMetrics(after: state.globalStep) }
             log.root.info("train: resuming \(options.runDirectory) at epoch \(state.epoch + 1), step \(state.stepInEpoch) of the epoch (global step \(state.globalStep))")
             if state.finished { log.root.info("train: this run had finished; nothing to do"); return }
@@ -328,6 +351,7 @@ public final class Trainer {
         try AtomicFile.write(Data(text.utf8), to: path)
     }
 
+    /// Rank 0 writes state.safetensors and last.safetensors (every rank calls; the others return).
     func saveState() throws {
         guard comm.rank == 0 else { return }
         try state.write(path: runPath("state.safetensors"), model: model, adam: adam)

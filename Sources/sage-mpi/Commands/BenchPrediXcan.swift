@@ -28,8 +28,10 @@ struct BenchPrediXcan: ParsableCommand {
     func run() throws {
         BLAS.setThreads(1)
         let fm = FileManager.default
-        try? fm.removeItem(atPath: workDir)
+        try OutputGuard.checkDirectory(workDir, kind: "bench-predixcan", inputs: config.config.map { [$0] } ?? [])
+        try? fm.removeItem(atPath: workDir)  // absent, empty or an earlier bench's
         try fm.createDirectory(atPath: workDir, withIntermediateDirectories: true)
+        try OutputGuard.mark(workDir, kind: "bench-predixcan")
         let cfg: RunConfig
         if config.config != nil {
             cfg = try config.load()

@@ -1,4 +1,5 @@
 import ArgumentParser
+import SAGEDistributed
 import SAGEEngine
 
 struct InitModel: ParsableCommand {
@@ -18,7 +19,13 @@ struct InitModel: ParsableCommand {
     @Option(help: "Seed of the initialisation.")
     var seed: UInt64 = 0
 
+    @OptionGroup var force: ForceOption
+
     func run() throws {
+        // Ours: a safetensors file (8-byte header length, then JSON) that names sage_config.
+        try OutputGuard.checkFile(out, inputs: [], force: force.force, what: "checkpoint") { head in
+            head.count > 9 && head[head.startIndex + 8] == UInt8(ascii: "{") && String(decoding: head, as: UTF8.self).contains("sage_config")
+        }
         let model = try SAGENet(config: try hyperparameters.config(), seed: seed)
         try model.save(checkpoint: out)
         print("wrote \(out): \(model.config.model.rawValue), \(model.store.parameterCount) parameters")

@@ -26,6 +26,7 @@ struct Predict: ParsableCommand {
     @Option(help: "Items per forward pass.")
     var batchSize = 8
 
+    @OptionGroup var force: ForceOption
     @OptionGroup var runtime: RuntimeOptions
 
     func validate() throws {
@@ -33,6 +34,9 @@ struct Predict: ParsableCommand {
     }
 
     func run() throws {
+        if let out {
+            try OutputGuard.checkFile(out, inputs: [checkpoint, sequences], force: force.force, what: "predictions CSV", isOurs: startsWith("item,pred_mean"))
+        }
         try runOnRanks(runtime) { ctx in
             let model = try SAGENet.load(checkpoint: checkpoint)
             let records = try readFASTARecords(path: sequences)

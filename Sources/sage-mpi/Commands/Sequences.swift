@@ -30,6 +30,7 @@ struct Sequences: ParsableCommand {
     @Option(help: "Training individuals, one id per line (frequencies are computed over them; default: the --individual list).") var trainIndividuals: String?
     @Option(help: "VCF contig prefix (default: detected from the VCF's contigs).") var contigPrefix: String?
     @Option(help: "Output FASTA (default: standard output). Written atomically.") var out: String?
+    @OptionGroup var force: ForceOption
 
     func validate() throws {
         if let inputLen, inputLen < 1 { throw ValidationError("--input-len must be at least 1, got \(inputLen).") }
@@ -51,6 +52,12 @@ struct Sequences: ParsableCommand {
         let majoritySeq = self.majoritySeq || configured.majorityReference
         let contigPrefix = self.contigPrefix ?? cfg?.string("contig_prefix")
         let trainIndividuals = self.trainIndividuals ?? cfg?.string("train_individuals")
+        if let out {
+            let inputs = [fasta, vcf, regions, fasta + ".fai", fasta + ".gzi", vcf + ".tbi", vcf + ".csi"] + [config.config, trainIndividuals].compactMap { $0 }
+            try OutputGuard.checkFile(out, inputs: inputs, force: force.force, what: "sequences FASTA") { head in
+                head.first == UInt8(ascii: ">") && String(decoding: head.prefix(while: { $0 != 10 }), as: UTF8.self).hasSuffix("|reference")
+            }
+        }
         let fastaReader = try FASTAReader(path: fasta), vcfReader = try VCFReader(path: vcf)
         let requested = try individuals.map { try vcfReader.sampleIndex(of: $0) }
         let training = try trainIndividuals.map { file in

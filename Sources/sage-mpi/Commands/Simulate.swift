@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SAGEDistributed
 import SAGEGenome
 
 struct Simulate: ParsableCommand {
@@ -7,7 +8,7 @@ struct Simulate: ParsableCommand {
         abstract: "Write a simulated cohort (genome, phased VCF, regions, expression with planted causal variants, splits, sage.toml).",
         discussion: "Deterministic for a seed; seconds for the defaults. See the files' description in `truth/` and `sage.toml`.")
 
-    @Option(help: "Output directory (created).") var out: String
+    @Option(help: "Output directory: new, empty, or an earlier `simulate` output (replaced file by file).") var out: String
     @Option(help: "Individuals.") var individuals = 200
     @Option(help: "Regions (genes).") var regions = 50
     @Option(help: "Window length around each TSS (input_len).") var inputLen = 2000
@@ -26,7 +27,15 @@ struct Simulate: ParsableCommand {
         sim.inputLen = inputLen
         sim.seed = seed
         let start = Date()
+        try OutputGuard.checkDirectory(out, kind: "simulate", inputs: [], legacy: Self.isEarlierOutput)
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        try OutputGuard.mark(out, kind: "simulate")
         try sim.write(to: out)
         print("simulate: wrote \(out) (\(regions) regions x \(individuals) individuals, input_len \(inputLen)) in \(String(format: "%.1f", Date().timeIntervalSince(start))) s")
+    }
+
+    /// A cohort `simulate` wrote before output markers: its sage.toml says so on the first line.
+    static func isEarlierOutput(_ directory: String) -> Bool {
+        (try? String(contentsOfFile: directory + "/sage.toml", encoding: .utf8))?.hasPrefix("# Simulated cohort written by `sage-mpi simulate") == true
     }
 }

@@ -1,0 +1,98 @@
+import Foundation
+import SAGEEngine
+
+/// What a command may replace: only its own earlier output, never an input, never a user's file.
+///
+/// Output directories carry a marker file (`.sage-mpi-output`, whose text names the kind: store, run, evaluate,
+/// predixcan, simulate, bench) written when sage-mpi creates them. A directory may be written into or replaced only
+/// when it does not exist, is empty, or carries the marker of the same kind. An output (file or directory) that
+/// is, or contains, an input is refused. Paths are compared after following symbolic links.
+public enum OutputGuard {
+    public static let markerName = ".sage-mpi-output"
+
+    /// Refuses `out` unless a command of `kind` may create or replace it (see the type's comment).
+    /// `legacy`: recognises this kind's output written before markers existed (e.g. a store's manifest).
+    public static func checkDirectory(_ out: String, kind: String, inputs: [String], legacy: (String) -> Bool = { _ in false }) throws {
+        try checkNotAnInput(out, inputs: inputs)
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: out, isDirectory: &isDirectory) else { return }
+        guard isDirectory.boolValue else {
+            throw ConfigError("\(out) exists and is a file, not a \(kind) directory of sage-mpi's: choose another output path")
+        }
+        if marker(of: out) == kind || isEmpty(out) || legacy(out) { return }
+        let other = marker(of: out).map { " (it holds sage-mpi's \($0) output)" } ?? ""
+        throw ConfigError("\(out) exists and is not a \(kind) directory written by sage-mpi\(other); nothing was changed: choose another output path, or move it away yourself")
+    }
+
+    /// Refuses a file output that is an input, or an existing file that `isOurs` does not recognise (unless
+    /// `force`). `isOurs` gets the first bytes of the existing file.
+    public static func checkFile(_ out: String, inputs: [String], force: Bool, what: String, isOurs: (Data) -> Bool) throws {
+        try checkNotAnInput(out, inputs: inputs)
+        let target = AtomicFile.resolvingLinks(out)
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: target, isDirectory: &isDirectory) else { return }
+        if isDirectory.boolValue { throw ConfigError("\(out) is a directory; give a file name for the \(what)") }
+        var info = stat()
+        if stat(target, &info) == 0, (info.st_mode & S_IFMT) != S_IFREG { return }  // /dev/stdout, a FIFO
+        let head = FileHandle(forReadingAtPath: target).map { h in defer { try? h.close() }; return (try? h.read(upToCount: 4096)) ?? Data() } ?? Data()
+        if force || head.isEmpty || isOurs(head) { return }
+        throw ConfigError("\(out) exists and is not a \(what) written by sage-mpi; nothing was changed: choose another path, or add --force to replace it")
+    }
+
+    /// Marks a directory sage-mpi created as this kind's output.
+    public static func mark(_ directory: String, kind: String) throws {
+        try AtomicFile.write(Data((kind + "\n").utf8), to: (directory as NSString).appendingPathComponent(markerName))
+    }
+
+    /// The kind named by a directory's marker, if it has one.
+    public static func marker(of directory: String) -> String? {
+        (try? String(contentsOfFile: (directory as NSString).appendingPathComponent(markerName), encoding: .utf8))?
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    static func isEmpty(_ directory: String) -> Bool {
+        ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? ["?"]).isEmpty
+    }
+
+    /// Refuses `out` when it is one of `inputs` or a directory holding one.
+    public static func checkNotAnInput(_ out: String, inputs: [String]) throws {
+        let o = canonical(out)
+        for input in inputs {
+            let i = canonical(input)
+            if i == o { throw ConfigError("\(out) is an input of this command (\(input)); refusing to overwrite it: choose another output path") }
+            if i.hasPrefix(o.hasSuffix("/") ? o : o + "/") {
+                throw ConfigError("\(out) contains an input of this command (\(input)); refusing to write over it: choose another output path")
+            }
+        }
+    }
+
+    /// An absolute path with links followed: realpath of the longest existing prefix, plus the rest.
+    static func canonical(_ path: String) -> String {
+        var head = (absolutePath(path) as NSString).standardizingPath, tail: [String] = []
+        while !head.isEmpty && head != "/" {
+            if let real = realpath(head, nil) {
+                defer { free(real) }
+                return ([String(cString: real)] + tail.reversed()).joined(separator: "/").replacingOccurrences(of: "//", with: "/")
+            }
+            tail.append((head as NSString).lastPathComponent)
+            head = (head as NSString).deletingLastPathComponent
+        }
+        return "/" + tail.reversed().joined(separator: "/")
+    }
+}
+
+extension RunConfig {
+    /// Every input file a command reading this configuration may use: the configuration file (unless
+    /// `configFile` is false: a run's own config.toml, which the run rewrites) and every path key, less
+    /// `outputs` (keys the command writes).
+    public func inputPaths(except outputs: Set<String>, configFile: Bool = true) -> [String] {
+        var paths = configFile ? file.map { [$0] } ?? [] : []
+        for key in ConfigKeys.all where key.kind == .path && !outputs.contains(key.name) {
+            if let p = string(key.name) { paths.append(p) }
+        }
+        for index in [".fai", ".gzi", ".tbi", ".csi"] {  // the indexes beside the genome files
+            for key in ["fasta", "vcf"] { if let p = string(key) { paths.append(p + index) } }
+        }
+        return paths
+    }
+}
