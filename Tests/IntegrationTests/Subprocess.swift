@@ -27,18 +27,18 @@ struct Subprocess {
     static var mpirun: String { "/usr/bin/env" }
 
     /// `mpirun -np N [--oversubscribe] sage-mpi args…`, with root allowed and single-threaded BLAS per rank.
-    static func mpi(_ ranks: Int, _ args: [String], timeout: Double = 120) throws -> Outcome {
+    static func mpi(_ ranks: Int, _ args: [String], timeout: Double = 120, directory: String? = nil) throws -> Outcome {
         var mpiArgs = ["mpirun", "-np", String(ranks)]
         if ranks > ProcessInfo.processInfo.activeProcessorCount { mpiArgs.append("--oversubscribe") }
-        return try run(mpirun, mpiArgs + [sageMPI] + args, timeout: timeout)
+        return try run(mpirun, mpiArgs + [sageMPI] + args, timeout: timeout, directory: directory)
     }
 
-    /// `sage-mpi args…` alone (no launcher: MPI is not initialised).
-    static func alone(_ args: [String], timeout: Double = 60) throws -> Outcome {
-        try run(sageMPI, args, timeout: timeout)
+    /// `sage-mpi args…` alone (no launcher: MPI is not initialised), in `directory` (default: the test's).
+    static func alone(_ args: [String], timeout: Double = 60, directory: String? = nil) throws -> Outcome {
+        try run(sageMPI, args, timeout: timeout, directory: directory)
     }
 
-    static func run(_ executable: String, _ args: [String], timeout: Double) throws -> Outcome {
+    static func run(_ executable: String, _ args: [String], timeout: Double, directory: String? = nil) throws -> Outcome {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sage-it-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -53,6 +53,7 @@ struct Subprocess {
         process.standardOutput = outHandle
         process.standardError = errHandle
         process.standardInput = FileHandle.nullDevice
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("OMPI_") && !$0.key.hasPrefix("PMIX_") }
         env["OMPI_ALLOW_RUN_AS_ROOT"] = "1"
         env["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"

@@ -29,6 +29,8 @@ public final class Trainer {
         /// Test hook: this rank kills itself (SIGKILL) after this many global steps.
         public var killAfterSteps = 0
         public var killRank = 0
+        /// Test hook: rank `killRank`'s loss is NaN at this global step (1-based), as a diverging run's would be.
+        public var nanAtStep = 0
         public init(runDirectory: String) { self.runDirectory = runDirectory }
     }
 
@@ -172,6 +174,7 @@ public final class Trainer {
                 let loss = model.loss(targets: targets.pointer, lamRef: lamRef, lamDiff: lamDiff, meanOver: N)
                 model.backward(sequences: pointers)
                 lossSums[0] = Double(loss.total) * Double(B); lossSums[1] = Double(loss.ref) * Double(B); lossSums[2] = Double(loss.diff) * Double(B)
+                if options.nanAtStep == state.globalStep + 1 && comm.rank == options.killRank { lossSums[0] = .nan; lossSums[2] = .nan }
                 if P > 1 {
                     try comm.allreduce(UnsafeMutableBufferPointer(start: model.store.grads.pointer, count: model.store.grads.count), op: .sum)
                     try comm.allreduce(lossSums, op: .sum)
@@ -361,6 +364,10 @@ public final class Trainer {
     /// A step whose loss or gradient is not finite: nothing of it is applied; the state before it (finite) is
     /// saved, and the run stops with the step and its loss terms.
     func stopDiverged(loss: (total: Double, ref: Double, diff: Double), gradientNorm: Float) throws -> Never {
+        if comm.rank != 0 {  // every rank saw the same reduced loss; rank 0 reports, and its error ends the job
+            try comm.barrier()
+            throw TrainingError("train: diverged at global step \(state.globalStep + 1)")
+        }
         let params = UnsafeBufferPointer(start: model.store.params.pointer, count: model.store.params.count)
         let finite = params.allSatisfy(\.isFinite)
         if finite { try saveState() }

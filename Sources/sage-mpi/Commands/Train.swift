@@ -28,6 +28,7 @@ struct Train: ParsableCommand {
     @Option(help: "Stop after this many global steps, saving the state (continue with --resume).") var maxSteps = 0
     @Option(help: .hidden) var killAfterSteps = 0
     @Option(help: .hidden) var killRank = 0
+    @Option(help: .hidden) var nanAtStep = 0
     @OptionGroup var runtime: RuntimeOptions
 
     func validate() throws {
@@ -66,6 +67,7 @@ struct Train: ParsableCommand {
             options.maxSteps = maxSteps
             options.killAfterSteps = killAfterSteps
             options.killRank = killRank
+            options.nanAtStep = nanAtStep
             try Trainer(config: cfg, options: options, comm: ctx.comm, log: ctx.log).run()
         }
     }
