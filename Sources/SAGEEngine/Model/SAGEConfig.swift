@@ -34,47 +34,83 @@ public struct SAGEConfig: Codable, Sendable, Equatable {
         case splitYData = "split_y_data", subtractOrConcat = "subtract_or_concat"
     }
 
+    /// Decodes SAGE-net's keys (unknown keys are ignored, missing ones take the defaults) and validates the result.
+    /// A key of the wrong type is a SAGEConfigError naming the key, what it must be and what it holds.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        func get<T: Decodable>(_ key: CodingKeys, _ value: inout T) throws {
-            if let v = try c.decodeIfPresent(T.self, forKey: key) { value = v }
+        /// What `key` holds, for the message ("", when it is none of a number, string or boolean).
+        func found(_ key: CodingKeys) -> String {
+            if let b = try? c.decode(Bool.self, forKey: key) { return ", got \(b)" }
+            if let d = try? c.decode(Double.self, forKey: key) { return ", got \(d)" }
+            if let s = try? c.decode(String.self, forKey: key) { return ", got \"\(s.prefix(40))\"" }
+            return ""
+        }
+        func get<T: Decodable>(_ key: CodingKeys, _ value: inout T, _ expected: String) throws {
+            do {
+                if let v = try c.decodeIfPresent(T.self, forKey: key) { value = v }
+            } catch {   // a DecodingError, or (swift-foundation) its JSONError for a number no Int holds
+                throw SAGEConfigError("\(key.stringValue) must be \(expected)\(found(key))")
+            }
         }
         // Booleans may be written as 0/1, as SAGE-net's command line does.
         func getBool(_ key: CodingKeys, _ value: inout Bool) throws {
-            if let b = try? c.decodeIfPresent(Bool.self, forKey: key) { value = b }
-            else if let i = try c.decodeIfPresent(Int.self, forKey: key) { value = i != 0 }
+            if let b = try? c.decodeIfPresent(Bool.self, forKey: key) { value = b; return }
+            var i = value ? 1 : 0
+            try get(key, &i, "true, false, 0 or 1")
+            guard i == 0 || i == 1 else { throw SAGEConfigError("\(key.stringValue) must be true, false, 0 or 1, got \(i)") }
+            value = i == 1
         }
-        try get(.model, &model)
-        try get(.inputLen, &inputLen)
-        try get(.firstLayerKernelNumber, &firstLayerKernelNumber)
-        try get(.intLayersKernelNumber, &intLayersKernelNumber)
-        try get(.firstLayerKernelSize, &firstLayerKernelSize)
-        try get(.intLayersKernelSize, &intLayersKernelSize)
-        try get(.hiddenSize, &hiddenSize)
-        try get(.nConvBlocks, &nConvBlocks)
-        try get(.nDilatedConvBlocks, &nDilatedConvBlocks)
+        let integer = "an integer"
+        try get(.model, &model, "psagenet or rsagenet")
+        try get(.inputLen, &inputLen, integer)
+        try get(.firstLayerKernelNumber, &firstLayerKernelNumber, integer)
+        try get(.intLayersKernelNumber, &intLayersKernelNumber, integer)
+        try get(.firstLayerKernelSize, &firstLayerKernelSize, integer)
+        try get(.intLayersKernelSize, &intLayersKernelSize, integer)
+        try get(.hiddenSize, &hiddenSize, integer)
+        try get(.nConvBlocks, &nConvBlocks, integer)
+        try get(.nDilatedConvBlocks, &nDilatedConvBlocks, integer)
         try getBool(.increasingDilation, &increasingDilation)
-        try get(.hLayers, &hLayers)
-        try get(.poolingSize, &poolingSize)
-        try get(.poolingType, &poolingType)
+        try get(.hLayers, &hLayers, integer)
+        try get(.poolingSize, &poolingSize, integer)
+        try get(.poolingType, &poolingType, "avg or max")
         try getBool(.batchNorm, &batchNorm)
-        try get(.dropout, &dropout)
+        try get(.dropout, &dropout, "a number in [0, 1)")
         try getBool(.splitYData, &splitYData)
-        try get(.subtractOrConcat, &subtractOrConcat)
+        try get(.subtractOrConcat, &subtractOrConcat, "subtract or concat")
         try validate()
     }
 
-    /// Rejects sizes the architecture cannot be built with, naming the key.
+    /// The range each integer hyperparameter must lie in. Far wider than any SAGE-net variant (the paper's model
+    /// is input_len 40000, 900 and 256 kernels of sizes 10 and 5, hidden 256, 5 blocks, pooling 10), and narrow
+    /// enough that no size computed from them overflows, so that the memory estimate (`memoryEstimate`) can judge
+    /// a configuration before anything is allocated.
+    public var integerLimits: [(key: String, value: Int, range: ClosedRange<Int>)] {
+        [("input_len", inputLen, 1...2_000_000),
+         ("first_layer_kernel_number", firstLayerKernelNumber, 1...4096),
+         ("int_layers_kernel_number", intLayersKernelNumber, 1...4096),
+         ("first_layer_kernel_size", firstLayerKernelSize, 1...1024),
+         ("int_layers_kernel_size", intLayersKernelSize, 1...1024),
+         ("hidden_size", hiddenSize, 1...16384),
+         ("n_conv_blocks", nConvBlocks, 1...64),
+         ("n_dilated_conv_blocks", nDilatedConvBlocks, 0...64),
+         ("h_layers", hLayers, 0...64),
+         ("pooling_size", poolingSize, 1...1024)]
+    }
+
+    /// With increasing_dilation the i-th dilated block has dilation 2^(i+1); past this many blocks it would
+    /// exceed 2^31 (every tap but the centre reading padding long before).
+    public static let maxIncreasingDilatedBlocks = 30
+
+    /// Rejects hyperparameters out of range or inconsistent with each other, naming the key and the allowed range.
     public func validate() throws {
-        let positive: [(String, Int)] = [("input_len", inputLen), ("first_layer_kernel_number", firstLayerKernelNumber),
-            ("int_layers_kernel_number", intLayersKernelNumber), ("first_layer_kernel_size", firstLayerKernelSize),
-            ("int_layers_kernel_size", intLayersKernelSize), ("hidden_size", hiddenSize), ("n_conv_blocks", nConvBlocks),
-            ("pooling_size", poolingSize)]
-        for (key, value) in positive where value < 1 {
-            throw SAGEConfigError("\(key) must be at least 1, got \(value)")
+        for (key, value, range) in integerLimits where !range.contains(value) {
+            throw SAGEConfigError("\(key) must be in \(range.lowerBound)...\(range.upperBound), got \(value)")
         }
-        if nDilatedConvBlocks < 0 || hLayers < 0 { throw SAGEConfigError("n_dilated_conv_blocks and h_layers must be >= 0") }
         if !(0..<1).contains(dropout) { throw SAGEConfigError("dropout must be in [0, 1), got \(dropout)") }
+        if increasingDilation && nDilatedConvBlocks > Self.maxIncreasingDilatedBlocks {
+            throw SAGEConfigError("n_dilated_conv_blocks = \(nDilatedConvBlocks) with increasing_dilation gives the last block dilation 2^\(nDilatedConvBlocks); at most \(Self.maxIncreasingDilatedBlocks) blocks (dilation 2^\(Self.maxIncreasingDilatedBlocks)) with increasing_dilation")
+        }
     }
 
     /// Sequence length after each pooling of the convolutional stack (ceil mode): L, ceil(L/p), ...

@@ -19,33 +19,52 @@ public final class SAGENet: @unchecked Sendable {
     public var batchNormSync: BatchNormSync?
     private var workspace: Workspace?
 
-    /// Builds the model with PyTorch's default initialisation from `seed`.
+    /// Builds the model with PyTorch's default initialisation from `seed`. Throws if a hyperparameter is out of
+    /// range (`SAGEConfig.validate`) or the parameters alone would not fit in this machine's memory
+    /// (`SAGEConfig.checkMemory`); call `reserve(batch:training:)` before the first forward to check a batch too.
     public init(config: SAGEConfig, seed: UInt64 = 0) throws {
         try config.validate()
+        try config.checkMemory(batch: 0, training: false)
         self.config = config
-        let h = config.hiddenSize
-        trunk = Trunk(config: config, store: store)
-        fc0 = DenseLayer(store: store, name: "fc0.0", IN: trunk.outputWidth, OUT: h, relu: true)
-        fclayers = Self.mlp(store: store, name: "fclayers", IN: h, config: config)
-        refOut = DenseLayer(store: store, name: "ref_out.0", IN: h, OUT: 1, relu: false)
-        if config.model == .psagenet {
-            let concat = config.splitYData && config.subtractOrConcat == .concat
-            diffFC = Self.mlp(store: store, name: "diff_fclayers", IN: concat ? 2 * h : h, config: config)
-            diffOut = DenseLayer(store: store, name: "diff_out.0", IN: h, OUT: 1, relu: false)
-        } else {
-            diffFC = nil
-            diffOut = nil
-        }
+        let layers = Layers(config: config, store: store)
+        (trunk, fc0, fclayers, refOut, diffFC, diffOut) = (layers.trunk, layers.fc0, layers.fclayers, layers.refOut, layers.diffFC, layers.diffOut)
         store.seal()
         initializeParameters(seed: seed)
     }
 
-    /// h_layers x (Linear, ReLU, Dropout) at indices 3i, as nn.Sequential names them.
-    private static func mlp(store: ParameterStore, name: String, IN: Int, config: SAGEConfig) -> DenseStack {
-        DenseStack(inputWidth: IN, layers: (0..<config.hLayers).map { i in
-            DenseLayer(store: store, name: "\(name).\(3 * i)", IN: i == 0 ? IN : config.hiddenSize, OUT: config.hiddenSize,
-                       relu: true, dropout: config.dropout)
-        })
+    /// The layers for `config`, registered in `store` in state_dict order (the store is not sealed, so nothing
+    /// is allocated): what `init` builds, and what `SAGEConfig.memoryEstimate` sizes.
+    struct Layers {
+        let trunk: Trunk
+        let fc0: DenseLayer
+        let fclayers: DenseStack
+        let refOut: DenseLayer
+        let diffFC: DenseStack?
+        let diffOut: DenseLayer?
+
+        init(config: SAGEConfig, store: ParameterStore) {
+            let h = config.hiddenSize
+            trunk = Trunk(config: config, store: store)
+            fc0 = DenseLayer(store: store, name: "fc0.0", IN: trunk.outputWidth, OUT: h, relu: true)
+            fclayers = Self.mlp(store: store, name: "fclayers", IN: h, config: config)
+            refOut = DenseLayer(store: store, name: "ref_out.0", IN: h, OUT: 1, relu: false)
+            if config.model == .psagenet {
+                let concat = config.splitYData && config.subtractOrConcat == .concat
+                diffFC = Self.mlp(store: store, name: "diff_fclayers", IN: concat ? 2 * h : h, config: config)
+                diffOut = DenseLayer(store: store, name: "diff_out.0", IN: h, OUT: 1, relu: false)
+            } else {
+                diffFC = nil
+                diffOut = nil
+            }
+        }
+
+        /// h_layers x (Linear, ReLU, Dropout) at indices 3i, as nn.Sequential names them.
+        private static func mlp(store: ParameterStore, name: String, IN: Int, config: SAGEConfig) -> DenseStack {
+            DenseStack(inputWidth: IN, layers: (0..<config.hLayers).map { i in
+                DenseLayer(store: store, name: "\(name).\(3 * i)", IN: i == 0 ? IN : config.hiddenSize, OUT: config.hiddenSize,
+                           relu: true, dropout: config.dropout)
+            })
+        }
     }
 
     /// PyTorch's defaults: conv and linear weights and biases U(-1/sqrt(fan_in), 1/sqrt(fan_in)); batch norm
@@ -255,6 +274,15 @@ public final class SAGENet: @unchecked Sendable {
 
     /// The workspace of the last forward (nil before the first).
     var currentWorkspace: Workspace? { workspace }
+
+    /// Checks that the model with a batch of `batch` items fits in this machine's memory
+    /// (`SAGEConfig.checkMemory`), then allocates the workspace for it, so that no later forward of at most
+    /// `batch` items allocates. Call once with the largest batch before the first forward.
+    public func reserve(batch: Int, training: Bool) throws {
+        guard batch >= 1 else { throw SAGEConfigError("the batch size must be at least 1, got \(batch)") }
+        try config.checkMemory(batch: batch, training: training)
+        _ = workspace(for: batch)
+    }
 
     private func workspace(for B: Int) -> Workspace {
         precondition(B > 0, "batch size must be positive")
