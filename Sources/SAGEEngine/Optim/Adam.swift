@@ -41,8 +41,10 @@ public final class Adam: @unchecked Sendable {
         }
     }
 
-    /// Restores state saved with `m`, `v` and `stepCount` (for resuming).
+    /// Restores state saved with `m`, `v` and `stepCount` (for resuming). The caller checks what it read first
+    /// (TrainState.read does): `m` and `v` hold one value per parameter, v >= 0, and stepCount >= 0.
     public func restore(m mValues: [Float], v vValues: [Float], stepCount: Int) {
+        precondition(stepCount >= 0, "Adam: negative step count \(stepCount)")
         m.copy(from: mValues)
         v.copy(from: vValues)
         self.stepCount = stepCount
