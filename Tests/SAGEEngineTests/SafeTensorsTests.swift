@@ -151,7 +151,7 @@ import Testing
         rejects(Self.file("[]"), "the header is an array, not a JSON object")
         rejects(Self.file("{} {}"), "after the JSON value")
         rejects(Self.file("{}\u{0}\u{0}"), "byte 0x0 after the JSON value")
-        rejects(Self.file(bytes: Array("{\"w\u{FF}\":1}".utf8).map { $0 == 0xC3 ? 0xFF : $0 }), "not valid UTF-8")
+        rejects(Self.file(bytes: Array("{\"w\u{FF}\":1}".utf8).map { $0 == 0xC3 ? 0xFF : $0 }), "malformed at byte 11 of the file: byte 0xFF is not valid UTF-8")
         rejects(Self.file("{\"a\":" + String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000) + "}"), "nested deeper than 16 levels")
         rejects(Self.file("{\"a\":\"\\ud83d\"}"), "unpaired UTF-16 surrogate")
         rejects(Self.file("{\"a\":01}"), "leading zero")

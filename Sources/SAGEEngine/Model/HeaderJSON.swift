@@ -1,7 +1,8 @@
 // A strict JSON reader for safetensors headers. Foundation's JSONSerialization keeps the last of duplicate keys,
 // turns 1280.5 or 1e3 into an Int when asked, and recurses without a bound; a header from a hostile file needs
 // none of that. This reader keeps object keys in file order (so duplicates can be refused), tells integers
-// (digits only) from other numbers, refuses invalid UTF-8, and stops at a small nesting depth.
+// (digits only) from other numbers, refuses invalid UTF-8 (anywhere in the text, as the reference does), and
+// stops at a small nesting depth.
 
 /// One JSON value of a header. Integers are non-negative digit strings that fit an Int (`nil`: too large);
 /// every other number (negative, fractional, exponent) is `.number` with its text, for the error message.
@@ -29,12 +30,25 @@ indirect enum HeaderJSON {
     /// Parses `bytes` as exactly one JSON value, with JSON whitespace around it and nothing else.
     /// Errors say what is wrong and at which byte of `bytes`.
     static func parse(_ bytes: [UInt8], maxDepth: Int = 16) throws(HeaderJSONError) -> HeaderJSON {
+        try validateUTF8(bytes)
         var reader = Reader(bytes: bytes, maxDepth: maxDepth)
         reader.skipWhitespace()
         let value = try reader.value(depth: 0)
         reader.skipWhitespace()
         guard reader.at == bytes.count else { throw reader.error("unexpected \(reader.describeByte()) after the JSON value") }
         return value
+    }
+
+    /// The whole text must be UTF-8 (as the reference requires); the error gives the first bad byte.
+    private static func validateUTF8(_ bytes: [UInt8]) throws(HeaderJSONError) {
+        var iterator = bytes.makeIterator(), parser = Unicode.UTF8.ForwardParser(), offset = 0
+        while true {
+            switch parser.parseScalar(from: &iterator) {
+            case .valid(let scalar): offset += scalar.count
+            case .emptyInput: return
+            case .error: throw HeaderJSONError(message: "byte 0x\(String(bytes[offset], radix: 16, uppercase: true)) is not valid UTF-8", offset: offset)
+            }
+        }
     }
 
     private struct Reader {
@@ -115,7 +129,7 @@ indirect enum HeaderJSON {
             }
         }
 
-        /// A string from its opening quote; escapes decoded, UTF-8 checked.
+        /// A string from its opening quote, escapes decoded.
         mutating func string() throws(HeaderJSONError) -> String {
             let start = at
             at += 1
@@ -155,8 +169,7 @@ indirect enum HeaderJSON {
                     throw error("an invalid escape \\\(describeByte()) in a string")
                 }
             }
-            guard let s = String(validating: utf8, as: UTF8.self) else { at = start; throw error("a string that is not valid UTF-8") }
-            return s
+            return String(decoding: utf8, as: UTF8.self)   // valid: the text was checked; \u escapes are scalars
         }
 
         mutating func hex4() throws(HeaderJSONError) -> UInt32 {
