@@ -106,7 +106,7 @@ import Testing
     @Test func hugeHyperparametersInTheMetadataAreErrorsNotAllocations() throws {
         loadFails(try Self.checkpoint { $0["first_layer_kernel_number"] = 1e12 }, "sage_config: first_layer_kernel_number must be in 1...4096, got 1000000000000")
         loadFails(try Self.checkpoint { $0["n_conv_blocks"] = 1e9 }, "sage_config: n_conv_blocks must be in 1...64, got 1000000000")
-        loadFails(try Self.checkpoint { $0["input_len"] = Int.max }, "input_len must be in 1...2000000")
+        loadFails(try Self.checkpoint { $0["input_len"] = Int.max }, "input_len must be in 1...10000000")
         loadFails(try Self.checkpoint { $0["hidden_size"] = 1 << 40 }, "hidden_size must be in 1...16384")
         loadFails(try Self.checkpoint { $0["input_len"] = 1e300 }, "input_len must be an integer, got 1e+300")
         loadFails(try Self.checkpoint { $0["pooling_size"] = 2.5 }, "pooling_size must be an integer, got 2.5")

@@ -86,7 +86,7 @@ public struct SAGEConfig: Codable, Sendable, Equatable {
     /// enough that no size computed from them overflows, so that the memory estimate (`memoryEstimate`) can judge
     /// a configuration before anything is allocated.
     public var integerLimits: [(key: String, value: Int, range: ClosedRange<Int>)] {
-        [("input_len", inputLen, 1...2_000_000),
+        [("input_len", inputLen, 1...10_000_000),
          ("first_layer_kernel_number", firstLayerKernelNumber, 1...4096),
          ("int_layers_kernel_number", intLayersKernelNumber, 1...4096),
          ("first_layer_kernel_size", firstLayerKernelSize, 1...1024),

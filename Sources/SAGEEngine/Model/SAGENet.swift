@@ -1,3 +1,5 @@
+import Foundation
+
 // rSAGEnet and pSAGEnet: one model class, SAGE-net's layer order and state_dict names.
 //   rSAGEnet:  x (B, 4, L) -> trunk -> fc0 -> fclayers -> ref_out -> (B, 1)
 //   pSAGEnet:  ref, mat, pat (B, 4, L) each -> three trunk passes -> r = fc0(ref), p = fc0((mat + pat) / 2)
@@ -275,12 +277,13 @@ public final class SAGENet: @unchecked Sendable {
     /// The workspace of the last forward (nil before the first).
     var currentWorkspace: Workspace? { workspace }
 
-    /// Checks that the model with a batch of `batch` items fits in this machine's memory
-    /// (`SAGEConfig.checkMemory`), then allocates the workspace for it, so that no later forward of at most
-    /// `batch` items allocates. Call once with the largest batch before the first forward.
-    public func reserve(batch: Int, training: Bool) throws {
+    /// Checks that the model with a batch of `batch` items fits in `available` bytes (`SAGEConfig.checkMemory`;
+    /// default this machine's physical memory, divided by the ranks sharing it where the caller knows them), then
+    /// allocates the workspace for it, so that no later forward of at most `batch` items allocates. Call once with
+    /// the largest batch before the first forward, and before allocating the inputs (which the estimate includes).
+    public func reserve(batch: Int, training: Bool, available: UInt64 = ProcessInfo.processInfo.physicalMemory) throws {
         guard batch >= 1 else { throw SAGEConfigError("the batch size must be at least 1, got \(batch)") }
-        try config.checkMemory(batch: batch, training: training)
+        try config.checkMemory(batch: batch, training: training, available: available)
         _ = workspace(for: batch)
     }
 
