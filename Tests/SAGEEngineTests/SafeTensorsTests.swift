@@ -37,6 +37,11 @@ import Testing
         #expect(error?.description.contains(truncated) == true)
         #expect(error?.description.contains("'w'") == true)
         #expect(throws: SafeTensorsError.self) { try SafeTensors.read(path: dir.appendingPathComponent("missing.safetensors").path) }
+        // Not regular files: a directory, and an endless device that must not be read into memory.
+        for path in [dir.path, "/dev/zero"] {
+            let error = #expect(throws: SafeTensorsError.self) { try SafeTensors.read(path: path) }
+            #expect(error?.description == "\(path): not a regular file (a directory, device or pipe), so not a safetensors file")
+        }
         #expect(throws: SafeTensorsError.self) { try file.floats("nope") }
         #expect(throws: SafeTensorsError.self) { try file.int64("w") }
     }

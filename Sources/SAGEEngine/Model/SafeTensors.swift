@@ -114,10 +114,12 @@ public struct SafeTensors: Sendable {
 
     // MARK: files
 
+    /// Reads and decodes a regular file (a device such as /dev/zero or a pipe is refused: it could be endless).
     public static func read(path: String) throws -> SafeTensors {
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
-            throw SafeTensorsError("\(path): is a directory, not a safetensors file")
+        var info = stat()
+        guard stat(path, &info) == 0 else { throw SafeTensorsError("\(path): cannot read the file (missing or unreadable)") }
+        guard (info.st_mode & S_IFMT) == S_IFREG else {
+            throw SafeTensorsError("\(path): not a regular file (a directory, device or pipe), so not a safetensors file")
         }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw SafeTensorsError("\(path): cannot read the file (missing or unreadable)")
