@@ -98,8 +98,8 @@ public struct SAGEConfig: Codable, Sendable, Equatable {
          ("pooling_size", poolingSize, 1...1024)]
     }
 
-    /// With increasing_dilation the i-th dilated block has dilation 2^(i+1); past this many blocks it would
-    /// exceed 2^31 (every tap but the centre reading padding long before).
+    /// With increasing_dilation the i-th dilated block has dilation 2^(i+1), so n blocks end at 2^n: at most 2^30
+    /// (every tap but the centre reads padding long before; by 2^63 the shift would overflow).
     public static let maxIncreasingDilatedBlocks = 30
 
     /// Rejects hyperparameters out of range or inconsistent with each other, naming the key and the allowed range.
