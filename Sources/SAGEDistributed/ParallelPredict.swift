@@ -9,6 +9,8 @@ public func predictInParallel(comm: any Communicator, model: SAGENet, items: [[[
     let config = model.config, L = config.inputLen, passes = config.model == .psagenet ? 3 : 1
     let count = config.outputCount
     let mine = Array(stride(from: comm.rank, to: items.count, by: comm.size))
+    let batchSize = min(batchSize, max(mine.count, 1))  // never more room than this rank's items need
+    try model.reserve(batch: batchSize, training: false, available: memoryShareOfThisRank())
     let inputs = (0..<passes).map { _ in FloatBuffer(count: batchSize * 4 * L) }
     var indices: [Int] = []
     var values: [Float] = []

@@ -64,6 +64,20 @@ import Testing
         #expect(abs(p.step(metric: 0.5) - 1e-4) < 1e-10)
     }
 
+    @Test func plateauInMaxModeCountsAnUnchangedCorrelationAsABadEpoch() {
+        // PyTorch mode "max": improvement is metric > best * (1 + 1e-4), for negative metrics too (negating into
+        // mode "min" would count an unchanged negative best as an improvement, so the rate was never cut).
+        for value: Float in [0.6, -0.3] {
+            var p = ReduceLROnPlateau(lr: 1e-3, patience: 1, maximize: true)
+            #expect(p.step(metric: value) == 1e-3)
+            #expect(p.step(metric: value) == 1e-3)  // 1 bad epoch
+            #expect(abs(p.step(metric: value) - 1e-4) < 1e-10, "\(value): 2 > patience: reduced")
+        }
+        var p = ReduceLROnPlateau(lr: 1e-3, patience: 1, maximize: true)
+        _ = p.step(metric: 0.5); _ = p.step(metric: 0.6); _ = p.step(metric: 0.7)
+        #expect(p.lr == 1e-3)  // improving every epoch
+    }
+
     @Test func clippingScalesToTheMaximumNormOnlyWhenAbove() {
         var g: [Float] = [3, 4]
         #expect(clipGradNorm(&g, range: 0..<2, maxNorm: 1) == 5)

@@ -19,6 +19,7 @@ public func predictFromStore(comm: any Communicator, model: SAGENet, dataset: Pe
                              batchSize: Int, referenceInput: ReferenceModelInput = .personal,
                              progress: (Int, Int) -> Void = { _, _ in }) throws -> Predictions? {
     let L = dataset.inputLen, stride = 4 * L, psagenet = model.config.model == .psagenet
+    try model.reserve(batch: batchSize, training: false, available: memoryShareOfThisRank())
     let inputs = (0..<3).map { _ in FloatBuffer(count: batchSize * stride) }
     let pointers = inputs.map { UnsafePointer($0.pointer) }
     let mine = Array(Swift.stride(from: comm.rank, to: regions.count, by: comm.size))  // positions in `regions`

@@ -141,7 +141,7 @@ public struct TrainState: Codable, Sendable {
             try positive("minLR", plateau.minLR)
             try counter("plateau.patience", plateau.patience)
             try counter("plateau.badEpochs", plateau.badEpochs)
-            guard plateau.best == .infinity || plateau.best.isFinite else { throw fail("plateau.best", "is \(plateau.best)") }
+            guard plateau.best == (plateau.maximize ? -Float.infinity : .infinity) || plateau.best.isFinite else { throw fail("plateau.best", "is \(plateau.best)") }
         }
         let expected = Set(model.store.batchesTracked.keys), found = Set(batchesTracked.keys)
         if let name = expected.subtracting(found).sorted().first { throw fail("batchesTracked", "has no '\(name)'") }

@@ -69,15 +69,6 @@ public final class Trainer {
         var hyper = AdamHyperparameters()
         hyper.weightDecay = Float(config.double("weight_decay"))
         adam = Adam(parameterCount: model.store.parameterCount, hyper: hyper)
-        switch config.string("scheduler") {
-        case "cyclic": cyclic = CyclicLR(baseLR: learningRate / 2, maxLR: learningRate * 2, stepSizeUp: config.int("step_size_up"))
-        case "plateau": cyclic = nil; state.plateau = ReduceLROnPlateau(lr: learningRate, patience: config.int("lr_patience"))
-        case "none": cyclic = nil
-        default: throw ConfigError("scheduler must be cyclic, plateau or none, got '\(config.string("scheduler") ?? "")'")
-        }
-        if state.plateau != nil, config.int("patience") > 0, config.int("lr_patience") >= config.int("patience") {
-            log.root.warning("train: lr_patience \(config.int("lr_patience")) >= patience \(config.int("patience")): early stopping comes before the plateau scheduler would cut the learning rate (it cuts after more than lr_patience epochs without improvement)")
-        }
         let (regions, individuals) = (set.trainRegions, set.trainIndividuals)
         if modelConfig.model == .psagenet {
             items = regions.flatMap { r in individuals.map { (r, $0) } }
@@ -88,6 +79,15 @@ public final class Trainer {
         }
         monitor = try Self.monitoredMetric(config: config, model: modelConfig.model, set: set)
         maximize = !monitor.contains("loss")
+        switch config.string("scheduler") {
+        case "cyclic": cyclic = CyclicLR(baseLR: learningRate / 2, maxLR: learningRate * 2, stepSizeUp: config.int("step_size_up"))
+        case "plateau": cyclic = nil; state.plateau = ReduceLROnPlateau(lr: learningRate, patience: config.int("lr_patience"), maximize: maximize)
+        case "none": cyclic = nil
+        default: throw ConfigError("scheduler must be cyclic, plateau or none, got '\(config.string("scheduler") ?? "")'")
+        }
+        if state.plateau != nil, config.int("patience") > 0, config.int("lr_patience") >= config.int("patience") {
+            log.root.warning("train: lr_patience \(config.int("lr_patience")) >= patience \(config.int("patience")): early stopping comes before the plateau scheduler would cut the learning rate (it cuts after more than lr_patience epochs without improvement)")
+        }
         if config.bool("sync_batchnorm") && comm.size > 1 {
             let c = comm
             model.batchNormSync = BatchNormSync { buffer in try! c.allreduce(buffer, op: .sum) }
@@ -95,6 +95,7 @@ public final class Trainer {
         } else {
             minimumRankBatch = modelConfig.minimumTrainingBatch
         }
+        try model.reserve(batch: batchSize, training: true, available: memoryShareOfThisRank())
         if batchSize < minimumRankBatch {
             throw ConfigError("batch_size \(batchSize) leaves a batch-norm layer one value per channel (the shortest runs at length \(modelConfig.shortestBatchNormLength ?? 0) with input_len \(modelConfig.inputLen) after \(modelConfig.nConvBlocks) poolings of \(modelConfig.poolingSize)); PyTorch refuses this: use batch_size >= \(minimumRankBatch), or sync_batchnorm = true on several ranks, or fewer n_conv_blocks")
         }
@@ -137,6 +138,9 @@ public final class Trainer {
         let maxEpochs = config.int("max_epochs")
         log.root.info("train: \(modelConfig.model.rawValue), \(model.store.parameterCount) parameters; \(set.trainRegions.count) training regions x \(modelConfig.model == .psagenet ? set.trainIndividuals.count : 1) = \(items.count) items an epoch, \(stepsPerEpoch) steps of \(globalBatch) (\(batchSize) per rank x \(P) ranks); \(set.valRegions.count) validation regions, \(set.valIndividuals.count) validation individuals; monitor \(monitor)")
         guard stepsPerEpoch > 0 else { throw ConfigError("fewer training items (\(items.count)) than ranks (\(P))") }
+        guard state.stepInEpoch <= stepsPerEpoch else {
+            throw ConfigError("\(runPath("state.safetensors")): step \(state.stepInEpoch) of an epoch that has \(stepsPerEpoch) steps: the state does not belong to this run's data (or is damaged)")
+        }
 
         let L = modelConfig.inputLen, stride = 4 * L, outputs = modelConfig.outputCount
         let inputs = channels.map { _ in FloatBuffer(count: batchSize * stride) }
@@ -220,7 +224,7 @@ public final class Trainer {
             // End of epoch: validate, schedule, keep the best, maybe stop early.
             let metrics = try validate(tag: String(format: "epoch-%03d", state.epoch + 1))
             let value = metrics[monitor] ?? .nan
-            if var plateau = state.plateau { plateau.step(metric: Float(maximize ? -value : value)); state.plateau = plateau }
+            if var plateau = state.plateau { plateau.step(metric: Float(value)); state.plateau = plateau }
             let improved = value.isFinite && (state.best.map { maximize ? value > $0 : value < $0 } ?? true)
             state.epoch += 1
             state.stepInEpoch = 0
@@ -292,16 +296,11 @@ public final class Trainer {
         let trunkNames = file.names.filter { $0.hasPrefix("conv0.") || $0.hasPrefix("convlayers.") || $0.hasPrefix("dilated_convlayers.") }
         var copied = 0, skipped: [String] = []
         for name in trunkNames {
-            if model.store.batchesTracked[name] != nil { copied += 1; continue }
-            guard let slot = model.store.slot(named: name) else { skipped.append(name); continue }
-            let shape = try file.tensor(name, source: path).shape
-            guard shape == slot.shape else {
-                throw SafeTensorsError("\(path): '\(name)' has shape \(shape), this model's has \(slot.shape) (init_from needs the same trunk hyperparameters)")
+            do {
+                if try model.loadTensor(name, from: file, source: path) { copied += 1 } else { skipped.append(name) }
+            } catch let error as SafeTensorsError {
+                throw SafeTensorsError("\(error.description) (init_from needs the same trunk hyperparameters)")
             }
-            let values = try file.floats(name, source: path)
-            let isParameter = model.store.parameterSlots.contains { $0.name == name }
-            (isParameter ? model.store.p(slot.offset) : model.store.b(slot.offset)).update(from: values, count: slot.count)
-            copied += 1
         }
         guard copied > 0 else { throw SafeTensorsError("\(path): no trunk tensors (conv0.*, convlayers.*) to initialise from") }
         log.root.info("train: trunk initialised from \(path) (\(copied) tensors\(skipped.isEmpty ? "" : "; skipped, absent here: \(skipped.joined(separator: ", "))"))")

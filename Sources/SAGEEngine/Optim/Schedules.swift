@@ -25,22 +25,40 @@ public struct CyclicLR: Codable, Sendable, Equatable {
     }
 }
 
-/// torch.optim.lr_scheduler.ReduceLROnPlateau, mode "min", threshold 1e-4 relative, cooldown 0.
+/// torch.optim.lr_scheduler.ReduceLROnPlateau, mode "min" (a loss) or "max" (`maximize`: a correlation),
+/// threshold 1e-4 relative, cooldown 0. (A maximised metric must not be negated into mode "min": the relative
+/// threshold of a negative best would count an unchanged value as an improvement.)
 public struct ReduceLROnPlateau: Codable, Sendable, Equatable {
     public private(set) var lr: Float
     public var factor: Float = 0.1
     public var patience = 5
     public var threshold: Float = 1e-4
     public var minLR: Float = 0
+    public private(set) var maximize = false
     public private(set) var best = Float.infinity
     public private(set) var badEpochs = 0
 
-    public init(lr: Float, factor: Float = 0.1, patience: Int = 5) { self.lr = lr; self.factor = factor; self.patience = patience }
+    public init(lr: Float, factor: Float = 0.1, patience: Int = 5, maximize: Bool = false) {
+        self.lr = lr; self.factor = factor; self.patience = patience; self.maximize = maximize
+        best = maximize ? -.infinity : .infinity
+    }
+
+    enum CodingKeys: String, CodingKey { case lr, factor, patience, threshold, minLR, maximize, best, badEpochs }
+
+    /// States written before `maximize` existed decode as mode "min".
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        lr = try c.decode(Float.self, forKey: .lr); factor = try c.decode(Float.self, forKey: .factor)
+        patience = try c.decode(Int.self, forKey: .patience); threshold = try c.decode(Float.self, forKey: .threshold)
+        minLR = try c.decode(Float.self, forKey: .minLR); maximize = try c.decodeIfPresent(Bool.self, forKey: .maximize) ?? false
+        best = try c.decode(Float.self, forKey: .best); badEpochs = try c.decode(Int.self, forKey: .badEpochs)
+    }
 
     /// Feeds one epoch's metric; returns the learning rate for the next epoch.
     @discardableResult
     public mutating func step(metric: Float) -> Float {
-        if metric < best * (1 - threshold) { best = metric; badEpochs = 0 } else { badEpochs += 1 }
+        let improved = maximize ? metric > best * (1 + threshold) : metric < best * (1 - threshold)
+        if improved { best = metric; badEpochs = 0 } else { badEpochs += 1 }
         if badEpochs > patience {
             let reduced = max(lr * factor, minLR)
             if lr - reduced > 1e-8 { lr = reduced }
