@@ -65,8 +65,8 @@ import Testing
     }
 
     @Test func plateauInMaxModeCountsAnUnchangedCorrelationAsABadEpoch() {
-        // PyTorch mode "max": improvement is metric > best * (1 + 1e-4), for negative metrics too (negating into
-        // mode "min" would count an unchanged negative best as an improvement, so the rate was never cut).
+        // Mode "max": improvement is metric > best + |best| * 1e-4, for negative metrics too (negating into mode
+        // "min", or PyTorch's best * (1 + 1e-4), counts an unchanged negative best as an improvement).
         for value: Float in [0.6, -0.3] {
             var p = ReduceLROnPlateau(lr: 1e-3, patience: 1, maximize: true)
             #expect(p.step(metric: value) == 1e-3)

@@ -26,8 +26,9 @@ public struct CyclicLR: Codable, Sendable, Equatable {
 }
 
 /// torch.optim.lr_scheduler.ReduceLROnPlateau, mode "min" (a loss) or "max" (`maximize`: a correlation),
-/// threshold 1e-4 relative, cooldown 0. (A maximised metric must not be negated into mode "min": the relative
-/// threshold of a negative best would count an unchanged value as an improvement.)
+/// threshold 1e-4 relative, cooldown 0. The relative threshold is taken of |best|, so that an unchanged negative
+/// value (a correlation early in training) is no improvement; PyTorch's best * (1 -+ threshold) counts it as one.
+/// For a positive best (every loss) the two agree.
 public struct ReduceLROnPlateau: Codable, Sendable, Equatable {
     public private(set) var lr: Float
     public var factor: Float = 0.1
@@ -57,7 +58,8 @@ public struct ReduceLROnPlateau: Codable, Sendable, Equatable {
     /// Feeds one epoch's metric; returns the learning rate for the next epoch.
     @discardableResult
     public mutating func step(metric: Float) -> Float {
-        let improved = maximize ? metric > best * (1 + threshold) : metric < best * (1 - threshold)
+        let margin = best.isFinite ? abs(best) * threshold : 0
+        let improved = maximize ? metric > best + margin : metric < best - margin
         if improved { best = metric; badEpochs = 0 } else { badEpochs += 1 }
         if badEpochs > patience {
             let reduced = max(lr * factor, minLR)
