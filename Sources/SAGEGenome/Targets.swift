@@ -1,5 +1,4 @@
 import Foundation
-import SwiftCSV
 
 /// An expression table: regions x individuals (first column the region id, header the individual ids).
 public struct ExpressionTable: Sendable {
@@ -10,31 +9,37 @@ public struct ExpressionTable: Sendable {
     public func row(of region: String) -> [Double]? { regionIDs.firstIndex(of: region).map { values[$0] } }
 }
 
-/// Reads an expression CSV/TSV; a non-numeric value is an error naming the line, the column and the value.
+/// Reads an expression CSV/TSV (see `TextTable`). Errors name the file and the line (and column): a non-numeric
+/// value, a row with another number of fields than the header, a region id on two rows, an individual id in two
+/// columns, or a table without individuals or regions.
 public func readExpression(path: String) throws -> ExpressionTable {
-    guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-        throw GenomeError("\(path): cannot read the expression table (missing or not UTF-8)")
-    }
-    let table: CSV<Enumerated>
-    do {
-        table = try CSV<Enumerated>(string: text, delimiter: text.prefix { $0 != "\n" }.contains("\t") ? .tab : .comma, loadColumns: false)
-    } catch {
-        throw GenomeError("\(path): not a valid CSV/TSV table: \(error)")
-    }
+    let table = try TextTable(path: path, what: "expression table")
     let individuals = Array(table.header.dropFirst())
     guard !individuals.isEmpty else { throw GenomeError("\(path): the header names no individuals (first column = region id, then one column per individual)") }
-    var ids: [String] = [], values: [[Double]] = []
-    for (i, row) in table.rows.enumerated() {
-        let line = i + 2
-        guard row.count == table.header.count else { throw GenomeError("\(path):\(line): \(row.count) fields, the header has \(table.header.count)") }
-        values.append(try row.dropFirst().enumerated().map { j, cell in
-            guard let v = Double(cell.trimmingCharacters(in: .whitespaces)), v.isFinite else {
+    var firstColumn: [String: Int] = [:]
+    for (j, id) in individuals.enumerated() {
+        // Columns are 1-based as a spreadsheet counts them, the region id column being column 1.
+        if let first = firstColumn[id] {
+            throw GenomeError("\(path):\(table.headerLine): individual '\(id)' heads two columns (\(first) and \(j + 2)); each individual must have one column")
+        }
+        firstColumn[id] = j + 2
+    }
+    var ids: [String] = [], values: [[Double]] = [], firstLine: [String: Int] = [:]
+    for row in table.rows {
+        let line = row.line
+        guard row.fields.count == table.header.count else { throw GenomeError("\(path):\(line): \(row.fields.count) fields, the header has \(table.header.count)") }
+        let id = row.fields[0]
+        if let first = firstLine[id] { throw GenomeError("\(path):\(line): region '\(id)' has a second row (first on line \(first)); each region must have one row") }
+        firstLine[id] = line
+        values.append(try row.fields.dropFirst().enumerated().map { j, cell in
+            guard let v = Double(cell), v.isFinite else {
                 throw GenomeError("\(path):\(line): value '\(cell)' for individual '\(individuals[j])' is not a number")
             }
             return v
         })
-        ids.append(row[0])
+        ids.append(id)
     }
+    if ids.isEmpty { throw GenomeError("\(path): the expression table has a header but no rows (one row per region)") }
     return ExpressionTable(regionIDs: ids, individuals: individuals, values: values)
 }
 
@@ -58,16 +63,19 @@ public func regionTargets(_ values: [Double], training: [Int], centre: TargetCen
     }
 }
 
-/// Ids one per line; blank lines and surrounding spaces ignored; duplicates are an error.
+/// Ids one per line (LF or CRLF line ends); blank lines and surrounding spaces ignored; duplicates, or no id at all,
+/// are an error naming the file.
 public func readIndividualList(_ path: String) throws -> [String] {
     guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw GenomeError("\(path): cannot read the individual list") }
-    var seen = Set<String>(), ids: [String] = []
-    for (i, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-        let id = line.trimmingCharacters(in: .whitespaces)
+    var seen: [String: Int] = [:], ids: [String] = []
+    // Split on "\n" scalars: in Swift "\r\n" is one Character, which a Character split would not break.
+    for (i, line) in text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        let id = String(line).trimmingCharacters(in: .whitespacesAndNewlines).trimmingCharacters(in: ["\u{FEFF}"])
         guard !id.isEmpty else { continue }
-        guard seen.insert(id).inserted else { throw GenomeError("\(path):\(i + 1): individual '\(id)' listed twice") }
+        if let first = seen[id] { throw GenomeError("\(path):\(i + 1): individual '\(id)' listed twice (first on line \(first))") }
+        seen[id] = i + 1
         ids.append(id)
     }
-    if ids.isEmpty { throw GenomeError("\(path): no individuals listed") }
+    if ids.isEmpty { throw GenomeError("\(path): no individuals listed (one id per line)") }
     return ids
 }
