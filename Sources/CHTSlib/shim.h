@@ -28,6 +28,7 @@ static inline hts_itr_t *chts_bcf_itr_querys(const hts_idx_t *idx, const bcf_hdr
 static inline hts_idx_t *chts_bcf_index_load(const char *fn) { return bcf_index_load(fn); }
 // Wraps: bcf_int32_vector_end, bcf_int32_missing
 static inline int32_t chts_bcf_int32_vector_end(void) { return bcf_int32_vector_end; }
+static inline int32_t chts_bcf_int32_missing(void) { return bcf_int32_missing; }
 // Wraps: ks_free (frees a kstring's buffer and resets it)
 static inline void chts_ks_free(kstring_t *s) { free(s->s); s->s = NULL; s->l = s->m = 0; }
 #endif

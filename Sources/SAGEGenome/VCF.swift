@@ -12,6 +12,9 @@ public struct VariantRecord: Sendable, Equatable {
     public let genotypes: [Int32]
     /// Whether each sample's GT was phased ('|'); a haploid or missing call counts as phased.
     public let phased: [Bool]
+    /// GT alleles of this record (over all samples) that name no allele of it, e.g. `2|0` with one ALT, or are no
+    /// valid GT code at all; each is read as missing (-1) in `genotypes`.
+    public var outOfRangeAlleles = 0
     /// 1-based line-ish identity for messages: contig:pos(1-based):REF>ALTs.
     public var label: String { "\(contig):\(pos + 1):\(String(decoding: ref, as: UTF8.self))>\(alts.map { String(decoding: $0, as: UTF8.self) }.joined(separator: ","))" }
 }
@@ -115,6 +118,15 @@ public final class VCFReader: @unchecked Sendable {
         return result
     }
 
+    /// The allele index (0 = REF) of htslib's GT code `v` = (allele + 1) << 1 | phased, or -1 for a missing allele
+    /// ('.', code 0 or 1, or bcf_int32_missing); nil for a code naming no allele of a record with `alleleCount`
+    /// alleles (REF included): a larger index, or a negative code other than bcf_int32_missing.
+    static func allele(ofGTCode v: Int32, alleleCount: Int32) -> Int32? {
+        if v == chts_bcf_int32_missing() || v >> 1 == 0 { return -1 }
+        guard v > 0, (v >> 1) - 1 < alleleCount else { return nil }
+        return (v >> 1) - 1
+    }
+
     private func decode() throws -> VariantRecord {
         bcf_unpack(record, 1)  // BCF_UN_STR: alleles
         let r = record.pointee
@@ -125,19 +137,23 @@ public final class VCFReader: @unchecked Sendable {
         let n = samples.count
         var genotypes = [Int32](repeating: -2, count: 2 * n)
         var phased = [Bool](repeating: true, count: n)
+        var outOfRange = 0
         let count = chts_bcf_get_genotypes(header, record, &gtBuffer, &gtCapacity)
         if count > 0, n > 0 {
-            let ploidy = Int(count) / n, end = chts_bcf_int32_vector_end()
+            let ploidy = Int(count) / n, end = chts_bcf_int32_vector_end(), alleleCount = Int32(alleles.count)
             for s in 0..<n {
                 for h in 0..<min(2, ploidy) {
                     let v = gtBuffer![s * ploidy + h]
                     if v == end { break }
-                    genotypes[2 * s + h] = v < 0 ? -1 : (v >> 1) - 1  // bcf_gt_missing (0) or bcf_int32_missing -> -1
-                    if h == 1 && (v & 1) == 0 && (v >> 1) != 0 { phased[s] = false }
+                    guard let allele = Self.allele(ofGTCode: v, alleleCount: alleleCount) else { genotypes[2 * s + h] = -1; outOfRange += 1; continue }
+                    genotypes[2 * s + h] = allele
+                    if h == 1 && allele >= 0 && (v & 1) == 0 { phased[s] = false }
                 }
             }
         }
-        return VariantRecord(contig: contig, pos: Int(r.pos), ref: alleles.first ?? [], alts: Array(alleles.dropFirst()),
-                             genotypes: genotypes, phased: phased)
+        var decoded = VariantRecord(contig: contig, pos: Int(r.pos), ref: alleles.first ?? [], alts: Array(alleles.dropFirst()),
+                                    genotypes: genotypes, phased: phased)
+        decoded.outOfRangeAlleles = outOfRange
+        return decoded
     }
 }

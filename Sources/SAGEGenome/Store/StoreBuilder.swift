@@ -38,6 +38,7 @@ public final class StoreBuilder {
         var haplotypes = [[Int32]](repeating: [], count: 2 * stored.count)
         for record in records {
             if record.pos < window.lowerBound { report.recordsStartingBeforeWindow += 1; continue }
+            report.outOfRangeAlleles += record.outOfRangeAlleles
             // Carriers of each ALT among the stored haplotypes (2k + h), and the data's oddities.
             var carriers = [[Int32]](repeating: [], count: record.alts.count)
             for (k, s) in stored.enumerated() {

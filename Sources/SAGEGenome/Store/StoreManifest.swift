@@ -76,6 +76,8 @@ public struct StoreReport: Codable, Sendable, Equatable {
     public var symbolicAllelesSkipped = 0
     public var recordsStartingBeforeWindow = 0
     public var missingAlleles = 0
+    /// GT alleles naming no allele of their record (e.g. `2|0` with one ALT), counted also as missing.
+    public var outOfRangeAlleles = 0
     public var unphasedCalls = 0
     public var regionsWithoutVCFContig: [String] = []
     public init() {}
@@ -83,12 +85,16 @@ public struct StoreReport: Codable, Sendable, Equatable {
         regions += o.regions; records += o.records; edits += o.edits; haplotypeEdits += o.haplotypeEdits
         refMismatchEdits += o.refMismatchEdits; symbolicAllelesSkipped += o.symbolicAllelesSkipped
         recordsStartingBeforeWindow += o.recordsStartingBeforeWindow; missingAlleles += o.missingAlleles
+        outOfRangeAlleles += o.outOfRangeAlleles
         unphasedCalls += o.unphasedCalls; regionsWithoutVCFContig += o.regionsWithoutVCFContig
     }
     public var summary: String {
         var s = "\(regions) regions, \(records) VCF records, \(edits) distinct ALT alleles carried, \(haplotypeEdits) haplotype edits; "
         s += "skipped: \(refMismatchEdits) REF mismatches, \(symbolicAllelesSkipped) symbolic/* alleles, "
         s += "\(recordsStartingBeforeWindow) records starting before their window; \(missingAlleles) missing alleles (read as reference)"
+        if outOfRangeAlleles > 0 {
+            s += "; warning: \(outOfRangeAlleles) GT allele(s) name no allele of their record (e.g. 2|0 with one ALT), read as missing (reference)"
+        }
         if unphasedCalls > 0 { s += "; warning: \(unphasedCalls) unphased genotype calls treated as phased (GT[0] maternal, GT[1] paternal)" }
         if !regionsWithoutVCFContig.isEmpty {
             s += "; warning: \(regionsWithoutVCFContig.count) region(s) on a contig the VCF lacks (no variants): \(regionsWithoutVCFContig.prefix(5).joined(separator: ", "))"

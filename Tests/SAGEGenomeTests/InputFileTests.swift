@@ -1,0 +1,92 @@
+import Foundation
+import Testing
+@testable import SAGEGenome
+
+/// Damaged or inconsistent FASTA and VCF inputs: each is one error naming the file and what to run, never data
+/// read through a stale index, a damaged block or a GT code naming no allele.
+@Suite struct InputFileTests {
+    /// A temporary directory with genome.fa(.fai) (chr1 of 400 bases, chr2 of 120, 60 per line) and cohort.vcf.gz(.tbi)
+    /// with samples S1 S2 S3 and `records` after the header (default: a few good ones).
+    final class Inputs {
+        let dir: String, fasta: String, vcf: String
+        let chr1: [UInt8]
+        static let vcfHeader = """
+        ##fileformat=VCFv4.2
+        ##contig=<ID=chr1,length=400>
+        ##contig=<ID=chr2,length=120>
+        ##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">
+        #CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1\tS2\tS3
+
+        """
+
+        init(records: (([UInt8]) -> [String])? = nil) throws {
+            dir = FileManager.default.temporaryDirectory.appendingPathComponent("sage-input-\(UUID().uuidString)").path
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            var state: UInt64 = 11
+            func base() -> UInt8 { state = state &* 6364136223846793005 &+ 1442695040888963407; return Array("ACGT".utf8)[Int(state >> 33) % 4] }
+            chr1 = (0..<400).map { _ in base() }
+            let chr2 = (0..<120).map { _ in base() }
+            fasta = dir + "/genome.fa"
+            try (">chr1\n\(Self.wrapped(chr1))>chr2 second\n\(Self.wrapped(chr2))").write(toFile: fasta, atomically: true, encoding: .utf8)
+            try HTSLib.indexFASTA(fasta)
+            let chr1 = self.chr1
+            let body = records?(chr1) ?? [
+                "chr1\t50\t.\t\(Self.base(chr1, 50))\tT\t.\tPASS\t.\tGT\t1|0\t0|1\t1|1",
+                "chr1\t90\t.\t\(Self.base(chr1, 90))\tG\t.\tPASS\t.\tGT\t0|1\t1|1\t0|0",
+            ]
+            vcf = dir + "/cohort.vcf.gz"
+            try HTSLib.writeBGZF(Self.vcfHeader + body.map { $0 + "\n" }.joined(), to: vcf)
+            try HTSLib.indexVCF(vcf)
+        }
+        deinit { try? FileManager.default.removeItem(atPath: dir) }
+
+        static func wrapped(_ s: [UInt8]) -> String {
+            stride(from: 0, to: s.count, by: 60).map { String(decoding: s[$0..<min($0 + 60, s.count)], as: UTF8.self) + "\n" }.joined()
+        }
+        /// The base at 1-based `pos`, as a VCF REF.
+        static func base(_ s: [UInt8], _ pos: Int) -> String { String(UnicodeScalar(s[pos - 1])) }
+
+        /// Sets `path`'s modification time `seconds` before now.
+        func age(_ path: String, by seconds: Double = 3600) throws {
+            try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -seconds)], ofItemAtPath: path)
+        }
+    }
+
+    func message(_ body: () throws -> Void) -> String {
+        do { try body(); return "(no error)" } catch { return String(describing: error) }
+    }
+
+    // MARK: GT codes
+
+    @Test func outOfRangeGTAllelesAreCountedAndReadAsMissing() throws {
+        let inputs = try Inputs { chr1 in
+            ["chr1\t50\t.\t\(Inputs.base(chr1, 50))\tT\t.\tPASS\t.\tGT\t2|0\t1|7\t0/1",
+             "chr1\t90\t.\t\(Inputs.base(chr1, 90))\tG,C\t.\tPASS\t.\tGT\t2|1\t0|3\t1|1"]
+        }
+        let vcf = try VCFReader(path: inputs.vcf)
+        let records = try vcf.records(contig: "chr1", start: 0, end: 400)
+        #expect(records.map(\.genotypes) == [[-1, 0, 1, -1, 0, 1], [2, 1, 0, -1, 1, 1]])
+        #expect(records.map(\.outOfRangeAlleles) == [2, 1])
+        #expect(records.map(\.phased) == [[true, true, false], [true, true, true]])
+        // The haplotype of 2|0 is the reference there, as for a missing allele.
+        var report = HaplotypeReport()
+        let reference = try FASTAReader(path: inputs.fasta).fetch(contig: "chr1", start: 0, end: 400)
+        let hap = buildHaplotype(reference: reference, windowStart: 0, records: Array(records.prefix(1)), sample: 0, haplotype: 0, report: &report)
+        #expect(hap == reference && report.missingAlleles == 1 && report.applied == 0)
+        // Prepare's report counts them (and as missing alleles), over the stored samples' windows.
+        let builder = try StoreBuilder(fasta: inputs.fasta, vcf: inputs.vcf, inputLen: 200, contigPrefix: nil,
+                                       individuals: ["S1", "S2", "S3"], trainingIndividuals: ["S1", "S2", "S3"])
+        let block = try builder.block(for: Region(id: "R", chr: "1", pos: 70, strand: "+")).report
+        #expect(block.outOfRangeAlleles == 3 && block.missingAlleles == 3)
+        #expect(block.summary.contains("warning: 3 GT allele(s) name no allele of their record"))
+    }
+
+    @Test func garbageGTCodesNameNoAllele() {
+        // (allele + 1) << 1 | phased; 0/1 = '.', Int32.min = bcf_int32_missing; two alleles (REF + one ALT).
+        let cases: [(Int32, Int32?)] = [(0, -1), (1, -1), (Int32.min, -1), (2, 0), (3, 0), (4, 1), (5, 1), (6, nil), (7, nil),
+                                        (-2, nil), (-5, nil), (Int32.min + 2, nil), (Int32.max, nil)]
+        for (code, expected) in cases {
+            #expect(VCFReader.allele(ofGTCode: code, alleleCount: 2) == expected, "GT code \(code)")
+        }
+    }
+}
