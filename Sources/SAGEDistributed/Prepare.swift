@@ -32,8 +32,8 @@ public func prepareStore(config: RunConfig, out: String, comm: any Communicator,
     let started = Date()
     var lastReport = started
     let (spans, report) = try staged.collectively {
-        // Every region's contig first, so that a bad row fails the job now rather than after the others' work.
-        for region in regions { _ = try resolveContig(region.chr, in: builder.fasta.contigs, file: builder.fasta.path) }
+        // Every region's contig and window first, so that a bad row fails the job now rather than after the others' work.
+        for region in regions { _ = try builder.fasta.window(of: region, inputLen: inputLen) }
         return try builder.writePart(regions: Array(regions[mine]), to: staged.path(partName)) { done in
             if comm.rank == 0, Date().timeIntervalSince(lastReport) > 5 || done == mine.count {
                 lastReport = Date()

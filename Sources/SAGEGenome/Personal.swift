@@ -22,8 +22,7 @@ public func personalSequences(fasta: FASTAReader, vcf: VCFReader, region: Region
                               allowReverseComplement: Bool = true, frequency: FrequencyFilter = FrequencyFilter(),
                               trainingIndividuals: [Int] = [], majorityReference: Bool = false) throws -> PersonalSequences {
     let sample = try vcf.sampleIndex(of: individual)
-    let fastaContig = try resolveContig(region.chr, in: fasta.contigs, file: fasta.path)
-    let window = sageWindow(centre: region.pos, inputLen: inputLen, contigLength: fasta.length(of: fastaContig)!)
+    let (fastaContig, window) = try fasta.window(of: region, inputLen: inputLen)
     let reference = try fasta.fetch(contig: fastaContig, start: window.lowerBound, end: window.upperBound)
     let vcfContig = try? resolveContig(region.chr, in: vcf.contigs, prefix: contigPrefix, file: vcf.path)
     let records = try vcfContig.map { try vcf.records(contig: $0, start: window.lowerBound, end: window.upperBound) } ?? []

@@ -89,4 +89,19 @@ import Testing
             #expect(VCFReader.allele(ofGTCode: code, alleleCount: 2) == expected, "GT code \(code)")
         }
     }
+
+    // MARK: Regions against contigs
+
+    @Test func regionCentredPastItsContigsEndIsAnError() throws {
+        let inputs = try Inputs()
+        let fasta = try FASTAReader(path: inputs.fasta)
+        // Centred on the last base: SAGE-net's truncated window (N-padded later).
+        let end = try fasta.window(of: Region(id: "END", chr: "2", pos: 120, strand: "+"), inputLen: 100)
+        #expect(end.contig == "chr2" && end.range == 70..<120)
+        let past = Region(id: "G7", chr: "2", pos: 121, strand: "-", line: 9)
+        #expect(message { _ = try fasta.window(of: past, inputLen: 100) }
+                == "\(inputs.fasta): region 'G7' (line 9 of the regions table) is centred at 2:121, past the end of contig 'chr2' (length 120); fix its chr/pos in the regions table (or use the FASTA of its genome build)")
+        let unknownLine = Region(id: "G8", chr: "chr1", pos: 5000, strand: nil)
+        #expect(message { _ = try fasta.window(of: unknownLine, inputLen: 100) }.contains("region 'G8' is centred at chr1:5000, past the end of contig 'chr1' (length 400)"))
+    }
 }

@@ -56,10 +56,10 @@ public final class PrediXcanInputs {
         crossValidation = rows.crossValidation(settings.selection, seed: settings.seed)
     }
 
-    /// Resolves every region's FASTA contig (an error names the first bad one) so that a bad row fails a job
+    /// Resolves every region's FASTA contig and checks its centre lies on it (an error names the first bad one) so that a bad row fails a job
     /// before its work starts. Region chr -> FASTA contig.
     public func fastaContigs() throws -> [String: String] {
-        try Dictionary(regions.map { ($0.chr, try resolveContig($0.chr, in: fasta.contigs, file: fasta.path)) }, uniquingKeysWith: { a, _ in a })
+        try Dictionary(regions.map { ($0.chr, try fasta.window(of: $0, inputLen: settings.window).contig) }, uniquingKeysWith: { a, _ in a })
     }
 
     /// Dosages (one row per `rows` individual) of the variants within pos +- window/2 (SAGE-net's window, clamped

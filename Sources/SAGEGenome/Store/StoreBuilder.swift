@@ -23,8 +23,7 @@ public final class StoreBuilder {
     public func block(for region: Region) throws -> (bytes: [UInt8], report: StoreReport) {
         var report = StoreReport()
         report.regions = 1
-        let fastaContig = try resolveContig(region.chr, in: fasta.contigs, file: fasta.path)
-        let window = sageWindow(centre: region.pos, inputLen: inputLen, contigLength: fasta.length(of: fastaContig)!)
+        let (fastaContig, window) = try fasta.window(of: region, inputLen: inputLen)
         var b = RegionBlockBuilder()
         b.windowStart = window.lowerBound
         b.reference = try fasta.fetch(contig: fastaContig, start: window.lowerBound, end: window.upperBound)
