@@ -34,3 +34,28 @@ extension HTSLib {
         guard fai_build(path) == 0 else { throw GenomeError("\(path): building the .fai index failed") }
     }
 }
+
+/// How a file is compressed, from its first bytes: BGZF (gzip blocks with the 'BC' extra field, as `bgzip` writes),
+/// plain gzip (which htslib cannot read by position), or neither.
+public enum FileCompression: Sendable, Equatable { case none, gzip, bgzf }
+
+extension HTSLib {
+    /// The compression of `path` from its first 18 bytes (none when it cannot be read or is shorter).
+    public static func compression(of path: String) -> FileCompression {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return .none }
+        defer { try? handle.close() }
+        let head = [UInt8]((try? handle.read(upToCount: 18)) ?? Data())
+        guard head.count >= 2, head[0] == 0x1f, head[1] == 0x8b else { return .none }
+        // FLG.FEXTRA, XLEN 6, subfield 'BC' (RFC 1952 with the BGZF extra field, SAM spec section 4.1).
+        let isBGZF = head.count == 18 && head[3] & 4 != 0 && head[10] == 6 && head[11] == 0 && head[12] == 66 && head[13] == 67
+        return isBGZF ? .bgzf : .gzip
+    }
+
+    /// Whether `index` was last modified in an earlier second than `data` (htslib's own test for an index older than
+    /// its data file, which it only warns about). False when either cannot be read.
+    static func isOlder(_ index: String, than data: String) -> Bool {
+        var indexStat = stat(), dataStat = stat()
+        guard stat(index, &indexStat) == 0, stat(data, &dataStat) == 0 else { return false }
+        return indexStat.st_mtim.tv_sec < dataStat.st_mtim.tv_sec
+    }
+}

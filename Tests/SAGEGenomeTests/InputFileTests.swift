@@ -90,6 +90,55 @@ import Testing
         }
     }
 
+    // MARK: FASTA indexes
+
+    @Test func faiOlderThanItsFASTAIsRefused() throws {
+        let inputs = try Inputs()
+        try inputs.age(inputs.fasta + ".fai")
+        #expect(message { _ = try FASTAReader(path: inputs.fasta) }
+                == "\(inputs.fasta).fai is older than \(inputs.fasta); re-run `samtools faidx \(inputs.fasta)`")
+        try HTSLib.indexFASTA(inputs.fasta)
+        #expect(try FASTAReader(path: inputs.fasta).length(of: "chr2") == 120)
+    }
+
+    @Test func bgzippedFASTANeedsAFreshGzi() throws {
+        let inputs = try Inputs()
+        let gz = inputs.dir + "/genome.fa.gz"
+        try HTSLib.writeBGZF(try String(contentsOfFile: inputs.fasta, encoding: .utf8), to: gz)
+        try HTSLib.indexFASTA(gz)
+        #expect(try FASTAReader(path: gz).fetch(contig: "chr1", start: 0, end: 400) == inputs.chr1)
+        try inputs.age(gz + ".gzi")
+        #expect(message { _ = try FASTAReader(path: gz) } == "\(gz).gzi is older than \(gz); re-run `samtools faidx \(gz)`")
+        try FileManager.default.removeItem(atPath: gz + ".gzi")
+        #expect(message { _ = try FASTAReader(path: gz) }.contains("bgzipped but without its index \(gz).gzi"))
+    }
+
+    @Test func faiThatDoesNotFitItsFASTAIsRefused() throws {
+        let inputs = try Inputs()
+        let fai = inputs.fasta + ".fai"
+        let good = try String(contentsOfFile: fai, encoding: .utf8)
+        #expect(good == "chr1\t400\t6\t60\t61\nchr2\t120\t426\t60\t61\n")
+        // A longer chr2 than the file holds (the .fai of another FASTA written later).
+        try good.replacingOccurrences(of: "chr2\t120", with: "chr2\t130").write(toFile: fai, atomically: true, encoding: .utf8)
+        #expect(message { _ = try FASTAReader(path: inputs.fasta) }.contains("\(fai) does not match \(inputs.fasta): contig 'chr2' (130 bases at byte 426) would end at byte 558, past the file's 548 bytes"))
+        // Offsets shifted by a byte: chr1 no longer starts after its header line.
+        try good.replacingOccurrences(of: "\t6\t", with: "\t7\t").write(toFile: fai, atomically: true, encoding: .utf8)
+        #expect(message { _ = try FASTAReader(path: inputs.fasta) }.contains("contig 'chr1' (400 bases at byte 7) does not start after a header line; re-run `samtools faidx"))
+        // A FASTA without its final newline is fine.
+        let text = try String(contentsOfFile: inputs.fasta, encoding: .utf8)
+        try String(text.dropLast()).write(toFile: inputs.fasta, atomically: true, encoding: .utf8)
+        try HTSLib.indexFASTA(inputs.fasta)
+        #expect(try FASTAReader(path: inputs.fasta).fetch(contig: "chr2", start: 110, end: 120).count == 10)
+    }
+
+    @Test func plainGzipFASTASaysBgzip() throws {
+        let inputs = try Inputs()
+        let gz = inputs.dir + "/plain.fa.gz"
+        try HaplotypeTests.shell("gzip -c '\(inputs.fasta)' > '\(gz)'")
+        let text = message { _ = try FASTAReader(path: gz) }
+        #expect(text.hasPrefix("\(gz): compressed with plain gzip, not bgzip") && text.contains("| bgzip >") && text.contains("samtools faidx \(gz)"), "\(text)")
+    }
+
     // MARK: Regions against contigs
 
     @Test func regionCentredPastItsContigsEndIsAnError() throws {
