@@ -21,14 +21,15 @@ static inline hts_itr_t *chts_tbx_itr_querys(const tbx_t *tbx, const char *reg) 
 static inline int chts_tbx_itr_next(htsFile *fp, tbx_t *tbx, hts_itr_t *itr, kstring_t *s) {
     return tbx_itr_next(fp, tbx, itr, s);
 }
-// Wraps: bcf_itr_querys, bcf_index_load (macros; BCF files only)
+// Wraps: bcf_itr_querys (macro; BCF files only)
 static inline hts_itr_t *chts_bcf_itr_querys(const hts_idx_t *idx, const bcf_hdr_t *hdr, const char *reg) {
     return bcf_itr_querys(idx, hdr, reg);
 }
-static inline hts_idx_t *chts_bcf_index_load(const char *fn) { return bcf_index_load(fn); }
 // Wraps: bcf_int32_vector_end, bcf_int32_missing
 static inline int32_t chts_bcf_int32_vector_end(void) { return bcf_int32_vector_end; }
 static inline int32_t chts_bcf_int32_missing(void) { return bcf_int32_missing; }
+// Wraps: htsFile.fp.bgzf->errcode (a bitfield of BGZF_ERR_* flags; 0 when the file is not read through BGZF)
+static inline int chts_bgzf_errcode(const htsFile *fp) { return fp->is_bgzf && fp->fp.bgzf ? (int)fp->fp.bgzf->errcode : 0; }
 // Wraps: ks_free (frees a kstring's buffer and resets it)
 static inline void chts_ks_free(kstring_t *s) { free(s->s); s->s = NULL; s->l = s->m = 0; }
 #endif

@@ -51,11 +51,34 @@ extension HTSLib {
         return isBGZF ? .bgzf : .gzip
     }
 
+    /// Whether `path` ends with BGZF's 28-byte end-of-file block: a file that does but whose first block is not BGZF
+    /// is a damaged BGZF file rather than a plain gzip one.
+    static func endsWithBGZFEOFBlock(_ path: String) -> Bool {
+        let eof: [UInt8] = [0x1f, 0x8b, 8, 4, 0, 0, 0, 0, 0, 0xff, 6, 0, 0x42, 0x43, 2, 0, 0x1b, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0]
+        guard let handle = FileHandle(forReadingAtPath: path) else { return false }
+        defer { try? handle.close() }
+        guard let size = try? handle.seekToEnd(), size >= 28 else { return false }
+        try? handle.seek(toOffset: size - 28)
+        return (try? handle.read(upToCount: 28)).map { [UInt8]($0) == eof } ?? false
+    }
+
     /// Whether `index` was last modified in an earlier second than `data` (htslib's own test for an index older than
     /// its data file, which it only warns about). False when either cannot be read.
     static func isOlder(_ index: String, than data: String) -> Bool {
         var indexStat = stat(), dataStat = stat()
         guard stat(index, &indexStat) == 0, stat(data, &dataStat) == 0 else { return false }
         return indexStat.st_mtim.tv_sec < dataStat.st_mtim.tv_sec
+    }
+
+    /// What the BGZF_ERR_* flags of a BGZF stream's `errcode` say went wrong, or nil when none is set.
+    static func bgzfProblem(_ errcode: Int32) -> String? {
+        // A failed CRC also sets BGZF_ERR_ZLIB: test it first.
+        if errcode & BGZF_ERR_CRC != 0 { return "a BGZF block fails its CRC32 check (its data was altered)" }
+        if errcode & BGZF_ERR_ZLIB != 0 { return "a BGZF block does not decompress (zlib error)" }
+        if errcode & BGZF_ERR_HEADER != 0 { return "a BGZF block header is invalid" }
+        if errcode & BGZF_ERR_IO != 0 { return "reading failed or the file ends inside a BGZF block" }
+        // Reading by position after a damaged block header made htslib take the rest for a plain gzip stream.
+        if errcode & BGZF_ERR_MISUSE != 0 { return "a BGZF block header is damaged (htslib could not seek within the file)" }
+        return errcode != 0 ? "BGZF error code \(errcode)" : nil
     }
 }

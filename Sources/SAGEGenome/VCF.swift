@@ -37,11 +37,28 @@ public final class VCFReader: @unchecked Sendable {
         self.path = path
         guard FileManager.default.fileExists(atPath: path) else { throw GenomeError("\(path): no such VCF/BCF file") }
         guard let file = hts_open(path, "r") else { throw GenomeError("\(path): htslib could not open it as VCF/BCF") }
-        guard let header = bcf_hdr_read(file) else {
+        let format = hts_get_format(file).pointee
+        // Reading by region needs BGZF: say how to get it rather than that no index exists (none can be made).
+        // A gzip file that ends with BGZF's end-of-file block is a BGZF file whose first block header was damaged.
+        if format.compression == gzip {
             hts_close(file)
+            if HTSLib.endsWithBGZFEOFBlock(path) { throw Self.corrupt(path, "its first BGZF block header is damaged", at: "at its start") }
+            throw GenomeError("\(path): compressed with plain gzip, not bgzip, so it cannot be indexed; recompress it with `gunzip -c \(path) | bgzip > \(path).bgz && mv \(path).bgz \(path)`, then `bcftools index -t \(path)`")
+        }
+        if format.compression == no_compression && format.format == vcf {
+            hts_close(file)
+            throw GenomeError("\(path): a plain-text VCF, which cannot be indexed; compress it with `bgzip \(path)`, index it with `bcftools index -t \(path).gz` and use \(path).gz")
+        }
+        guard let header = bcf_hdr_read(file) else {
+            let problem = HTSLib.bgzfProblem(chts_bgzf_errcode(file))
+            hts_close(file)
+            if let problem { throw Self.corrupt(path, problem, at: "while reading its header") }
+            if format.compression == bgzf || HTSLib.endsWithBGZFEOFBlock(path) {
+                throw Self.corrupt(path, "its first BGZF block is damaged", at: "at its start")
+            }
             throw GenomeError("\(path): no valid VCF header (not a VCF/BCF file, or corrupt)")
         }
-        let isBCF = hts_get_format(file).pointee.format == bcf
+        let isBCF = format.format == bcf
         // A BGZF file without its end-of-file block was cut short: reading by region would silently miss records.
         if hts_check_EOF(file) == 0 {
             bcf_hdr_destroy(header)
@@ -50,11 +67,20 @@ public final class VCFReader: @unchecked Sendable {
         }
         var tabix: UnsafeMutablePointer<tbx_t>? = nil
         var bcfIndex: OpaquePointer? = nil
-        if isBCF { bcfIndex = chts_bcf_index_load(path) } else { tabix = tbx_index_load(path) }
-        guard tabix != nil || bcfIndex != nil else {
+        do {
+            let indexPath = try Self.indexPath(of: path, isBCF: isBCF)
+            // An index older than its data describes another file: its offsets would silently skip or misplace records.
+            if HTSLib.isOlder(indexPath, than: path) {
+                throw GenomeError("\(indexPath) is older than \(path): the index is stale (the VCF changed after it was indexed); re-run \(Self.reindexCommand(indexPath, of: path))")
+            }
+            if isBCF { bcfIndex = bcf_index_load2(path, indexPath) } else { tabix = tbx_index_load2(path, indexPath) }
+            guard tabix != nil || bcfIndex != nil else {
+                throw GenomeError("\(indexPath): htslib cannot read this index of \(path) (corrupt?); re-create it with \(Self.reindexCommand(indexPath, of: path))")
+            }
+        } catch {
             bcf_hdr_destroy(header)
             hts_close(file)
-            throw GenomeError("\(path): no index; create one with `bcftools index \(isBCF ? "" : "-t ")\(path)` (the VCF must be bgzipped and sorted)")
+            throw error
         }
         self.file = file
         self.header = header
@@ -66,6 +92,27 @@ public final class VCFReader: @unchecked Sendable {
         let names = bcf_hdr_seqnames(header, &n)
         contigs = (0..<Int(n)).map { String(cString: names![$0]!) }
         free(names)
+    }
+
+    /// The index htslib would load for `path`, in its order (hts_idx_check_local): `<path>.csi`, `<stem>.csi`, then
+    /// for a VCF `<path>.tbi`, `<stem>.tbi` (stem = the path without its last extension); an error when none exists.
+    static func indexPath(of path: String, isBCF: Bool) throws -> String {
+        let stem = (path as NSString).deletingPathExtension
+        let candidates = [path + ".csi", stem + ".csi"] + (isBCF ? [] : [path + ".tbi", stem + ".tbi"])
+        guard let found = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) else {
+            throw GenomeError("\(path): no index; create one with `bcftools index \(isBCF ? "" : "-t ")\(path)` (the VCF must be bgzipped and sorted)")
+        }
+        return found
+    }
+
+    /// How to rebuild `indexPath` of `path` in its kind (.tbi or .csi), overwriting it.
+    static func reindexCommand(_ indexPath: String, of path: String) -> String {
+        indexPath.hasSuffix(".tbi") ? "`bcftools index -f -t \(path)` (or `tabix -f -p vcf \(path)`)" : "`bcftools index -f \(path)`"
+    }
+
+    /// The error for damaged compressed data found `at` some place of `path`.
+    static func corrupt(_ path: String, _ problem: String, at place: String) -> GenomeError {
+        GenomeError("\(path): the file is corrupt: \(problem) \(place); copy or write it again (`bgzip -t \(path)` tests it)")
     }
 
     /// The VCF column of sample `id`, or an error naming the file, the id (as `what`) and some samples it has.
@@ -98,17 +145,17 @@ public final class VCFReader: @unchecked Sendable {
         defer { chts_ks_free(&line) }
         var result: [VariantRecord] = []
         while true {
-            let rc: Int32
-            if let tabix {
-                rc = chts_tbx_itr_next(file, tabix, iterator, &line)
-                if rc >= 0, vcf_parse(&line, header, record) < 0 {
-                    throw GenomeError("\(path): cannot parse the record at \(String(cString: line.s).prefix(60))...")
-                }
-            } else {
-                rc = bcf_itr_next(file, iterator, record)
-            }
+            let rc = tabix.map { chts_tbx_itr_next(file, $0, iterator, &line) } ?? bcf_itr_next(file, iterator, record)
+            // A damaged block can end a read early with a partial line (rc >= 0): test the stream's error each time.
+            if let problem = HTSLib.bgzfProblem(chts_bgzf_errcode(file)) { throw Self.corrupt(path, problem, at: "while reading \(region)") }
             if rc == -1 { break }
             if rc < -1 { throw GenomeError("\(path): read error in \(region) (truncated or corrupt file?)") }
+            if tabix != nil, vcf_parse(&line, header, record) < 0 {
+                // vcf_parse cut the line at its tabs (NULs now): put them back for the message.
+                let start = UnsafeBufferPointer(start: UnsafeRawPointer(line.s).assumingMemoryBound(to: UInt8.self), count: min(Int(line.l), 80))
+                let text = String(decoding: start.map { $0 == 0 ? UInt8(ascii: "\t") : $0 }, as: UTF8.self)
+                throw GenomeError("\(path): cannot parse the record \(text.debugDescription)\(line.l > 80 ? "..." : "")")
+            }
             let parsed = try decode()
             if let last = result.last, parsed.pos < last.pos {
                 throw GenomeError("\(path): records out of order at \(parsed.label) after \(last.label); sort with `bcftools sort`")

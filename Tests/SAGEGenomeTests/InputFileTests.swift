@@ -153,4 +153,69 @@ import Testing
         let unknownLine = Region(id: "G8", chr: "chr1", pos: 5000, strand: nil)
         #expect(message { _ = try fasta.window(of: unknownLine, inputLen: 100) }.contains("region 'G8' is centred at chr1:5000, past the end of contig 'chr1' (length 400)"))
     }
+
+    // MARK: VCF files and indexes
+
+    @Test func vcfNewerThanItsIndexIsRefused() throws {
+        let inputs = try Inputs()
+        try inputs.age(inputs.vcf + ".tbi")
+        #expect(message { _ = try VCFReader(path: inputs.vcf) }
+                == "\(inputs.vcf).tbi is older than \(inputs.vcf): the index is stale (the VCF changed after it was indexed); re-run `bcftools index -f -t \(inputs.vcf)` (or `tabix -f -p vcf \(inputs.vcf)`)")
+        // htslib takes a .csi before a .tbi: a stale .csi is refused even beside a fresh .tbi.
+        try HaplotypeTests.shell("bcftools index -f '\(inputs.vcf)'")
+        try inputs.age(inputs.vcf + ".csi")
+        try HTSLib.indexVCF(inputs.vcf)
+        #expect(message { _ = try VCFReader(path: inputs.vcf) }.hasPrefix("\(inputs.vcf).csi is older than \(inputs.vcf): the index is stale"))
+        try FileManager.default.removeItem(atPath: inputs.vcf + ".csi")
+        #expect(try VCFReader(path: inputs.vcf).records(contig: "chr1", start: 0, end: 400).count == 2)
+    }
+
+    @Test func bcfReadsThroughItsCsiAndRefusesAStaleOne() throws {
+        let inputs = try Inputs()
+        let bcf = inputs.dir + "/cohort.bcf"
+        try HaplotypeTests.shell("bcftools view -Ob -o '\(bcf)' '\(inputs.vcf)' && bcftools index '\(bcf)'")
+        #expect(try VCFReader(path: bcf).records(contig: "chr1", start: 0, end: 400).map(\.pos) == [49, 89])
+        try inputs.age(bcf + ".csi")
+        #expect(message { _ = try VCFReader(path: bcf) }
+                == "\(bcf).csi is older than \(bcf): the index is stale (the VCF changed after it was indexed); re-run `bcftools index -f \(bcf)`")
+        try FileManager.default.removeItem(atPath: bcf + ".csi")
+        #expect(message { _ = try VCFReader(path: bcf) }.hasPrefix("\(bcf): no index; create one with `bcftools index \(bcf)`"))
+    }
+
+    @Test func plainGzipAndPlainTextVCFsSayBgzip() throws {
+        let inputs = try Inputs()
+        let gz = inputs.dir + "/plain.vcf.gz", text = inputs.dir + "/plain.vcf"
+        try HaplotypeTests.shell("gzip -dc '\(inputs.vcf)' > '\(text)' && gzip -c '\(text)' > '\(gz)'")
+        let gzMessage = message { _ = try VCFReader(path: gz) }
+        #expect(gzMessage.hasPrefix("\(gz): compressed with plain gzip, not bgzip") && gzMessage.contains("| bgzip >"), "\(gzMessage)")
+        #expect(message { _ = try VCFReader(path: text) }.hasPrefix("\(text): a plain-text VCF, which cannot be indexed; compress it with `bgzip \(text)`"))
+    }
+
+    @Test func damagedBGZFBlocksSayTheFileIsCorrupt() throws {
+        // About 100 kB of text: two BGZF blocks, the second holding records only.
+        let inputs = try Inputs { chr1 in
+            (0..<2600).map { i in "chr1\t\(i % 400 + 1)\t.\t\(Inputs.base(chr1, i % 400 + 1))\t<DEL>\t.\tPASS\t.\tGT\t1|0\t0|1\t1|1" }.sorted {
+                Int($0.split(separator: "\t")[1])! < Int($1.split(separator: "\t")[1])!
+            }
+        }
+        let data = try Data(contentsOf: URL(fileURLWithPath: inputs.vcf))
+        let secondBlock = (Int(data[16]) | (Int(data[17]) << 8)) + 1  // BSIZE + 1 of the first block
+        #expect(secondBlock + 28 < data.count, "one block only")
+        func damaged(at offset: Int) throws -> String {
+            var bytes = data
+            bytes[offset] ^= 0x21
+            try bytes.write(to: URL(fileURLWithPath: inputs.vcf))
+            // The index stays valid (same offsets), and not older than the file.
+            try FileManager.default.setAttributes([.modificationDate: Date()], ofItemAtPath: inputs.vcf + ".tbi")
+            return message { _ = try VCFReader(path: inputs.vcf).records(contig: "chr1", start: 0, end: 400) }
+        }
+        // In the middle of each block's compressed data (the header's block, then a records-only one), then in the
+        // first block header's 'BC' tag.
+        for offset in [secondBlock / 2, secondBlock + (data.count - 28 - secondBlock) / 2] {
+            let text = try damaged(at: offset)
+            #expect(text.hasPrefix("\(inputs.vcf): the file is corrupt: a BGZF block ") && text.contains("`bgzip -t \(inputs.vcf)` tests it"), "\(text)")
+            #expect(text.contains("CRC32") || text.contains("does not decompress"), "\(text)")
+        }
+        #expect(try damaged(at: 12).contains("the file is corrupt: its first BGZF block header is damaged"))
+    }
 }
