@@ -31,7 +31,6 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
-        .package(url: "https://github.com/swiftcsv/SwiftCSV", from: "0.10.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
@@ -45,8 +44,7 @@ let package = Package(
 
         // MARK: Libraries
         .target(name: "SAGEEngine", dependencies: ["CBLAS"], exclude: ["README.md"], swiftSettings: numericSettings),
-        .target(name: "SAGEGenome", dependencies: ["CHTSlib", .product(name: "SwiftCSV", package: "SwiftCSV")],
-                swiftSettings: numericSettings),
+        .target(name: "SAGEGenome", dependencies: ["CHTSlib"], swiftSettings: numericSettings),
         .target(name: "SAGEDistributed",
                 dependencies: ["CMPI", "SAGEEngine", "SAGEGenome", .product(name: "Logging", package: "swift-log"),
                                .product(name: "TOMLKit", package: "TOMLKit")],
