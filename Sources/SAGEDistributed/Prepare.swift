@@ -3,9 +3,9 @@ import SAGEEngine
 import SAGEGenome
 
 /// `sage-mpi prepare`: builds the variant store of a configuration. Regions are dealt to ranks in contiguous
-/// blocks; each rank writes its part file into `<out>.partial/` (a file system every rank sees), rank 0 writes the
-/// manifest and then renames the directory to `out` (replacing an older store only once the new one is
-/// complete). Individuals stored: the train, val and test lists (or every VCF sample when none is set); allele
+/// blocks; each rank writes its part file into `<out>.partial/` (a file system every rank sees), its CRC32C
+/// computed as it goes; rank 0 writes the manifest (each part's size and checksum, and its own checksum) and then
+/// renames the directory to `out` (replacing an older store only once the new one is complete). Individuals stored: the train, val and test lists (or every VCF sample when none is set); allele
 /// frequencies are counted over the training list.
 public func prepareStore(config: RunConfig, out: String, comm: any Communicator, log: RankLog) throws -> StoreManifest? {
     let fasta = try config.required("fasta", for: "to prepare a store")
@@ -31,7 +31,7 @@ public func prepareStore(config: RunConfig, out: String, comm: any Communicator,
     let partName = String(format: "part-%05d.bin", comm.rank)
     let started = Date()
     var lastReport = started
-    let (spans, report) = try staged.collectively {
+    let (spans, report, part) = try staged.collectively {
         // Every region's contig and window first, so that a bad row fails the job now rather than after the others' work.
         for region in regions { _ = try builder.fasta.window(of: region, inputLen: inputLen) }
         return try builder.writePart(regions: Array(regions[mine]), to: staged.path(partName)) { done in
@@ -44,23 +44,24 @@ public func prepareStore(config: RunConfig, out: String, comm: any Communicator,
     }
     let summary = PartSummary(regions: zip(regions[mine], spans).map { r, s in
         StoreRegion(id: r.id, chr: r.chr, pos: r.pos, strand: r.strand, part: comm.rank, offset: s.offset, length: s.length)
-    }, report: report)
+    }, report: report, part: part)
     try AtomicJSON.write(summary, to: staged.path(partName + ".json"))
     try comm.barrier()
 
     var manifest: StoreManifest? = nil
     if comm.rank == 0 {
-        var all: [StoreRegion] = [], total = StoreReport()
+        var all: [StoreRegion] = [], parts: [StorePart] = [], total = StoreReport()
         for r in 0..<comm.size {
             let path = staged.path(String(format: "part-%05d.bin.json", r))
-            let part = try JSONDecoder().decode(PartSummary.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
-            all += part.regions
-            total.add(part.report)
+            let gathered = try JSONDecoder().decode(PartSummary.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+            all += gathered.regions
+            parts.append(gathered.part)
+            total.add(gathered.report)
             try FileManager.default.removeItem(atPath: path)
         }
         let m = StoreManifest(inputs: inputs, individuals: individuals, trainingIndividuals: training, regions: all,
-                              parts: (0..<comm.size).map { String(format: "part-%05d.bin", $0) }, report: total)
-        try AtomicJSON.write(m, to: VariantStore.manifestPath(staged.partial))
+                              parts: parts, report: total)
+        try AtomicFile.write(m.encoded(), to: VariantStore.manifestPath(staged.partial))
         try staged.commit()
         log.root.info("prepare: wrote \(out) in \(String(format: "%.1f", Date().timeIntervalSince(started))) s: \(total.summary)")
         manifest = m
@@ -69,9 +70,12 @@ public func prepareStore(config: RunConfig, out: String, comm: any Communicator,
     return manifest
 }
 
+/// What one rank wrote, for rank 0 to gather into the manifest: its regions' spans, its report, its part file's
+/// size and checksum.
 struct PartSummary: Codable {
     var regions: [StoreRegion]
     var report: StoreReport
+    var part: StorePart
 }
 
 /// JSON (pretty, sorted keys) written atomically.

@@ -69,17 +69,20 @@ public final class StoreBuilder {
     }
 
     /// Writes the blocks of `regions` one after another to `path` (through a temporary name) and returns each
-    /// region's (offset, length) and the summed report. `progress(done)` is called after each region.
-    public func writePart(regions: [Region], to path: String, progress: (Int) -> Void = { _ in }) throws -> (spans: [(offset: Int, length: Int)], report: StoreReport) {
+    /// region's (offset, length), the summed report, and the part's size and CRC32C (of the bytes as written,
+    /// computed as they go out). `progress(done)` is called after each region.
+    public func writePart(regions: [Region], to path: String, progress: (Int) -> Void = { _ in })
+        throws -> (spans: [(offset: Int, length: Int)], report: StoreReport, part: StorePart) {
         let temporary = path + ".tmp"
         guard FileManager.default.createFile(atPath: temporary, contents: nil), let handle = FileHandle(forWritingAtPath: temporary) else {
             throw GenomeError("\(temporary): cannot create")
         }
-        var spans: [(offset: Int, length: Int)] = [], report = StoreReport(), offset = 0
+        var spans: [(offset: Int, length: Int)] = [], report = StoreReport(), offset = 0, crc = CRC32C()
         do {
             for (i, region) in regions.enumerated() {
                 let (bytes, r) = try block(for: region)
                 try handle.write(contentsOf: bytes)
+                crc.update(bytes)
                 spans.append((offset, bytes.count))
                 offset += bytes.count
                 report.add(r)
@@ -93,6 +96,6 @@ public final class StoreBuilder {
             unlink(temporary)
             throw error
         }
-        return (spans, report)
+        return (spans, report, StorePart(file: (path as NSString).lastPathComponent, bytes: offset, crc32c: crc.value))
     }
 }

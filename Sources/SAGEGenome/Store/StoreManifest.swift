@@ -1,9 +1,12 @@
 import Foundation
 
 /// `manifest.json` of a variant store directory: what it was built from, whom and what it holds, where each
-/// region's block lives, and what the data held (counts).
+/// region's block lives, each part file's size and checksum, and what the data held (counts). Written and read
+/// with its own checksum by ManifestFile.swift.
 public struct StoreManifest: Codable, Sendable {
-    public static let formatName = "sage-mpi variant store 1"
+    /// Format 2 added the part sizes and checksums and the manifest's own checksum; format 1 had none.
+    public static let formatName = "sage-mpi variant store 2"
+    public static let formatWithoutChecksums = "sage-mpi variant store 1"
     public var format = StoreManifest.formatName
     public var inputs: StoreInputs
     /// Stored individuals, in store order (haplotype k = 2 x index + 0 maternal / 1 paternal).
@@ -11,11 +14,24 @@ public struct StoreManifest: Codable, Sendable {
     /// The individuals carrier counts (allele frequencies) are computed over.
     public var trainingIndividuals: [String]
     public var regions: [StoreRegion]
-    public var parts: [String]
+    public var parts: [StorePart]
     public var report: StoreReport
-    public init(inputs: StoreInputs, individuals: [String], trainingIndividuals: [String], regions: [StoreRegion], parts: [String], report: StoreReport) {
+    /// CRC32C of the manifest file's bytes with these 8 hex digits read as "00000000" (see ManifestFile.swift).
+    public var manifestCRC32C = StoreManifest.checksumPlaceholder
+    public init(inputs: StoreInputs, individuals: [String], trainingIndividuals: [String], regions: [StoreRegion], parts: [StorePart], report: StoreReport) {
         self.inputs = inputs; self.individuals = individuals; self.trainingIndividuals = trainingIndividuals
         self.regions = regions; self.parts = parts; self.report = report
+    }
+}
+
+/// One part file of a store (the blocks one rank of `prepare` wrote): its name in the store directory, its size
+/// in bytes, and the CRC32C of all of them (8 lowercase hex digits).
+public struct StorePart: Codable, Sendable, Equatable {
+    public var file: String
+    public var bytes: Int
+    public var crc32c: String
+    public init(file: String, bytes: Int, crc32c: UInt32) {
+        self.file = file; self.bytes = bytes; self.crc32c = CRC32C.hex(crc32c)
     }
 }
 

@@ -2,6 +2,10 @@ import Foundation
 
 /// A prepared variant store directory (`sage-mpi prepare`): `manifest.json` plus part files of region blocks,
 /// memory-mapped. Regions and individuals are addressed by index (manifest order). Read-only; share freely.
+///
+/// Opening checks everything before any block is read (StoreIntegrity.swift): the manifest's checksum and
+/// contents, each part file's presence, size and CRC32C, and every block's structure. A damaged store is one
+/// GenomeError naming the file (and the region, for a block).
 public final class VariantStore: @unchecked Sendable {
     public let directory: String
     public let manifest: StoreManifest
@@ -18,22 +22,21 @@ public final class VariantStore: @unchecked Sendable {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw GenomeError("\(directory): not a variant store (no manifest.json); build one with `sage-mpi prepare --config ...`")
         }
-        let manifest: StoreManifest
-        do { manifest = try JSONDecoder().decode(StoreManifest.self, from: data) } catch {
-            throw GenomeError("\(path): unreadable store manifest (\(error)); rebuild with `sage-mpi prepare`")
-        }
-        guard manifest.format == StoreManifest.formatName else {
-            throw GenomeError("\(path): store format '\(manifest.format)', this sage-mpi reads '\(StoreManifest.formatName)'; rebuild with `sage-mpi prepare`")
-        }
+        let manifest = try StoreManifest.decode(data, path: path)
+        try manifest.checkLayout(path: path)
         self.manifest = manifest
-        let parts = try manifest.parts.map { try MappedFile(path: (directory as NSString).appendingPathComponent($0)) }
+        let parts = try manifest.parts.map { try Self.openPart($0, directory: directory) }
+        try Self.checkNoUnlistedParts(directory: directory, manifest: manifest)
         self.parts = parts
         blocks = try manifest.regions.map { r in
-            guard r.part < manifest.parts.count, r.offset % 8 == 0, r.offset + r.length <= parts[r.part].count else {
-                throw GenomeError("\(directory): region \(r.id) lies outside \(manifest.parts[min(r.part, manifest.parts.count - 1)]) (truncated store?); rebuild with `sage-mpi prepare`")
+            let file = parts[r.part]
+            let block: RegionBlock
+            do { block = try RegionBlock(base: file.base + r.offset, length: r.length) } catch let e as GenomeError {
+                throw GenomeError("\(file.path): region \(r.id) (bytes \(r.offset) ..< \(r.offset + r.length)): \(e.description) \(StoreManifest.damaged)")
             }
-            let block = try RegionBlock(base: parts[r.part].base + r.offset, length: r.length)
-            guard block.haplotypeCount == 2 * manifest.individuals.count else { throw GenomeError("\(directory): region \(r.id): block does not match the manifest") }
+            guard block.haplotypeCount == 2 * manifest.individuals.count else {
+                throw GenomeError("\(file.path): region \(r.id): the block holds \(block.haplotypeCount) haplotypes, the manifest \(manifest.individuals.count) individuals \(StoreManifest.damaged)")
+            }
             return block
         }
         regionIndex = Dictionary(manifest.regions.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { a, _ in a })
