@@ -1,7 +1,9 @@
 // Items for the model from a variant store: for (region r, individual i) the reference, maternal and paternal
 // sequences exactly as `personalSequences` gives them (edits, truncation to input_len, reverse complement on the
 // minus strand, N padding at the end), as bytes or one-hot (4, input_len) channel-major. Indices are the
-// store's (manifest order). Not thread-safe (one scratch buffer); make one dataset per thread.
+// store's (manifest order). Not thread-safe (one scratch buffer); make one dataset per thread. Every block was
+// checked when the store opened (RegionBlock.init), so the reads below need no per-base bounds checks; only the
+// caller's indices are checked, once per item.
 
 public struct SequenceOptions: Sendable, Equatable {
     public var onlySNPs = false
@@ -39,6 +41,7 @@ public final class PersonalDataset: @unchecked Sendable {
 
     /// Channel 0 reference (or majority), 1 maternal, 2 paternal of (r, i) into `out` (input_len bytes).
     public func sequence(region r: Int, individual i: Int, channel: Int, into out: UnsafeMutablePointer<UInt8>) {
+        precondition(i >= 0 && i < store.individualCount && channel >= 0 && channel < 3, "PersonalDataset: individual \(i) channel \(channel) out of range")
         let block = store.blocks[r]
         let n: Int
         if channel == 0 {

@@ -53,6 +53,11 @@ public struct RegionBlockBuilder {
 }
 
 /// A read-only view of one serialized block (see the top of this file); valid while its memory lives.
+///
+/// `init` checks every count, offset and index the readers follow (header counts against the block's length,
+/// each edit's position and allele bytes, carrier counts, haplotype starts and edit indices), so that `edits`,
+/// `ref`, `alt` and `assembleHaplotype` never read outside the block, whatever its bytes: one pass over the edit
+/// tables, nothing per base.
 public struct RegionBlock: @unchecked Sendable {
     public let windowStart: Int
     public let reference: UnsafeBufferPointer<UInt8>
@@ -62,17 +67,30 @@ public struct RegionBlock: @unchecked Sendable {
     public let hapStart: UnsafePointer<Int32>, hapEdits: UnsafePointer<Int32>
     public let editCount: Int, haplotypeCount: Int
 
-    /// `base` must be 8-byte aligned and hold `length` bytes.
+    /// `base` must be 8-byte aligned and hold `length` bytes. Throws a GenomeError saying what is wrong (the
+    /// caller names the file and region).
     public init(base: UnsafeRawPointer, length: Int) throws {
-        guard length >= 64 else { throw GenomeError("variant store block of \(length) bytes is truncated") }
+        guard length >= 64 else { throw GenomeError("a block of \(length) bytes is shorter than its 64-byte header") }
         let header = base.assumingMemoryBound(to: Int64.self)
-        let h = (0..<6).map { Int(Int64(littleEndian: header[$0])) }
+        let h = (0..<8).map { Int(Int64(littleEndian: header[$0])) }
         let (windowLength, nEdits, alleleBytes, nHaps, nHapEdits) = (h[1], h[2], h[3], h[4], h[5])
+        guard h[0] >= 0, h[6] == 0, h[7] == 0 else { throw GenomeError("the block header is damaged (window start \(h[0]), reserved words \(h[6]), \(h[7]))") }
+        // Each count at most the block's length (and Int32-indexable), so no size below can overflow.
+        for (name, count) in [("window length", windowLength), ("edit count", nEdits), ("allele byte count", alleleBytes),
+                              ("haplotype count", nHaps), ("haplotype edit count", nHapEdits)]
+        where count < 0 || count > length || count >= Int(Int32.max) {
+            throw GenomeError("the block header's \(name) \(count) is impossible in a block of \(length) bytes")
+        }
         var offset = 64
         func section(_ bytes: Int) -> UnsafeRawPointer {
             let p = base + offset
             offset += (bytes + 7) / 8 * 8
             return p
+        }
+        let sectionsEnd = 64 + (windowLength + 7) / 8 * 8 + 5 * ((4 * nEdits + 7) / 8 * 8) + (alleleBytes + 7) / 8 * 8
+            + (4 * (nHaps + 1) + 7) / 8 * 8 + (4 * nHapEdits + 7) / 8 * 8
+        guard sectionsEnd == length else {
+            throw GenomeError("the block header's counts need \(sectionsEnd) bytes, the block has \(length)")
         }
         windowStart = h[0]
         reference = UnsafeBufferPointer(start: section(windowLength).assumingMemoryBound(to: UInt8.self), count: windowLength)
@@ -86,8 +104,40 @@ public struct RegionBlock: @unchecked Sendable {
         hapEdits = section(4 * nHapEdits).assumingMemoryBound(to: Int32.self)
         editCount = nEdits
         haplotypeCount = nHaps
-        guard offset <= length, nHaps >= 0, Int(hapStart[nHaps]) == nHapEdits else {
-            throw GenomeError("variant store block is corrupt (sections exceed its \(length) bytes)")
+        try checkEdits(alleleBytes: alleleBytes)
+        try checkHaplotypes(hapEditCount: nHapEdits)
+    }
+
+    /// Each edit starts inside the window (or at its end), its REF and ALT lie inside the allele bytes, and its
+    /// carrier count is at most the number of haplotypes.
+    private func checkEdits(alleleBytes: Int) throws {
+        for e in 0..<editCount {
+            let p = Int(editPos[e]), at = Int(alleleAt[e]), rl = Int(refLen[e]), al = Int(altLen[e]), c = Int(carriers[e])
+            guard p >= 0, p <= reference.count else { throw GenomeError("edit \(e) starts at \(p), outside the \(reference.count)-base window") }
+            guard at >= 0, rl >= 0, al >= 0, at + rl + al <= alleleBytes else {
+                throw GenomeError("edit \(e)'s alleles (offset \(at), REF \(rl) and ALT \(al) bytes) lie outside the \(alleleBytes) allele bytes")
+            }
+            guard c >= 0, c <= haplotypeCount else { throw GenomeError("edit \(e) has \(c) carriers among \(haplotypeCount) haplotypes") }
+        }
+    }
+
+    /// Haplotype starts run from 0 to `hapEditCount` without decreasing, and each haplotype's edit indices
+    /// ascend strictly within 0 ..< editCount.
+    private func checkHaplotypes(hapEditCount: Int) throws {
+        guard hapStart[0] == 0, Int(hapStart[haplotypeCount]) == hapEditCount else {
+            throw GenomeError("haplotype starts run from \(hapStart[0]) to \(hapStart[haplotypeCount]), not 0 to \(hapEditCount)")
+        }
+        for k in 0..<haplotypeCount {
+            let a = Int(hapStart[k]), b = Int(hapStart[k + 1])
+            guard a <= b, b <= hapEditCount else { throw GenomeError("haplotype \(k)'s edits \(a) ..< \(b) are out of order or past the \(hapEditCount) haplotype edits") }
+            var previous = -1
+            for j in a..<b {
+                let e = Int(hapEdits[j])
+                guard e > previous, e < editCount else {
+                    throw GenomeError("haplotype \(k) lists edit \(e) after edit \(previous) (edits 0 ..< \(editCount), ascending)")
+                }
+                previous = e
+            }
         }
     }
 
