@@ -5,6 +5,8 @@ import Foundation
 struct Subprocess {
     struct Outcome {
         let status: Int32
+        /// `.exit` (status is the exit code) or `.uncaughtSignal` (status is the signal number).
+        let reason: Process.TerminationReason
         let stdout: String
         let stderr: String
         let seconds: Double
@@ -77,7 +79,7 @@ struct Subprocess {
         let seconds = Date().timeIntervalSince(start)
         try outHandle.close()
         try errHandle.close()
-        return Outcome(status: process.terminationStatus,
+        return Outcome(status: process.terminationStatus, reason: process.terminationReason,
                        stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
                        stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? "",
                        seconds: seconds, timedOut: timedOut)
