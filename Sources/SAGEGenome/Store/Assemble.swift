@@ -5,6 +5,8 @@ import Foundation
 // Fast path: while each edit starts at or after the end of the last applied one (the usual case), the current
 // haplotype from that point on is still the reference, so bases are copied straight into the caller's buffer
 // and nothing is allocated. An edit overlapping an applied one sends the haplotype down the general path.
+// Neither path checks bounds per base: they rely on RegionBlock.init's checks (each edit starts inside the window
+// or at its end, its REF and ALT lie inside the allele bytes, haplotype edit indices are in range).
 
 /// Which edits of a block apply: `only_snps`, and SAGE-net's frequency window on carriers / (2 x training).
 public struct EditFilter: Sendable {
