@@ -19,7 +19,7 @@ public struct RunConfig: Sendable {
         let workingDirectory = FileManager.default.currentDirectoryPath
         let baseDirectory = absolutePath(file.map { ($0 as NSString).deletingLastPathComponent } ?? workingDirectory)
         for key in ConfigKeys.all where key.kind == .path {  // default paths are relative to the file too
-            if case .string(let v) = key.defaultValue { values[key.name] = .string((baseDirectory as NSString).appendingPathComponent(v)) }
+            if case .string(let v) = key.defaultValue { values[key.name] = .string(absolutePath((baseDirectory as NSString).appendingPathComponent(v))) }
         }
         if let file {
             guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { throw ConfigError("\(file): cannot read the configuration") }
@@ -68,7 +68,7 @@ public struct RunConfig: Sendable {
         case .string: guard let v = value.string else { throw bad() }; values[name] = v.isEmpty ? ConfigValue.none : .string(v)
         case .path:
             guard let v = value.string else { throw bad() }
-            values[name] = v.isEmpty ? ConfigValue.none : .string(v.hasPrefix("/") ? v : (baseDirectory as NSString).appendingPathComponent(v))
+            values[name] = v.isEmpty ? ConfigValue.none : .string(absolutePath(v.hasPrefix("/") ? v : (baseDirectory as NSString).appendingPathComponent(v)))
         case .list:
             if let array = value.array {
                 values[name] = .list(try array.map { element in

@@ -136,7 +136,8 @@ func pickSplit<T>(_ name: String, _ train: [T], _ val: [T], _ test: [T], what: S
 public func selectRegions(ranking path: String, count: Int, start: Int, random: Bool, consider: Int, seed: UInt64) throws -> [String] {
     guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw GenomeError("\(path): cannot read the region ranking") }
     // Lines with their 1-based numbers (CRLF or LF; blank lines skipped), fields trimmed.
-    let lines = text.split(separator: "\n", omittingEmptySubsequences: false).enumerated().compactMap { k, line -> (Int, [String])? in
+    // ("\r\n" is one Character in Swift, so split the scalars.)
+    let lines = text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false).map(Substring.init).enumerated().compactMap { k, line -> (Int, [String])? in
         let trimmed = line.hasSuffix("\r") ? line.dropLast() : line
         guard !trimmed.allSatisfy(\.isWhitespace) else { return nil }
         return (k + 1, trimmed.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) })

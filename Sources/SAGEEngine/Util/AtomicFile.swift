@@ -61,3 +61,18 @@ public struct OutputError: Error, CustomStringConvertible, Sendable {
     }
     public init(_ description: String) { self.description = description }
 }
+
+/// One line for a Foundation file error ("<path>: <reason>", the POSIX reason when there is one) instead of its
+/// NSError dump; nil for any other error.
+public func fileErrorDescription(_ error: any Error) -> String? {
+    guard let cocoa = error as? CocoaError else { return nil }
+    let info = (cocoa as NSError).userInfo
+    let path = (info[NSFilePathErrorKey] as? String) ?? (info[NSURLErrorKey] as? URL)?.path
+    let reason: String
+    if let underlying = info[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
+        reason = String(cString: strerror(Int32(underlying.code)))
+    } else {
+        reason = (cocoa as NSError).localizedDescription.replacingOccurrences(of: "The operation could not be completed. ", with: "")
+    }
+    return path.map { "\($0): \(reason)" } ?? reason
+}
