@@ -17,14 +17,18 @@ struct SageMPI: ParsableCommand {
         subcommands: [Info.self, SelfTest.self, Config.self, Simulate.self, Prepare.self, Train.self, Evaluate.self, Sequences.self, Predict.self, InitModel.self, Baseline.self, Bench.self]
     )
 
-    /// Parses and runs; on an error before MPI starts (bad flags), only launcher rank 0 prints it, so that a
-    /// usage error under `mpirun -np 64` is printed once, and every rank exits non-zero.
+    /// Parses and runs; on an error before MPI starts (bad flags, an unknown command), only launcher rank 0 prints
+    /// it, so that a usage error under `mpirun -np 64` is printed once, and every rank exits non-zero (64 for usage).
     static func main() {
+        let launcherRank = LaunchEnvironment(environment: ProcessInfo.processInfo.environment).rank ?? 0
         do {
+            try UnknownCommand.check(CommandLine.arguments.dropFirst(), root: SageMPI.self)
             var command = try parseAsRoot()
             try command.run()
+        } catch let error as UnknownCommand {
+            if launcherRank == 0 { FileHandle.standardError.write(Data("Error: \(error)\n".utf8)) }
+            Foundation.exit(ExitCode.validationFailure.rawValue)
         } catch {
-            let launcherRank = LaunchEnvironment(environment: ProcessInfo.processInfo.environment).rank ?? 0
             if launcherRank != 0 { Foundation.exit(exitCode(for: error).rawValue) }
             exit(withError: error)
         }

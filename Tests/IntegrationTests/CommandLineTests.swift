@@ -1,0 +1,38 @@
+import Foundation
+import Testing
+
+/// The command line as a script meets it: an unknown command (even before --help) gives one error naming the
+/// culprit and a non-zero exit.
+@Suite struct CommandLineTests {
+    /// `sage-mpi args…` with extra environment variables.
+    func run(_ args: [String], environment: [String] = []) throws -> Subprocess.Outcome {
+        try Subprocess.run("/usr/bin/env", environment + [Subprocess.sageMPI] + args, timeout: 60)
+    }
+
+    /// Expects failure with exactly one "Error:" line that contains every fragment, and no help text.
+    func expectOneError(_ outcome: Subprocess.Outcome, _ fragments: [String]) {
+        #expect(outcome.status != 0 && !outcome.timedOut, "\(outcome.combined)")
+        let errors = outcome.stderr.split(separator: "\n").filter { $0.hasPrefix("Error:") }
+        #expect(errors.count == 1, "\(outcome.combined)")
+        for fragment in fragments { #expect(errors.first?.contains(fragment) == true, "missing '\(fragment)' in: \(outcome.stderr)") }
+        #expect(!outcome.stdout.contains("OVERVIEW"), "help was printed: \(outcome.stdout)")
+    }
+
+    @Test func unknownCommandBeforeHelpIsAnErrorListingTheCommands() throws {
+        for args in [["attribtue", "--help"], ["attribtue"], ["help", "attribtue"], ["--help", "attribtue"]] {
+            expectOneError(try run(args), ["unknown command 'attribtue' for 'sage-mpi'", "info, selftest, config", "bench"])
+        }
+    }
+
+    @Test func unknownCommandCloseToAKnownOneSuggestsIt() throws {
+        expectOneError(try run(["trian", "--help"]), ["unknown command 'trian'", "Did you mean 'train'?"])
+        for args in [["bench", "modle"], ["bench", "modle", "--help"], ["help", "bench", "modle"]] {
+            let outcome = try run(args)
+            expectOneError(outcome, ["unknown command 'modle' for 'sage-mpi bench'", "Did you mean 'model'?"])
+            #expect(!outcome.stderr.contains("The commands of"), "a close name is suggested, not the list")
+        }
+        // Known commands with --help still print their help and succeed.
+        let help = try run(["bench", "model", "--help"])
+        #expect(help.status == 0 && help.stdout.contains("USAGE: sage-mpi bench model"), "\(help.combined)")
+    }
+}
