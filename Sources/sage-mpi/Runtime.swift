@@ -22,10 +22,10 @@ func runOnRanks(_ options: RuntimeOptions, _ body: (RankContext) throws -> Void)
         throw ValidationError("SAGE_MPI='\(modeText)' is not one of auto, always, never.")
     }
     let level = try options.resolvedLogLevel()
+    let threads = try options.resolvedThreads()
     let usesMPI = LaunchEnvironment(environment: environment).usesMPI(mode: mode)
     let comm: any Communicator = usesMPI ? try MPIRuntime.initialize() : SingleProcessCommunicator()
     let log = RankLog(rank: comm.rank, size: comm.size, level: level)
-    let threads = ThreadPolicy.resolve(requested: options.threads)
     // One thread pool: sage-mpi's loops and its split GEMMs run on `threads` threads; OpenBLAS itself stays
     // single-threaded (its idle workers would spin against our loops between calls).
     BLAS.setThreads(1)

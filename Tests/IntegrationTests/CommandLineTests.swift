@@ -1,8 +1,8 @@
 import Foundation
 import Testing
 
-/// The command line as a script meets it: an unknown command (even before --help) gives one error naming the
-/// culprit and a non-zero exit.
+/// The command line as a script meets it: an unknown command (even before --help) and a bad thread count (flag or
+/// environment variable) each give one error naming the culprit and a non-zero exit.
 @Suite struct CommandLineTests {
     /// `sage-mpi args…` with extra environment variables.
     func run(_ args: [String], environment: [String] = []) throws -> Subprocess.Outcome {
@@ -34,5 +34,14 @@ import Testing
         // Known commands with --help still print their help and succeed.
         let help = try run(["bench", "model", "--help"])
         #expect(help.status == 0 && help.stdout.contains("USAGE: sage-mpi bench model"), "\(help.combined)")
+    }
+
+    @Test func badThreadCountsNameTheirSource() throws {
+        expectOneError(try run(["info"], environment: ["SAGE_NUM_THREADS=abc"]), ["SAGE_NUM_THREADS must be a whole number", "'abc'"])
+        expectOneError(try run(["info"], environment: ["SAGE_NUM_THREADS=0"]), ["SAGE_NUM_THREADS must be at least 1, got 0"])
+        expectOneError(try run(["info"], environment: ["SAGE_NUM_THREADS=-3"]), ["SAGE_NUM_THREADS must be at least 1, got -3"])
+        // Subprocess sets OPENBLAS_NUM_THREADS=1; env's later assignment wins.
+        expectOneError(try run(["info"], environment: ["OPENBLAS_NUM_THREADS=many"]), ["OPENBLAS_NUM_THREADS must be a whole number", "'many'"])
+        expectOneError(try run(["info", "--threads", "99999999999"]), ["--threads must be at most", "4 threads per online CPU", "got 99999999999"])
     }
 }

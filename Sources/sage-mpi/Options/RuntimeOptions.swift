@@ -2,18 +2,28 @@ import ArgumentParser
 import Foundation
 import Logging
 import SAGEDistributed
+import SAGEEngine
 
 /// Options every command that runs on ranks shares.
 struct RuntimeOptions: ParsableArguments {
-    @Option(help: "Threads per rank: one pool for sage-mpi's loops and its split GEMMs (default: SAGE_NUM_THREADS, OPENBLAS_NUM_THREADS, or the CPUs this rank is bound to).")
+    @Option(help: "Threads per rank: one pool for sage-mpi's loops and its split GEMMs, 1 to 4 per online CPU (default: SAGE_NUM_THREADS, OPENBLAS_NUM_THREADS, or the CPUs this rank is bound to).")
     var threads: Int?
 
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (default: SAGE_LOG_LEVEL or info).")
     var logLevel: String?
 
     func validate() throws {
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads).") }
+        _ = try resolvedThreads()
         _ = try resolvedLogLevel()
+    }
+
+    /// --threads, else SAGE_NUM_THREADS, else OPENBLAS_NUM_THREADS, else the CPUs of this rank's binding.
+    func resolvedThreads() throws -> Int {
+        do {
+            return try ThreadPolicy.resolve(requested: threads)
+        } catch let error as ThreadCountError {
+            throw ValidationError(error.description)
+        }
     }
 
     func resolvedLogLevel() throws -> Logger.Level {
