@@ -19,6 +19,8 @@ static inline MPI_Datatype cmpi_uint8(void)  { return MPI_UINT8_T; }
 static inline MPI_Op cmpi_op_sum(void) { return MPI_SUM; }
 static inline MPI_Op cmpi_op_max(void) { return MPI_MAX; }
 static inline MPI_Op cmpi_op_min(void) { return MPI_MIN; }
+// Wraps: MPI_REQUEST_NULL (a completed non-persistent request becomes it; MPI_STATUS_IGNORE is a null pointer)
+static inline MPI_Request cmpi_request_null(void) { return MPI_REQUEST_NULL; }
 // Wraps: MPI_IN_PLACE, MPI_ERRORS_RETURN, MPI_UNDEFINED
 static inline void *cmpi_in_place(void) { return MPI_IN_PLACE; }
 static inline MPI_Errhandler cmpi_errors_return(void) { return MPI_ERRORS_RETURN; }

@@ -1,6 +1,8 @@
 // The communicator: the only way anything above this layer talks to other ranks. Two implementations share
-// this API: `MPICommunicator` (real MPI; MPI.swift is the only file that imports CMPI) and
+// this API: `MPICommunicator` (real MPI; MPI.swift and MPIWatch.swift are the only files that import CMPI) and
 // `SingleProcessCommunicator` (one rank, no MPI), so everything that runs on one rank runs under `swift test`.
+// Under MPI every collective is bounded by the collective timeout (`CollectiveTimeout`): a rank that waits longer
+// ends the whole job with one message naming the call and the ranks that did not arrive.
 //
 // Conventions: ranks are 0 ..< size; buffers are contiguous and of any length (implementations split them into
 // chunks that fit MPI's Int32 counts); every collective must be called by every rank of the communicator in the

@@ -22,21 +22,12 @@ public struct SelfCheck {
         self.largeCount = largeCount
     }
 
+    /// The checks' names, in the order `run` runs them.
+    public static var checkNames: [String] { SelfCheck(comm: SingleProcessCommunicator(), largeCount: 1).checks.map(\.0) }
+
     /// Runs all checks in a fixed order. `beforeEach(name)` runs on this rank before each check (used by
     /// failure injection); an error it throws propagates.
     public func run(beforeEach: (String) throws -> Void = { _ in }) throws -> [Result] {
-        let checks: [(String, () throws -> (Bool, String))] = [
-            ("barrier", barrier),
-            ("allreduce.sum.float32.large", allreduceLargeSum),
-            ("allreduce.max-min.float64", allreduceMaxMin),
-            ("allreduce.sum.int64", allreduceIntSum),
-            ("allreduce.int32-uint8", allreduceSmallTypes),
-            ("broadcast", broadcast),
-            ("gather.variable-length", gatherVariable),
-            ("allgather.variable-length", allgatherVariable),
-            ("split", split),
-            ("error.invalid-root", invalidRootError),
-        ]
         var results: [Result] = []
         for (name, check) in checks {
             try beforeEach(name)
@@ -48,6 +39,21 @@ public struct SelfCheck {
                                   seconds: seconds))
         }
         return results
+    }
+
+    private var checks: [(String, () throws -> (Bool, String))] {
+        [
+            ("barrier", barrier),
+            ("allreduce.sum.float32.large", allreduceLargeSum),
+            ("allreduce.max-min.float64", allreduceMaxMin),
+            ("allreduce.sum.int64", allreduceIntSum),
+            ("allreduce.int32-uint8", allreduceSmallTypes),
+            ("broadcast", broadcast),
+            ("gather.variable-length", gatherVariable),
+            ("allgather.variable-length", allgatherVariable),
+            ("split", split),
+            ("error.invalid-root", invalidRootError),
+        ]
     }
 
     private var p: Int { comm.size }

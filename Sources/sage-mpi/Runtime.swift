@@ -12,8 +12,8 @@ struct RankContext {
     let usesMPI: Bool
 }
 
-/// Runs `body` on every rank: initialises MPI once (only under a launcher, unless SAGE_MPI says otherwise), sets
-/// the thread count, and finalises. An error on any rank is printed with that rank's prefix and ends the whole
+/// Runs `body` on every rank: initialises MPI once (only under a launcher, unless SAGE_MPI says otherwise) with
+/// the collective timeout, sets the thread count, and finalises. An error on any rank is printed with that rank's prefix and ends the whole
 /// job at once (MPI_Abort), so no other rank is left waiting in a collective.
 func runOnRanks(_ options: RuntimeOptions, _ body: (RankContext) throws -> Void) throws {
     let environment = ProcessInfo.processInfo.environment
@@ -23,8 +23,9 @@ func runOnRanks(_ options: RuntimeOptions, _ body: (RankContext) throws -> Void)
     }
     let level = try options.resolvedLogLevel()
     let threads = try options.resolvedThreads()
+    let timeout = try options.resolvedCollectiveTimeout()
     let usesMPI = LaunchEnvironment(environment: environment).usesMPI(mode: mode)
-    let comm: any Communicator = usesMPI ? try MPIRuntime.initialize() : SingleProcessCommunicator()
+    let comm: any Communicator = usesMPI ? try MPIRuntime.initialize(collectiveTimeout: timeout) : SingleProcessCommunicator()
     let log = RankLog(rank: comm.rank, size: comm.size, level: level)
     // One thread pool: sage-mpi's loops and its split GEMMs run on `threads` threads; OpenBLAS itself stays
     // single-threaded (its idle workers would spin against our loops between calls).

@@ -11,7 +11,9 @@ struct SageMPI: ParsableCommand {
         Run any command alone for one process, or under `mpirun -np P` (or `srun`) for P ranks.
 
         Threads per rank: --threads, else SAGE_NUM_THREADS, else OPENBLAS_NUM_THREADS, else the CPUs the rank \
-        is bound to. SAGE_MPI=auto|always|never chooses whether to initialise MPI (auto: only under a launcher).
+        is bound to. SAGE_MPI=auto|always|never chooses whether to initialise MPI (auto: only under a launcher). \
+        A rank that waits longer than --collective-timeout (else SAGE_COLLECTIVE_TIMEOUT, else 1800 seconds) in one \
+        collective call ends the whole job, naming the call and the ranks that did not arrive.
         """,
         version: SageVersion.string,
         subcommands: [Info.self, SelfTest.self, Config.self, Simulate.self, Prepare.self, Train.self, Evaluate.self, Sequences.self, Predict.self, InitModel.self, Baseline.self, Bench.self]

@@ -1,8 +1,8 @@
 import Foundation
 import Testing
 
-/// The command line as a script meets it: an unknown command (even before --help) and a bad thread count (flag or
-/// environment variable) each give one error naming the culprit and a non-zero exit.
+/// The command line as a script meets it: an unknown command (even before --help) and a bad thread count or
+/// collective timeout (flag or environment variable) each give one error naming the culprit and a non-zero exit.
 @Suite struct CommandLineTests {
     /// `sage-mpi args…` with extra environment variables.
     func run(_ args: [String], environment: [String] = []) throws -> Subprocess.Outcome {
@@ -43,5 +43,13 @@ import Testing
         // Subprocess sets OPENBLAS_NUM_THREADS=1; env's later assignment wins.
         expectOneError(try run(["info"], environment: ["OPENBLAS_NUM_THREADS=many"]), ["OPENBLAS_NUM_THREADS must be a whole number", "'many'"])
         expectOneError(try run(["info", "--threads", "99999999999"]), ["--threads must be at most", "4 threads per online CPU", "got 99999999999"])
+    }
+
+    @Test func badCollectiveTimeoutsNameTheirSource() throws {
+        expectOneError(try run(["info"], environment: ["SAGE_COLLECTIVE_TIMEOUT=soon"]), ["SAGE_COLLECTIVE_TIMEOUT", "'soon'", "0 for no limit"])
+        expectOneError(try run(["info"], environment: ["SAGE_COLLECTIVE_TIMEOUT=-5"]), ["SAGE_COLLECTIVE_TIMEOUT", "'-5'"])
+        expectOneError(try run(["selftest", "--collective-timeout=-1"]), ["--collective-timeout", "got -1.0"])
+        let fine = try run(["selftest", "--large-count", "10", "--collective-timeout", "0"], environment: ["SAGE_COLLECTIVE_TIMEOUT=2.5"])
+        #expect(fine.status == 0, "\(fine.combined)")
     }
 }

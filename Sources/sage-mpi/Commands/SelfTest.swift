@@ -11,7 +11,9 @@ struct SelfTest: ParsableCommand {
         variable-length gather and allgather, and split. Exits non-zero if any check fails on any rank.
 
         --fail-rank R (hidden) makes rank R throw before the large allreduce, to show that a failing rank ends \
-        the whole job with its message instead of leaving the others waiting.
+        the whole job with its message instead of leaving the others waiting. --stop-rank R (hidden) makes rank R \
+        stop itself (SIGSTOP) before the check --stop-at names, to show that the collective timeout ends the job \
+        naming the rank (try --collective-timeout 5).
         """)
 
     @OptionGroup var runtime: RuntimeOptions
@@ -25,9 +27,21 @@ struct SelfTest: ParsableCommand {
     @Option(help: ArgumentHelp("Failure injection: this rank throws before the large allreduce.", visibility: .hidden))
     var failRank: Int?
 
+    @Option(help: ArgumentHelp("Failure injection: this rank stops itself (SIGSTOP) before the check --stop-at names.", visibility: .hidden))
+    var stopRank: Int?
+
+    @Option(help: ArgumentHelp("The check before which --stop-rank stops.", visibility: .hidden))
+    var stopAt = "allreduce.sum.float32.large"
+
+    @Option(help: ArgumentHelp("--stop-rank writes its process id here before it stops (so a test can end it).", visibility: .hidden))
+    var stopPidFile: String?
+
     func validate() throws {
         if largeCount < 1 { throw ValidationError("--large-count must be at least 1.") }
         if let chunkBytes, chunkBytes < 1 { throw ValidationError("--chunk-bytes must be at least 1.") }
+        if !SelfCheck.checkNames.contains(stopAt) {
+            throw ValidationError("--stop-at '\(stopAt)' is not a check; use one of: \(SelfCheck.checkNames.joined(separator: ", ")).")
+        }
     }
 
     func run() throws {
@@ -42,6 +56,7 @@ struct SelfTest: ParsableCommand {
                 if name == "allreduce.sum.float32.large", failRank == comm.rank {
                     throw InjectedFailure(rank: comm.rank)
                 }
+                if name == stopAt, stopRank == comm.rank { try stopThisProcess() }
             }
             for result in results {
                 ctx.log.root.info("\(result.passed ? "ok  " : "FAIL") \(result.name)  \(result.detail)  (\(String(format: "%.3f", result.seconds)) s)")
@@ -53,6 +68,14 @@ struct SelfTest: ParsableCommand {
                 throw SelfTestFailed(names: failed.map(\.name))
             }
         }
+    }
+
+    /// Writes this process's id to --stop-pid-file, then stops it (SIGSTOP) until someone sends SIGCONT or SIGKILL.
+    private func stopThisProcess() throws {
+        if let stopPidFile {
+            try writeOutput("\(getpid())\n", to: stopPidFile)
+        }
+        raise(SIGSTOP)
     }
 }
 

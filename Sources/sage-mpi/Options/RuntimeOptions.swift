@@ -12,9 +12,13 @@ struct RuntimeOptions: ParsableArguments {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (default: SAGE_LOG_LEVEL or info).")
     var logLevel: String?
 
+    @Option(help: ArgumentHelp("Seconds a rank waits in one collective call (allreduce, broadcast, barrier, gather, split) for the other ranks before it ends the whole job, naming the ranks that did not arrive; 0: no limit (default: SAGE_COLLECTIVE_TIMEOUT, else 1800).", valueName: "seconds"))
+    var collectiveTimeout: Double?
+
     func validate() throws {
         _ = try resolvedThreads()
         _ = try resolvedLogLevel()
+        _ = try resolvedCollectiveTimeout()
     }
 
     /// --threads, else SAGE_NUM_THREADS, else OPENBLAS_NUM_THREADS, else the CPUs of this rank's binding.
@@ -33,5 +37,14 @@ struct RuntimeOptions: ParsableArguments {
             throw ValidationError("Unknown log level '\(text)' (from \(logLevel == nil ? "SAGE_LOG_LEVEL" : "--log-level")); use one of: \(names).")
         }
         return level
+    }
+
+    /// --collective-timeout, else SAGE_COLLECTIVE_TIMEOUT, else 30 minutes.
+    func resolvedCollectiveTimeout() throws -> CollectiveTimeout {
+        do {
+            return try CollectiveTimeout.resolve(option: collectiveTimeout, environment: ProcessInfo.processInfo.environment)
+        } catch let error as CommunicatorError {
+            throw ValidationError(error.description + ".")
+        }
     }
 }
