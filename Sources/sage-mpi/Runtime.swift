@@ -44,7 +44,8 @@ func runOnRanks(_ options: RuntimeOptions, _ body: (RankContext) throws -> Void)
     if usesMPI { MPIRuntime.finalize() }
 }
 
-/// The message a user reads for an error: its description, without Swift's type decoration.
+/// The message a user reads for an error: its description, without Swift's type decoration (a Foundation file
+/// error as "<path>: <reason>", not its NSError dump).
 func describe(_ error: any Error) -> String {
-    String(describing: error)
+    fileErrorDescription(error) ?? String(describing: error)
 }

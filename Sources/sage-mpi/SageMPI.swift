@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SAGEDistributed
+import SAGEEngine
 
 @main
 struct SageMPI: ParsableCommand {
@@ -32,6 +33,10 @@ struct SageMPI: ParsableCommand {
             Foundation.exit(ExitCode.validationFailure.rawValue)
         } catch {
             if launcherRank != 0 { Foundation.exit(exitCode(for: error).rawValue) }
+            if let line = fileErrorDescription(error) {  // one line, not Foundation's NSError dump
+                FileHandle.standardError.write(Data("Error: \(line)\n".utf8))
+                Foundation.exit(ExitCode.failure.rawValue)
+            }
             exit(withError: error)
         }
     }

@@ -117,5 +117,7 @@ import Testing
         let unwritable = try Subprocess.alone(seq + ["--region", "G0002", "--out", "/proc/sage-no-such/x.fa"])
         #expect(unwritable.status == 1 && unwritable.stderr.contains("/proc/sage-no-such/x.fa: cannot create a file in /proc/sage-no-such"), "\(unwritable.stderr)")
         #expect(unwritable.stderr.components(separatedBy: "\n").filter { !$0.isEmpty }.count <= 2, "\(unwritable.stderr)")
+        let full = try Subprocess.alone(seq + ["--region", "G0002", "--out", "/dev/full"])
+        #expect(full.status == 1 && full.stderr == "Error: /dev/full: cannot write: No space left on device\n", "\(full.stderr)")
     }
 }
