@@ -5,10 +5,7 @@ import Testing
 /// what to do, the job ends (no rank left waiting), and no store or partial output is left behind.
 @Suite(.serialized) struct BadInputTests {
     static func cohort() throws -> String {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sage-bad-\(UUID().uuidString)").path
-        let sim = try Subprocess.alone(["simulate", "--out", dir, "--regions", "30", "--individuals", "40", "--input-len", "2000", "--seed", "2"])
-        #expect(sim.status == 0, "\(sim.combined)")
-        return dir
+        try Subprocess.simulatedCohort("bad", regions: 30, individuals: 40, inputLen: 2000, seed: 2)
     }
 
     /// Runs prepare on 2 ranks after `damage`; expects failure with every `expected` fragment and no store.

@@ -95,10 +95,7 @@ import Testing
     }
 
     static func cohort() throws -> String {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sage-fuzz-\(UUID().uuidString)").path
-        let sim = try Subprocess.alone(["simulate", "--out", dir, "--regions", "30", "--individuals", "40", "--input-len", "2000", "--seed", "2"])
-        #expect(sim.status == 0, "\(sim.combined)")
-        return dir
+        try Subprocess.simulatedCohort("fuzz", regions: 30, individuals: 40, inputLen: 2000, seed: 2)
     }
 
     @Test func damagedCheckpointsThroughPredict() throws {

@@ -26,9 +26,7 @@ import Testing
 
     /// 18 regions over the three contigs, a store on 2 ranks and one epoch of p-SAGE-net training.
     static func cohort() throws -> Cohort {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sage-xcheck-\(UUID().uuidString)").path
-        let sim = try Subprocess.alone(["simulate", "--out", dir, "--regions", "18", "--individuals", "30", "--input-len", "300", "--seed", "8"])
-        #expect(sim.status == 0, "\(sim.combined)")
+        let dir = try Subprocess.simulatedCohort("xcheck", regions: 18, individuals: 30, inputLen: 300, seed: 8)
         let c = Cohort(dir: dir)
         let prep = try Subprocess.mpi(2, ["prepare", "--config", c.config])
         #expect(prep.status == 0, "\(prep.combined)")

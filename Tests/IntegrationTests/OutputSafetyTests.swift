@@ -6,14 +6,7 @@ import Testing
 /// byte-identical afterwards; and that writing through a symbolic link replaces the target whole.
 @Suite(.serialized) struct OutputSafetyTests {
     static func cohort(prepared: Bool = false) throws -> String {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sage-safe-\(UUID().uuidString)").path
-        let sim = try Subprocess.alone(["simulate", "--out", dir, "--regions", "6", "--individuals", "20", "--input-len", "300", "--seed", "5"])
-        #expect(sim.status == 0, "\(sim.combined)")
-        if prepared {
-            let prep = try Subprocess.alone(["prepare", "--config", dir + "/sage.toml"])
-            #expect(prep.status == 0, "\(prep.combined)")
-        }
-        return dir
+        try Subprocess.simulatedCohort("safe", regions: 6, individuals: 20, inputLen: 300, seed: 5, prepared: prepared)
     }
 
     /// Every regular file under `dir` (relative path -> contents), links not followed.

@@ -5,10 +5,7 @@ import Testing
 /// weight on simulated data; a bad region ends the whole job with one message and leaves no output.
 @Suite(.serialized) struct PrediXcanJobTests {
     static func cohort(regions: Int = 30) throws -> String {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sage-pxjob-\(UUID().uuidString)").path
-        let sim = try Subprocess.alone(["simulate", "--out", dir, "--regions", "\(regions)", "--individuals", "100", "--input-len", "3000", "--seed", "5"])
-        #expect(sim.status == 0, "\(sim.combined)")
-        return dir
+        try Subprocess.simulatedCohort("pxjob", regions: regions, individuals: 100, inputLen: 3000, seed: 5)
     }
 
     @Test func sameResultsForOneTwoAndThreeRanksAndCausalVariantsCarryTheWeight() throws {

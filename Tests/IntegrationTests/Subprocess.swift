@@ -85,3 +85,24 @@ struct Subprocess {
                        seconds: seconds, timedOut: timedOut)
     }
 }
+
+extension Subprocess {
+    /// A fresh simulated cohort (`sage-mpi simulate`) in a new temporary directory named `sage-<prefix>-<uuid>`,
+    /// optionally with its variant store; returns the directory (the caller removes it).
+    static func simulatedCohort(_ prefix: String, regions: Int, individuals: Int, inputLen: Int, seed: Int, prepared: Bool = false) throws -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sage-\(prefix)-\(UUID().uuidString)").path
+        let sim = try alone(["simulate", "--out", dir, "--regions", "\(regions)", "--individuals", "\(individuals)",
+                             "--input-len", "\(inputLen)", "--seed", "\(seed)"])
+        guard sim.status == 0 else { throw SubprocessError("simulate failed: \(sim.combined)") }
+        if prepared {
+            let prep = try alone(["prepare", "--config", dir + "/sage.toml"])
+            guard prep.status == 0 else { throw SubprocessError("prepare failed: \(prep.combined)") }
+        }
+        return dir
+    }
+}
+
+struct SubprocessError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

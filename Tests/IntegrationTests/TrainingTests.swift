@@ -8,9 +8,7 @@ import Testing
 @Suite(.serialized) struct TrainingTests {
     /// A tiny simulated cohort with its store, and the overrides of a tiny model.
     static func cohort() throws -> (dir: String, config: String) {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sage-train-\(UUID().uuidString)").path
-        let sim = try Subprocess.alone(["simulate", "--out", dir, "--regions", "9", "--individuals", "30", "--input-len", "300", "--seed", "4"])
-        #expect(sim.status == 0, "\(sim.combined)")
+        let dir = try Subprocess.simulatedCohort("train", regions: 9, individuals: 30, inputLen: 300, seed: 4)
         let config = dir + "/sage.toml"
         let prep = try Subprocess.mpi(2, ["prepare", "--config", config])
         #expect(prep.status == 0, "\(prep.combined)")
