@@ -12,22 +12,31 @@ public enum OutputGuard {
 
     /// Refuses `out` unless a command of `kind` may create or replace it (see the type's comment).
     /// `legacy`: recognises this kind's output written before markers existed (e.g. a store's manifest).
-    public static func checkDirectory(_ out: String, kind: String, inputs: [String], legacy: (String) -> Bool = { _ in false }) throws {
+    /// `owns`: for a command that replaces the whole directory, the names it writes there (default: any); an
+    /// existing directory holding anything else (a file a user added, another output) is refused, so nothing is lost.
+    public static func checkDirectory(_ out: String, kind: String, inputs: [String], legacy: (String) -> Bool = { _ in false },
+                                      owns: (String) -> Bool = { _ in true }) throws {
         try checkNotAnInput(out, inputs: inputs)
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: out, isDirectory: &isDirectory) else { return }
         guard isDirectory.boolValue else {
             throw ConfigError("\(out) exists and is a file, not a \(kind) directory of sage-mpi's: choose another output path")
         }
-        if marker(of: out) == kind || isEmpty(out) || legacy(out) { return }
-        let other = marker(of: out).map { " (it holds sage-mpi's \($0) output)" } ?? ""
-        throw ConfigError("\(out) exists and is not a \(kind) directory written by sage-mpi\(other); nothing was changed: choose another output path, or move it away yourself")
+        guard marker(of: out) == kind || isEmpty(out) || legacy(out) else {
+            let other = marker(of: out).map { " (it holds sage-mpi's \($0) output)" } ?? ""
+            throw ConfigError("\(out) exists and is not a \(kind) directory written by sage-mpi\(other); nothing was changed: choose another output path, or move it away yourself")
+        }
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: out)) ?? []
+        if let foreign = entries.sorted().first(where: { $0 != markerName && !owns($0) }) {
+            throw ConfigError("\(out) is an earlier \(kind) output but also holds '\(foreign)', which sage-mpi did not write there; nothing was changed: move it away, or choose another output path")
+        }
     }
 
     /// Refuses a file output that is an input, or an existing file that `isOurs` does not recognise (unless
     /// `force`). `isOurs` gets the first bytes of the existing file.
     public static func checkFile(_ out: String, inputs: [String], force: Bool, what: String, isOurs: (Data) -> Bool) throws {
         try checkNotAnInput(out, inputs: inputs)
+        if out.hasPrefix("/dev/") || out.hasPrefix("/proc/") { return }  // a stream (/dev/stdout): written in place, never replaced
         let target = AtomicFile.resolvingLinks(out)
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: target, isDirectory: &isDirectory) else { return }
@@ -37,6 +46,19 @@ public enum OutputGuard {
         let head = FileHandle(forReadingAtPath: target).map { h in defer { try? h.close() }; return (try? h.read(upToCount: 4096)) ?? Data() } ?? Data()
         if force || head.isEmpty || isOurs(head) { return }
         throw ConfigError("\(out) exists and is not a \(what) written by sage-mpi; nothing was changed: choose another path, or add --force to replace it")
+    }
+
+    /// `checkDirectory`, then creates the directory (emptied first when `replace`: only after the check, so only
+    /// this kind's own earlier output is removed) and marks it as this kind's.
+    public static func claim(_ out: String, kind: String, inputs: [String], legacy: (String) -> Bool = { _ in false },
+                             owns: (String) -> Bool = { _ in true }, replace: Bool = false) throws {
+        try checkDirectory(out, kind: kind, inputs: inputs, legacy: legacy, owns: owns)
+        let fm = FileManager.default
+        if replace && fm.fileExists(atPath: out) { try fm.removeItem(atPath: out) }
+        do { try fm.createDirectory(atPath: out, withIntermediateDirectories: true) } catch {
+            throw OutputError("\(out): cannot create the output directory (\(fileErrorDescription(error) ?? "\(error)"))")
+        }
+        try mark(out, kind: kind)
     }
 
     /// Marks a directory sage-mpi created as this kind's output.
@@ -54,25 +76,31 @@ public enum OutputGuard {
         ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? ["?"]).isEmpty
     }
 
-    /// Refuses `out` when it is one of `inputs` or a directory holding one.
+    /// Refuses `out` when it is one of `inputs` (the same path once links are followed, or the same file: a
+    /// hard link) or a directory holding one.
     public static func checkNotAnInput(_ out: String, inputs: [String]) throws {
         let o = canonical(out)
+        var outInfo = stat()
+        let outExists = stat(out, &outInfo) == 0
         for input in inputs {
             let i = canonical(input)
-            if i == o { throw ConfigError("\(out) is an input of this command (\(input)); refusing to overwrite it: choose another output path") }
-            if i.hasPrefix(o.hasSuffix("/") ? o : o + "/") {
+            var info = stat()
+            let sameFile = outExists && stat(input, &info) == 0 && info.st_dev == outInfo.st_dev && info.st_ino == outInfo.st_ino
+            if i == o || sameFile { throw ConfigError("\(out) is an input of this command (\(input)); refusing to overwrite it: choose another output path") }
+            if i.hasPrefix(o == "/" ? "/" : o + "/") {
                 throw ConfigError("\(out) contains an input of this command (\(input)); refusing to write over it: choose another output path")
             }
         }
     }
 
-    /// An absolute path with links followed: realpath of the longest existing prefix, plus the rest.
+    /// An absolute path with every link followed: realpath of its longest existing prefix, then the rest as given.
     static func canonical(_ path: String) -> String {
-        var head = (absolutePath(path) as NSString).standardizingPath, tail: [String] = []
-        while !head.isEmpty && head != "/" {
+        var head = absolutePath(path), tail: [String] = []
+        while head != "/" && !head.isEmpty {
             if let real = realpath(head, nil) {
                 defer { free(real) }
-                return ([String(cString: real)] + tail.reversed()).joined(separator: "/").replacingOccurrences(of: "//", with: "/")
+                let base = String(cString: real)
+                return tail.isEmpty ? base : (base == "/" ? "" : base) + "/" + tail.reversed().joined(separator: "/")
             }
             tail.append((head as NSString).lastPathComponent)
             head = (head as NSString).deletingLastPathComponent

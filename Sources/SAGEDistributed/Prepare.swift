@@ -22,7 +22,8 @@ public func prepareStore(config: RunConfig, out: String, comm: any Communicator,
                                    individuals: individuals, trainingIndividuals: training)
 
     let staged = try StagedDirectory(out: out, kind: "store", inputs: config.inputPaths(except: ["store", "predixcan_out"]), comm: comm,
-                                     legacy: { FileManager.default.fileExists(atPath: VariantStore.manifestPath($0)) })
+                                     legacy: { (try? String(contentsOfFile: VariantStore.manifestPath($0), encoding: .utf8))?.contains("sage-mpi variant store") == true },
+                                     owns: { $0 == "manifest.json" || ($0.hasPrefix("part-") && $0.hasSuffix(".bin")) })
     if comm.rank == 0 {
         log.root.info("prepare: \(regions.count) regions x \(individuals.count) individuals, input_len \(inputLen), on \(comm.size) rank(s)")
     }

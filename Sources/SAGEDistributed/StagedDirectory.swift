@@ -13,11 +13,14 @@ public struct StagedDirectory {
     /// Rank 0 checks that `out` may be replaced (OutputGuard: absent, empty, or this kind's own output, and no
     /// input inside it), replaces a stale partial directory of this kind with an empty marked one; every rank
     /// returns once it exists.
-    public init(out: String, kind: String, inputs: [String], comm: any Communicator, legacy: @escaping (String) -> Bool = { _ in false }) throws {
+    /// `owns`: the names this kind writes (see `OutputGuard.checkDirectory`): an older `out` holding anything
+    /// else is refused rather than replaced.
+    public init(out: String, kind: String, inputs: [String], comm: any Communicator, legacy: (String) -> Bool = { _ in false },
+                owns: (String) -> Bool) throws {
         self.out = out; self.partial = out + ".partial"; self.comm = comm; self.kind = kind
         if comm.rank == 0 {
             let fm = FileManager.default
-            try OutputGuard.checkDirectory(out, kind: kind, inputs: inputs, legacy: legacy)
+            try OutputGuard.checkDirectory(out, kind: kind, inputs: inputs, legacy: legacy, owns: owns)
             try OutputGuard.checkDirectory(partial, kind: kind, inputs: inputs)
             try? fm.removeItem(atPath: partial)
             do { try fm.createDirectory(atPath: partial, withIntermediateDirectories: true) } catch {

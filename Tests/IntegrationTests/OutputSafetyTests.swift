@@ -114,3 +114,79 @@ import Testing
         #expect(full.status == 1 && full.stderr == "Error: /dev/full: cannot write: No space left on device\n", "\(full.stderr)")
     }
 }
+
+/// The paths that reach an input or a user's file the long way round: through `..` after a symbolic link, a hard
+/// link, the configuration file itself; and standard output, which must stay a stream.
+@Suite(.serialized) struct OutputPathTests {
+    @Test func linksHardLinksAndTheConfigurationAreInputsToo() throws {
+        let dir = try Subprocess.simulatedCohort("paths", regions: 6, individuals: 20, inputLen: 300, seed: 5, prepared: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let safety = OutputSafetyTests()
+        let seq = ["sequences", "--config", dir + "/sage.toml", "--region", "G0001", "--individual", "IND0001", "--force"]
+        // t/link -> a/b: "t/link/../vcf" is a/vcf for the kernel, though it reads as t/vcf.
+        let fm = FileManager.default
+        try fm.createDirectory(atPath: dir + "/a/b", withIntermediateDirectories: true)
+        try fm.createDirectory(atPath: dir + "/t", withIntermediateDirectories: true)
+        try fm.createSymbolicLink(atPath: dir + "/t/link", withDestinationPath: dir + "/a/b")
+        try fm.moveItem(atPath: dir + "/individuals/train.txt", toPath: dir + "/a/train.txt")
+        try fm.createSymbolicLink(atPath: dir + "/individuals/train.txt", withDestinationPath: dir + "/a/train.txt")
+        try safety.refused(dir, seq + ["--out", dir + "/t/link/../train.txt"], "is an input of this command")
+        try fm.linkItem(atPath: dir + "/regions.csv", toPath: dir + "/hard.csv")  // a hard link: the same file
+        try safety.refused(dir, seq + ["--out", dir + "/hard.csv"], "is an input of this command")
+        try safety.refused(dir, seq + ["--out", dir + "/sage.toml"], "is an input of this command")
+        try safety.refused(dir, ["prepare", "--config", dir + "/sage.toml", "--out", dir + "/t/link/.."], "contains an input")
+    }
+
+    @Test func directoriesThatHoldMoreThanTheirOwnOutputAreNotReplaced() throws {
+        let dir = try Subprocess.simulatedCohort("owned", regions: 6, individuals: 20, inputLen: 300, seed: 5, prepared: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let safety = OutputSafetyTests()
+        // A user's directory that merely holds a manifest.json, and a real store to which a user added a file.
+        try FileManager.default.createDirectory(atPath: dir + "/mine", withIntermediateDirectories: true)
+        try Data("{}".utf8).write(to: URL(fileURLWithPath: dir + "/mine/manifest.json"))
+        try safety.refused(dir, ["prepare", "--config", dir + "/sage.toml", "--out", dir + "/mine"], "is not a store directory")
+        try Data("notes".utf8).write(to: URL(fileURLWithPath: dir + "/store/notes.txt"))
+        try safety.refused(dir, ["prepare", "--config", dir + "/sage.toml"], "also holds 'notes.txt', which sage-mpi did not write there")
+        try FileManager.default.removeItem(atPath: dir + "/store/notes.txt")
+        // An evaluation directory is replaced whole once the new one is complete, and only if it holds nothing else.
+        let ckpt = dir + "/m.safetensors"
+        let made = try Subprocess.alone(["init-model", "--input-len", "300", "--first-layer-kernel-number", "4", "--int-layers-kernel-number", "4",
+                                         "--hidden-size", "4", "--n-conv-blocks", "2", "--pooling-size", "5", "--out", ckpt])
+        #expect(made.status == 0, "\(made.combined)")
+        let eval = ["evaluate", "--config", dir + "/sage.toml", "--checkpoint", ckpt, "--regions", "all", "--individuals", "val", "--out", dir + "/eval"]
+        for _ in 0..<2 { #expect(try Subprocess.alone(eval).status == 0) }
+        #expect(!FileManager.default.fileExists(atPath: dir + "/eval.partial"))
+        try Data("x".utf8).write(to: URL(fileURLWithPath: dir + "/eval/plot.png"))
+        try safety.refused(dir, eval, "also holds 'plot.png'")
+    }
+
+    @Test func standardOutputStaysAStream() throws {
+        let dir = try Subprocess.simulatedCohort("stdout", regions: 6, individuals: 20, inputLen: 300, seed: 5, prepared: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        // Into a pipe (as `| gzip`): the bytes arrive on the pipe.
+        let process = Process(), pipe = Pipe()
+        process.executableURL = URL(fileURLWithPath: Subprocess.sageMPI)
+        process.arguments = ["sequences", "--config", dir + "/sage.toml", "--region", "G0001", "--individual", "IND0001", "--out", "/dev/stdout"]
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let bytes = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        #expect(String(decoding: bytes, as: UTF8.self).hasPrefix(">G0001|reference"), "\(bytes.count) bytes")
+        // Into a file the caller opened for appending (as `>> log`): appended, not replaced.
+        let log = dir + "/log.txt"
+        try Data("earlier\n".utf8).write(to: URL(fileURLWithPath: log))
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        try handle.seekToEnd()
+        let append = Process()
+        append.executableURL = URL(fileURLWithPath: Subprocess.sageMPI)
+        append.arguments = process.arguments
+        append.standardOutput = handle
+        append.standardError = FileHandle.nullDevice
+        try append.run(); append.waitUntilExit()
+        try handle.close()
+        let text = try String(contentsOfFile: log, encoding: .utf8)
+        #expect(append.terminationStatus == 0 && text.hasPrefix("earlier\n>G0001|reference"), "\(text.prefix(60))")
+    }
+}

@@ -46,6 +46,15 @@ import Testing
         #expect(overwrite.status == 1 && overwrite.stderr.contains("is in use"), "\(overwrite.stderr)")
         kill(long.processIdentifier, SIGKILL); long.waitUntilExit()
 
+        // A lock file that is a link (to a user's file): refused, the file untouched.
+        try FileManager.default.removeItem(atPath: dir + "/run/.lock")
+        try Data("precious".utf8).write(to: URL(fileURLWithPath: dir + "/precious.txt"))
+        try FileManager.default.createSymbolicLink(atPath: dir + "/run/.lock", withDestinationPath: dir + "/precious.txt")
+        let linked = try Subprocess.alone(["train", "--resume", dir + "/run"])
+        #expect(linked.status == 1 && linked.stderr.contains(".lock: cannot open the run's lock file (it must be a regular file)"), "\(linked.stderr)")
+        #expect(Self.bytes(dir + "/precious.txt") == Data("precious".utf8))
+        try FileManager.default.removeItem(atPath: dir + "/run/.lock")
+
         // The lock goes with the process, however it ends. --overwrite
         // removes the old run's files, and only those.
         try Data("mine".utf8).write(to: URL(fileURLWithPath: dir + "/run/notes.txt"))
@@ -113,13 +122,24 @@ import Testing
         let (dir, config) = try TrainingTests.cohort()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let run = dir + "/run"
+        let six = try Subprocess.mpi(2, ["train", "--config", config, "--out", dir + "/six", "--max-steps", "6"] + Self.tiny)
+        #expect(six.status == 0, "\(six.combined)")
         let diverged = try Subprocess.mpi(2, ["train", "--config", config, "--out", run, "--nan-at-step", "7", "--kill-rank", "1"] + Self.tiny)
         #expect(diverged.status != 0 && !diverged.timedOut)
         #expect(diverged.stderr.contains("diverged at global step 7") && diverged.stderr.contains("loss NaN"), "\(diverged.stderr)")
         #expect(diverged.stderr.components(separatedBy: "error:").count == 2, "one message: \(diverged.stderr)")
         #expect(try Self.stepOf(run) == 6, "the state before the diverging step")
-        let file = try SafeTensors.read(path: run + "/state.safetensors")
-        #expect(try file.floats("params").allSatisfy(\.isFinite))
+        // Exactly the state before step 7: what a run stopped after 6 steps saved (the diverging step's batch-norm
+        // statistics, counters and dropout draws undone).
+        let a = try TrainingTests.state(run), b = try TrainingTests.state(dir + "/six")
+        TrainingTests.expectClose(a.params, b.params, rtol: 1e-6, atol: 1e-7, "parameters")
+        TrainingTests.expectClose(a.buffers, b.buffers, rtol: 1e-6, atol: 1e-7, "batch-norm running statistics")
+        func meta(_ p: String) throws -> NSDictionary {
+            let json = try SafeTensors.read(path: p + "/state.safetensors").metadata["train_state"] ?? ""
+            return (try JSONSerialization.jsonObject(with: Data(json.utf8)) as? NSDictionary) ?? [:]
+        }
+        let (m1, m2) = (try meta(run), try meta(dir + "/six"))
+        #expect(m1 == m2, "positions, counters and the dropout state: \(m1) vs \(m2)")
         for line in ((try? String(contentsOfFile: run + "/metrics.jsonl", encoding: .utf8)) ?? "").split(separator: "\n") {
             #expect((try? JSONSerialization.jsonObject(with: Data(line.utf8))) != nil, "metrics.jsonl: \(line)")
         }

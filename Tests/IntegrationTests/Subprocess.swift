@@ -59,6 +59,13 @@ struct Subprocess {
         var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("OMPI_") && !$0.key.hasPrefix("PMIX_") }
         env["OMPI_ALLOW_RUN_AS_ROOT"] = "1"
         env["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
+        // OpenMPI's session directory of its own per run: mpiruns started at once race to create the shared
+        // /tmp/ompi.<host>.<uid> ("A call to mkdir was unable to create the desired directory"). Short, as it
+        // holds Unix sockets (their paths are limited to ~100 bytes).
+        var template = Array("/tmp/om-XXXXXX".utf8CString)
+        let session = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }.map { String(cString: $0) }
+        defer { if let session { try? FileManager.default.removeItem(atPath: session) } }
+        if let session { env["OMPI_MCA_orte_tmpdir_base"] = session }
         env["OPENBLAS_NUM_THREADS"] = "1"
         process.environment = env
 

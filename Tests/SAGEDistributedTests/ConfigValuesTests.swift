@@ -44,7 +44,7 @@ import Testing
         try "fasta = \"g.fa\"\nstore = \"../s\"\n".write(toFile: dir + "/sage.toml", atomically: true, encoding: .utf8)
         let fromFile = try RunConfig(file: dir + "/sage.toml")
         #expect(fromFile.string("fasta") == dir + "/g.fa")
-        #expect(fromFile.string("store") == (dir as NSString).deletingLastPathComponent + "/s")
+        #expect(fromFile.string("store") == dir + "/../s")  // ".." is left to the kernel (a link may stand before it)
         #expect(fromFile.resolvedTOML.contains("fasta = \"\(dir)/g.fa\""))
     }
 

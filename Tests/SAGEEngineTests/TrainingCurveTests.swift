@@ -78,6 +78,18 @@ import Testing
         #expect(p.lr == 1e-3)  // improving every epoch
     }
 
+    @Test func plateauStatesOfTheNegatingVersionConvertToModeMax() {
+        // Before mode "max", a correlation was fed negated into mode "min": best -0.6 meant r = 0.6.
+        var old = ReduceLROnPlateau(lr: 1e-3, patience: 1)
+        _ = old.step(metric: -0.6)
+        old.convert(maximize: true)
+        #expect(old.maximize && old.best == 0.6)
+        _ = old.step(metric: 0.6); #expect(old.lr == 1e-3)
+        _ = old.step(metric: 0.6); #expect(abs(old.lr - 1e-4) < 1e-10)  // two unchanged epochs > patience 1
+        old.restart(lr: 5e-4)
+        #expect(old.lr == 5e-4 && old.best == 0.6)
+    }
+
     @Test func clippingScalesToTheMaximumNormOnlyWhenAbove() {
         var g: [Float] = [3, 4]
         #expect(clipGradNorm(&g, range: 0..<2, maxNorm: 1) == 5)

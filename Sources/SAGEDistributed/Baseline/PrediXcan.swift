@@ -38,7 +38,8 @@ public struct PrediXcanRun {
         BLAS.setThreads(1)
         defer { BLAS.setThreads(blasThreads) }
         let inputFiles = config.inputPaths(except: ["predixcan_out", "store"]) + [regions, causal].compactMap { $0 }.filter { FileManager.default.fileExists(atPath: $0) }
-        let staged = try StagedDirectory(out: out, kind: "predixcan", inputs: inputFiles, comm: comm, legacy: Self.isEarlierOutput)
+        let staged = try StagedDirectory(out: out, kind: "predixcan", inputs: inputFiles, comm: comm, legacy: Self.isEarlierOutput,
+                                         owns: { ["summary.csv", "weights.csv", "predictions.csv", "causal.csv", "summary.json"].contains($0) })
         if comm.rank == 0 {
             if blasThreads > 1 { log.root.notice("predixcan: one thread per rank; for \(blasThreads) cores run \(blasThreads) ranks (mpirun -np \(blasThreads))") }
             log.root.info("predixcan: \(work.count) regions x \(rows.ids.count) individuals (\(rows.train.count) train, \(rows.val.count) val, \(rows.test.count) test), window \(settings.window), \(settings.selection) CV, on \(comm.size) rank(s)")

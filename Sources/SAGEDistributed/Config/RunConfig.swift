@@ -146,8 +146,9 @@ public struct ConfigError: Error, CustomStringConvertible, Sendable {
     public init(_ description: String) { self.description = description }
 }
 
-/// `path` made absolute against the working directory, with "." and ".." removed.
+/// `path` made absolute against the working directory, with "." components and repeated slashes removed. ".."
+/// stays: removing it as text would step over a symbolic link the kernel follows.
 func absolutePath(_ path: String) -> String {
-    let full = path.hasPrefix("/") ? path : (FileManager.default.currentDirectoryPath as NSString).appendingPathComponent(path)
-    return (full as NSString).standardizingPath
+    let full = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+    return "/" + full.split(separator: "/").filter { $0 != "." }.joined(separator: "/")
 }

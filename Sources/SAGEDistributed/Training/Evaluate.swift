@@ -3,9 +3,9 @@ import SAGEEngine
 import SAGEGenome
 
 /// `sage-mpi evaluate`: predictions for regions x individuals from a checkpoint, in parallel (regions dealt to
-/// ranks, gathered on rank 0), and their correlations. Files (rank 0, atomically) in `out`:
-/// predictions.csv, region_correlations.csv, individual_correlations.csv, summary.json. Identical for any number of
-/// ranks (see `predictFromStore`).
+/// ranks, gathered on rank 0), and their correlations. Files (rank 0, in `<out>.partial/`, moved to `out` when
+/// all are written): predictions.csv, region_correlations.csv, individual_correlations.csv, summary.json.
+/// Identical for any number of ranks (see `predictFromStore`).
 public struct Evaluation {
     public var checkpoint: String
     public var regions = "test", individuals = "test"
@@ -15,10 +15,11 @@ public struct Evaluation {
     public init(checkpoint: String, out: String) { self.checkpoint = checkpoint; self.out = out }
 
     public func run(config: RunConfig, comm: any Communicator, log: RankLog) throws {
-        if comm.rank == 0 {  // before the work: `out` must be new, empty or an earlier evaluation
-            try OutputGuard.checkDirectory(out, kind: "evaluate", inputs: config.inputPaths(except: ["predixcan_out"]) + [checkpoint],
-                                           legacy: { FileManager.default.fileExists(atPath: ($0 as NSString).appendingPathComponent("region_correlations.csv")) })
-        }
+        // Before the work: `out` must be new, empty or an earlier evaluation (replaced whole once this one is done).
+        let lists = [regions, individuals].filter { FileManager.default.fileExists(atPath: $0) }
+        let staged = try StagedDirectory(out: out, kind: "evaluate", inputs: config.inputPaths(except: ["predixcan_out"]) + [checkpoint] + lists,
+                                         comm: comm, legacy: { FileManager.default.fileExists(atPath: ($0 as NSString).appendingPathComponent("region_correlations.csv")) },
+                                         owns: Self.files.contains)
         let model = try SAGENet.load(checkpoint: checkpoint)
         let store = try openCheckedStore(config: config, purpose: "to evaluate")
         guard model.config.inputLen == store.inputLen else {
@@ -26,7 +27,12 @@ public struct Evaluation {
         }
         let set = try TrainingSet(config: config, store: store)
         for warning in set.warnings { log.root.warning("\(warning)") }
-        let regionList = try pick(regions, named: set.regions, lookup: store.region, what: "region")
+        var regionList = try pick(regions, named: set.regions, lookup: store.region, what: "region")
+        let lacking = regionList.filter { set.y0[$0 * store.individualCount].isNaN }  // a file's ids without expression
+        if !lacking.isEmpty {
+            log.root.warning("evaluate: \(lacking.count) region(s) of \(regions) have no expression row and are dropped: \(lacking.prefix(5).map { store.manifest.regions[$0].id }.joined(separator: ", "))")
+            regionList.removeAll { set.y0[$0 * store.individualCount].isNaN }
+        }
         let individualList = try pick(individuals, named: set.individuals, lookup: store.individual, what: "individual")
         guard !regionList.isEmpty, !individualList.isEmpty else { throw ConfigError("evaluate: no regions or no individuals selected (\(regions) x \(individuals))") }
         let dataset = PersonalDataset(store: store, options: config.sequenceOptions)
@@ -42,11 +48,7 @@ public struct Evaluation {
         }
         guard let p = predictions else { return }
         let m = EvaluationMetrics(predictions: p, set: set)
-        do { try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true) } catch {
-            throw OutputError("\(out): cannot create the output directory (\(error.localizedDescription))")
-        }
-        try OutputGuard.mark(out, kind: "evaluate")
-        func path(_ name: String) -> String { (out as NSString).appendingPathComponent(name) }
+        func path(_ name: String) -> String { staged.path(name) }
         let N = store.individualCount, I = individualList.count
         var csv = "region_id,individual,y0_true,y1_true,y_true,pred_mean,pred_diff\n"
         for (k, r) in regionList.enumerated() {
@@ -73,8 +75,12 @@ public struct Evaluation {
             "seconds": Date().timeIntervalSince(start),
         ]
         try AtomicFile.write(JSONSerialization.data(withJSONObject: summary, options: [.prettyPrinted, .sortedKeys]), to: path("summary.json"))
+        try staged.commit()
         log.root.info("evaluate: median region r \(fmt(median(m.regionPearson))) (\(m.regionPearson.count - finite(m.regionPearson).count) NaN of \(m.regionPearson.count)), median individual r \(fmt(median(m.individualPearson))), mean-head r \(fmt(m.meanPearson)); wrote \(out)")
     }
+
+    /// What evaluate writes into its directory.
+    static let files: Set<String> = ["predictions.csv", "region_correlations.csv", "individual_correlations.csv", "summary.json"]
 
     /// A split name, or a file of ids one per line.
     func pick(_ spec: String, named: (String) throws -> [Int], lookup: (String) throws -> Int, what: String) throws -> [Int] {

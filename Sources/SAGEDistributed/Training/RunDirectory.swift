@@ -12,9 +12,9 @@ public final class RunDirectory {
 
     /// The files a run writes (what `--overwrite` removes; nothing else in the directory is touched).
     static let runFiles = ["config.toml", "run.json", "metrics.jsonl", "correlations", "best.safetensors", "last.safetensors", "state.safetensors"]
-    /// Keys a resume may change without --allow-changes: the learning-rate schedule's and when to stop or report.
-    public static let resumableKeys: Set<String> = ["learning_rate", "step_size_up", "lr_patience", "max_epochs", "patience",
-                                                    "val_every_steps", "checkpoint_every_steps", "max_val_items"]
+    /// Keys a resume may change without --allow-changes: the learning-rate schedule's, how long to train, and how
+    /// often to save (nothing else that decides the parameters, the best checkpoint or when the run stops).
+    public static let resumableKeys: Set<String> = ["learning_rate", "step_size_up", "lr_patience", "max_epochs", "checkpoint_every_steps"]
 
     public init(path: String) { self.path = path }
     deinit { if lockDescriptor >= 0 { close(lockDescriptor) } }
@@ -29,18 +29,21 @@ public final class RunDirectory {
 
     /// Creates (or reuses) the directory and takes its lock, refusing what is not a run directory of ours or
     /// what another process is running. A fresh run refuses an existing run unless `overwrite`, which then
-    /// removes that run's files (and only those); a resume needs an existing run.
-    public func open(resume: Bool, overwrite: Bool, inputs: [String]) throws {
+    /// removes that run's files (and only those); a resume needs an existing run. Returns a warning when the
+    /// file system has no locks (the run goes on unlocked).
+    @discardableResult
+    public func open(resume: Bool, overwrite: Bool, inputs: [String]) throws -> String? {
         let fm = FileManager.default
         try OutputGuard.checkDirectory(path, kind: "run", inputs: inputs, legacy: Self.isEarlierRun)
+        do { try fm.createDirectory(atPath: path, withIntermediateDirectories: true) } catch {
+            throw OutputError("\(path): cannot create the run directory (\(error.localizedDescription))")
+        }
+        let warning = try lock()
+        // Only now, holding the lock, is what the directory holds settled.
         let holdsRun = fm.fileExists(atPath: file("config.toml")) || fm.fileExists(atPath: file("state.safetensors"))
         if resume && !fm.fileExists(atPath: file("state.safetensors")) {
             throw ConfigError("\(path): no state.safetensors to resume from (the run saved no state yet)")
         }
-        do { try fm.createDirectory(atPath: path, withIntermediateDirectories: true) } catch {
-            throw OutputError("\(path): cannot create the run directory (\(error.localizedDescription))")
-        }
-        try lock()
         if !resume && holdsRun {
             guard overwrite else {
                 throw ConfigError("\(path) already holds a run: continue it with `sage-mpi train --resume \(path)`, start over with --overwrite (removes that run's files), or choose another --out")
@@ -49,14 +52,27 @@ public final class RunDirectory {
         }
         try OutputGuard.mark(path, kind: "run")
         try fm.createDirectory(atPath: file("correlations"), withIntermediateDirectories: true)
+        return warning
     }
 
-    /// flock(LOCK_EX | LOCK_NB) on `.lock`, which then names the holder (pid, host, start time) for the next one.
-    func lock() throws {
+    /// flock(LOCK_EX | LOCK_NB) on `.lock` (a regular file, never followed through a link), which then names the
+    /// holder (pid, host, start time) for the next one. Held: an error; no locks on this file system (Lustre
+    /// without -o flock, NFS without lockd): a warning, and the run goes on unlocked.
+    func lock() throws -> String? {
         let lockPath = file(".lock")
-        let fd = Foundation.open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw OutputError(lockPath, "cannot create the run's lock file", errno) }
+        let fd = Foundation.open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o644)
+        guard fd >= 0 else { throw OutputError(lockPath, "cannot open the run's lock file (it must be a regular file)", errno) }
+        var info = stat()
+        guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
+            close(fd)
+            throw ConfigError("\(lockPath) is not a regular file; remove it (sage-mpi creates it)")
+        }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            let code = errno
+            guard code == EWOULDBLOCK else {
+                close(fd)
+                return "\(path): the file system does not lock files (\(String(cString: strerror(code)))); this run is not protected against a second writer"
+            }
             let holder = (try? String(contentsOfFile: lockPath, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
             close(fd)
             throw ConfigError("\(path) is in use by another sage-mpi train\(holder.isEmpty ? "" : " (\(holder))"): one run directory has one writer; wait for it to finish or choose another --out")
@@ -65,6 +81,7 @@ public final class RunDirectory {
         ftruncate(fd, 0)
         _ = holder.withCString { Foundation.write(fd, $0, strlen($0)) }
         lockDescriptor = fd
+        return nil
     }
 }
 
@@ -98,7 +115,7 @@ public struct RunRecord: Codable, Sendable, Equatable {
         for key in ConfigKeys.all where !RunDirectory.resumableKeys.contains(key.name) && saved.values[key.name] != current.values[key.name] {
             out.append("\(key.name): \(saved.values[key.name].map { "\($0)" } ?? "-") -> \(current.values[key.name].map { "\($0)" } ?? "-")")
         }
-        guard let was else { return out }
+        guard let was else { return out + ["run.json is missing (a run from an older sage-mpi): the rank count and the data files cannot be compared"] }
         if was.ranks != ranks { out.append("ranks: \(was.ranks) -> \(ranks) (batch_size is per rank: the global batch would change)") }
         for (key, fingerprint) in inputs.sorted(by: { $0.key < $1.key }) {
             if let old = was.inputs[key], !old.sameFile(as: fingerprint) {

@@ -107,7 +107,10 @@ public final class Trainer {
         // Rank 0 holds the directory and checks a resume before anything is written; then the state is read.
         if comm.rank == 0 {
             let directory = RunDirectory(path: options.runDirectory)
-            try directory.open(resume: options.resume, overwrite: options.overwrite, inputs: config.inputPaths(except: ["predixcan_out"], configFile: !options.resume))
+            if let warning = try directory.open(resume: options.resume, overwrite: options.overwrite,
+                                                inputs: config.inputPaths(except: ["predixcan_out"], configFile: !options.resume)) {
+                log.root.warning("train: \(warning)")
+            }
             self.directory = directory
             let record = try RunRecord(config: config, ranks: comm.size)
             if options.resume {
@@ -126,6 +129,7 @@ public final class Trainer {
             state = try TrainState.read(path: runPath("state.safetensors"), model: model, adam: adam)
         }
         if options.resume {
+            adoptScheduleSettings()
             if comm.rank == 0 { try truncateMetrics(after: state.globalStep) }
             log.root.info("train: resuming \(options.runDirectory) at epoch \(state.epoch + 1), step \(state.stepInEpoch) of the epoch (global step \(state.globalStep))")
             if state.finished { log.root.info("train: this run had finished; nothing to do"); return }
@@ -147,6 +151,7 @@ public final class Trainer {
         let pointers = inputs.map { UnsafePointer($0.pointer) }
         let targets = FloatBuffer(count: batchSize * outputs)
         let lossSums = UnsafeMutableBufferPointer<Double>.allocate(capacity: 3)
+        let beforeStep = StepSnapshot(model: model)
         defer { lossSums.deallocate() }
         let all = 0..<model.store.parameterCount
         let valEvery = config.int("val_every_steps"), ckptEvery = config.int("checkpoint_every_steps")
@@ -174,6 +179,7 @@ public final class Trainer {
                     if outputs == 2 { targets[b * outputs + 1] = set.y1[t] }
                 }
                 model.store.zeroGrads()
+                beforeStep.take(model)
                 model.forward(sequences: pointers, batch: B, training: true)
                 let loss = model.loss(targets: targets.pointer, lamRef: lamRef, lamDiff: lamDiff, meanOver: N)
                 model.backward(sequences: pointers)
@@ -185,6 +191,7 @@ public final class Trainer {
                 }
                 let gradientNorm = clipGradNorm(model.store.grads.pointer, range: all, maxNorm: clip > 0 ? clip : .infinity)
                 if !lossSums[0].isFinite || !gradientNorm.isFinite {
+                    beforeStep.restore(model)
                     try stopDiverged(loss: (lossSums[0] / Double(N), lossSums[1] / Double(N), lossSums[2] / Double(N)), gradientNorm: gradientNorm)
                 }
                 let lr = currentLR()
@@ -251,9 +258,23 @@ public final class Trainer {
     /// The metric names validation logs for each model: p-SAGE-net "tv_" (training regions x validation
     /// individuals) and "val_" (validation regions x validation individuals); r-SAGE-net "train_" and "val_" (the
     /// regions' reference sequences).
+    /// r-SAGE-net validates on one (reference) sequence per region, so its per-region Pearson across individuals
+    /// and its difference-head loss are always NaN or constant: not offered.
     public static func validationMetricNames(_ model: SAGEConfig.Kind) -> [String] {
-        let prefixes = model == .psagenet ? ["tv_", "val_"] : ["train_", "val_"]
-        return prefixes.flatMap { p in ["loss", "loss_ref", "loss_diff", "region_pearson_median", "individual_pearson_median", "mean_pearson"].map { p + $0 } }
+        let (prefixes, names) = model == .psagenet
+            ? (["tv_", "val_"], ["loss", "loss_ref", "loss_diff", "region_pearson_median", "individual_pearson_median", "mean_pearson"])
+            : (["train_", "val_"], ["loss", "loss_ref", "individual_pearson_median", "mean_pearson"])
+        return prefixes.flatMap { p in names.map { p + $0 } }
+    }
+
+    /// After a resume: the plateau scheduler takes this configuration's lr_patience (and learning_rate, when it
+    /// changed), in the monitor's direction (states written before mode "max" held the negated metric in mode "min").
+    func adoptScheduleSettings() {
+        guard var plateau = state.plateau else { return }
+        if plateau.maximize != maximize { plateau.convert(maximize: maximize) }
+        plateau.patience = config.int("lr_patience")
+        if let saved = options.savedConfig, saved.double("learning_rate") != config.double("learning_rate") { plateau.restart(lr: learningRate) }
+        state.plateau = plateau
     }
 
     /// `monitor`, checked against what this model logs (r-SAGE-net with the default monitor: val_mean_pearson, as
@@ -360,15 +381,16 @@ public final class Trainer {
         try model.save(checkpoint: runPath("last.safetensors"))
     }
 
-    /// A step whose loss or gradient is not finite: nothing of it is applied; the state before it (finite) is
-    /// saved, and the run stops with the step and its loss terms.
+    /// A step whose loss or gradient is not finite: nothing of it is applied (the caller restored what its forward
+    /// pass changed); the state before it is saved when finite, and the run stops with the step and its loss terms.
     func stopDiverged(loss: (total: Double, ref: Double, diff: Double), gradientNorm: Float) throws -> Never {
         if comm.rank != 0 {  // every rank saw the same reduced loss; rank 0 reports, and its error ends the job
             try comm.barrier()
             throw TrainingError("train: diverged at global step \(state.globalStep + 1)")
         }
-        let params = UnsafeBufferPointer(start: model.store.params.pointer, count: model.store.params.count)
-        let finite = params.allSatisfy(\.isFinite)
+        let s = model.store
+        let finite = UnsafeBufferPointer(start: s.params.pointer, count: s.params.count).allSatisfy(\.isFinite)
+            && UnsafeBufferPointer(start: s.buffers.pointer, count: s.buffers.count).allSatisfy(\.isFinite)
         if finite { try saveState() }
         let terms = "loss \(fmt(loss.total)) (ref \(fmt(loss.ref)), diff \(fmt(loss.diff))), gradient norm \(fmt(Double(gradientNorm)))"
         let kept = finite ? "the state before this step is saved in \(runPath("state.safetensors"))" : "the parameters are no longer finite, so the last saved state was kept"

@@ -55,6 +55,16 @@ public struct ReduceLROnPlateau: Codable, Sendable, Equatable {
         best = try c.decode(Float.self, forKey: .best); badEpochs = try c.decode(Int.self, forKey: .badEpochs)
     }
 
+    /// From a scheduler that minimised the negated metric to one that maximises it, or back.
+    public mutating func convert(maximize: Bool) {
+        guard maximize != self.maximize else { return }
+        self.maximize = maximize
+        best = -best
+    }
+
+    /// A new learning rate (a resume that changes it), keeping the best value and the bad-epoch count.
+    public mutating func restart(lr: Float) { self.lr = lr }
+
     /// Feeds one epoch's metric; returns the learning rate for the next epoch.
     @discardableResult
     public mutating func step(metric: Float) -> Float {

@@ -4,31 +4,31 @@ import Foundation
 public enum AtomicFile {
     /// Regular files (or new ones) are written to a temporary name beside `path` and renamed over it. A symbolic
     /// link is followed: its final target is replaced the same way (completely, never in place), and the link
-    /// stays. An existing non-regular file (/dev/stdout, /dev/null, a FIFO) is written in place, since renaming
-    /// would replace it. Errors name the path and the reason (permission, no space, no directory).
+    /// stays. What is not a regular file (a FIFO, a pipe), and anything under /dev or /proc (/dev/stdout, which
+    /// may lead to a pipe or to a file a shell opened with `>>`), is written in place, since renaming would
+    /// replace it. Errors name the path and the reason (permission, no space, no directory).
     public static func write(_ data: Data, to path: String) throws {
-        let target = resolvingLinks(path)
         var info = stat()
-        let exists = stat(target, &info) == 0
-        if exists && (info.st_mode & S_IFMT) != S_IFREG {
-            guard let handle = FileHandle(forWritingAtPath: target) else { throw OutputError(path, "cannot open for writing", errno) }
-            defer { try? handle.close() }
-            do { try handle.write(contentsOf: data) } catch { throw OutputError(path, "cannot write", errno) }
+        let exists = stat(path, &info) == 0  // follows every link
+        if let fd = inheritedDescriptor(path) {  // the process's own stream: as the shell opened it (>> appends)
+            let failure = writeAll(fd, data)
+            if failure != 0 { throw OutputError(path, "cannot write", failure) }
             return
         }
+        if exists && ((info.st_mode & S_IFMT) != S_IFREG || path.hasPrefix("/dev/") || path.hasPrefix("/proc/")) {
+            let fd = open(path, O_WRONLY | O_CLOEXEC)
+            guard fd >= 0 else { throw OutputError(path, "cannot open for writing", errno) }
+            let failure = writeAll(fd, data)
+            close(fd)
+            if failure != 0 { throw OutputError(path, "cannot write", failure) }
+            return
+        }
+        let target = resolvingLinks(path)
         let directory = (target as NSString).deletingLastPathComponent
         let temporary = (directory.isEmpty ? "." : directory) + "/." + (target as NSString).lastPathComponent + ".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)  // less the umask, as any new file
         guard fd >= 0 else { throw OutputError(path, "cannot create a file in \(directory.isEmpty ? "." : directory)", errno) }
-        var failure: Int32 = 0
-        data.withUnsafeBytes { raw in
-            var done = 0
-            while done < raw.count {
-                let n = Foundation.write(fd, raw.baseAddress! + done, raw.count - done)
-                if n < 0 { if errno == EINTR { continue }; failure = errno; return }
-                done += n
-            }
-        }
+        var failure = writeAll(fd, data)
         if failure == 0 && exists && fchmod(fd, info.st_mode & 0o7777) != 0 { failure = errno }  // a replaced file keeps its mode
         if failure == 0 && fsync(fd) != 0 && errno != EINVAL { failure = errno }
         if close(fd) != 0 && failure == 0 { failure = errno }
@@ -36,6 +36,31 @@ public enum AtomicFile {
         if failure != 0 {
             unlink(temporary)
             throw OutputError(path, "cannot write", failure)
+        }
+    }
+
+    /// The descriptor a path names when it is one of this process's open streams: /dev/stdout, /dev/stderr,
+    /// /dev/fd/N, /proc/self/fd/N (reopening those would start a new file offset and lose O_APPEND).
+    static func inheritedDescriptor(_ path: String) -> Int32? {
+        switch path {
+        case "/dev/stdout": return 1
+        case "/dev/stderr": return 2
+        default:
+            for prefix in ["/dev/fd/", "/proc/self/fd/"] where path.hasPrefix(prefix) { return Int32(path.dropFirst(prefix.count)) }
+            return nil
+        }
+    }
+
+    /// Writes every byte (retrying short writes and EINTR); 0 or the errno of the failure.
+    static func writeAll(_ fd: Int32, _ data: Data) -> Int32 {
+        data.withUnsafeBytes { raw -> Int32 in
+            var done = 0
+            while done < raw.count {
+                let n = Foundation.write(fd, raw.baseAddress! + done, raw.count - done)
+                if n < 0 { if errno == EINTR { continue }; return errno }
+                done += n
+            }
+            return 0
         }
     }
 

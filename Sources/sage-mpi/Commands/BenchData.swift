@@ -29,9 +29,7 @@ struct BenchData: ParsableCommand {
         let work = workDir ?? fm.temporaryDirectory.appendingPathComponent("sage-bench-data-\(UUID().uuidString)").path
         defer { if workDir == nil { try? fm.removeItem(atPath: work) } }
         if let workDir {
-            try OutputGuard.checkDirectory(workDir, kind: "bench-data", inputs: config.config.map { [$0] } ?? [])
-            try fm.createDirectory(atPath: workDir, withIntermediateDirectories: true)
-            try OutputGuard.mark(workDir, kind: "bench-data")
+            try OutputGuard.claim(workDir, kind: "bench-data", inputs: config.config.map { [$0] } ?? [])
         }
         let log = RankLog(rank: 0, size: 1, level: .warning)
         var configs: [(simulated: Bool, config: RunConfig)] = []

@@ -28,10 +28,8 @@ struct BenchPrediXcan: ParsableCommand {
     func run() throws {
         BLAS.setThreads(1)
         let fm = FileManager.default
-        try OutputGuard.checkDirectory(workDir, kind: "bench-predixcan", inputs: config.config.map { [$0] } ?? [])
-        try? fm.removeItem(atPath: workDir)  // absent, empty or an earlier bench's
-        try fm.createDirectory(atPath: workDir, withIntermediateDirectories: true)
-        try OutputGuard.mark(workDir, kind: "bench-predixcan")
+        try OutputGuard.claim(workDir, kind: "bench-predixcan", inputs: config.config.map { [$0] } ?? [],
+                              owns: { $0 == "cohort" || $0 == "manifest.json" || ($0.hasPrefix("region-") && $0.hasSuffix(".f64")) }, replace: true)
         let cfg: RunConfig
         if config.config != nil {
             cfg = try config.load()

@@ -27,9 +27,7 @@ struct Simulate: ParsableCommand {
         sim.inputLen = inputLen
         sim.seed = seed
         let start = Date()
-        try OutputGuard.checkDirectory(out, kind: "simulate", inputs: [], legacy: Self.isEarlierOutput)
-        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-        try OutputGuard.mark(out, kind: "simulate")
+        try OutputGuard.claim(out, kind: "simulate", inputs: [], legacy: Self.isEarlierOutput)
         try sim.write(to: out)
         print("simulate: wrote \(out) (\(regions) regions x \(individuals) individuals, input_len \(inputLen)) in \(String(format: "%.1f", Date().timeIntervalSince(start))) s")
     }
