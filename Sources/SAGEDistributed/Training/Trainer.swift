@@ -116,7 +116,7 @@ public final class Trainer {
             if options.resume {
                 let changes = record.changes(since: try RunRecord.read(directory.file("run.json")), saved: options.savedConfig ?? config, current: config)
                 if !changes.isEmpty && !options.allowChanges {
-                    throw ConfigError("\(options.runDirectory): refusing to resume with changes a resumed run cannot be exact under (nothing was written):\n  \(changes.joined(separator: "\n  "))\nundo them, or accept them with --allow-changes (the learning-rate keys, max_epochs, patience and the reporting intervals may change freely)")
+                    throw ConfigError("\(options.runDirectory): refusing to resume with changes a resumed run cannot be exact under (nothing was written):\n  \(changes.joined(separator: "\n  "))\nundo them, or accept them with --allow-changes (learning_rate, step_size_up, lr_patience, max_epochs and checkpoint_every_steps may change freely)")
                 }
                 for change in changes { log.root.warning("train: resuming with a change (--allow-changes): \(change)") }
             }

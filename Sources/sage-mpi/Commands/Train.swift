@@ -13,7 +13,7 @@ struct Train: ParsableCommand {
         last.safetensors and state.safetensors (every checkpoint_every_steps and each epoch); \
         `--resume RUN` continues exactly where the last state was written. One run directory has one writer \
         (rank 0 holds RUN/.lock while it runs). An existing run is never replaced unless --overwrite; a resume \
-        that changes anything but the learning-rate keys, max_epochs, patience and the reporting intervals \
+        that changes anything but the learning-rate keys, max_epochs and checkpoint_every_steps \
         (the model, the data files, the batch size, the number of ranks, ...) is refused with the list of \
         differences unless --allow-changes. A step whose loss or gradient is not finite stops the run with the \
         state before it saved.
