@@ -35,6 +35,9 @@ func runOnRanks(_ options: RuntimeOptions, _ body: (RankContext) throws -> Void)
     do {
         try body(RankContext(comm: comm, log: log, threads: threads, usesMPI: usesMPI))
     } catch {
+        // An error every rank meets (a damaged store, a bad key) is printed once: rank 0 reports at once and its
+        // abort ends the others during this pause; an error of this rank alone is printed a moment later.
+        if comm.size > 1 && comm.rank != 0 { Thread.sleep(forTimeInterval: 1) }
         let prefix = comm.size > 1 ? "[rank \(comm.rank)/\(comm.size)] " : ""
         RankLogHandler.writeToStandardError("\(prefix)error: \(describe(error))\n")
         if comm.size > 1 { comm.abort(code: 1) }
