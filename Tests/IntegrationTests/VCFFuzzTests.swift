@@ -1,4 +1,5 @@
 import Foundation
+import SAGEEngine
 import Testing
 
 /// A bounded, seeded fuzz of the simulated cohort's bgzipped VCF: 60 cases of 1-4 random byte flips, or a
@@ -7,19 +8,6 @@ import Testing
 /// and leaves no store; a success must build the very store the undamaged VCF gives (a flip htslib does not read or
 /// tolerates, such as a BGZF header's MTIME/XFL/OS bytes, or a block no region's window reads), never another one.
 @Suite(.serialized) struct VCFFuzzTests {
-    /// SplitMix64, so that a case is reproducible from its number.
-    struct SplitMix {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E3779B97F4A7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58476D1CE4E5B9
-            z = (z ^ (z >> 27)) &* 0x94D049BB133111EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-    }
-
     enum Damage: CustomStringConvertible {
         case flips([(offset: Int, mask: UInt8)])
         case truncation(Int)
@@ -33,7 +21,7 @@ import Testing
 
     /// The case `k` of a VCF of `size` bytes: one in six a truncation, otherwise 1-4 flips of random bits.
     static func damage(case k: Int, size: Int) -> Damage {
-        var rng = SplitMix(state: 0x5A6E_0000 + UInt64(k))
+        var rng = SplitMix64(seed: 0x5A6E_0000 + UInt64(k))  // a case is reproducible from its number
         if rng.below(6) == 0 { return .truncation(1 + rng.below(size - 1)) }
         return .flips((0..<(1 + rng.below(4))).map { _ in (rng.below(size), UInt8(1 + rng.below(255))) })
     }
@@ -134,4 +122,9 @@ import Testing
         #expect(run.status == 0, "\(run.combined)")
         #expect(try Data(contentsOf: URL(fileURLWithPath: base + "/flipped/store/part-00000.bin")) == goodPart)
     }
+}
+
+extension SplitMix64 {
+    /// A draw in 0..<n (modulo: the cases' draws as first committed).
+    mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
 }
