@@ -113,6 +113,9 @@ struct PreprocessSplit: ParsableCommand {
         let paths = Self.files.map { (out as NSString).appendingPathComponent($0) }
         let intoOther = force && FileManager.default.fileExists(atPath: out) && OutputGuard.marker(of: out) != "split"
         if intoOther {
+            var isDirectory: ObjCBool = false
+            _ = FileManager.default.fileExists(atPath: out, isDirectory: &isDirectory)
+            guard isDirectory.boolValue else { throw ConfigError("\(out) exists and is a file, not a directory: choose another output path") }
             for path in paths { try OutputGuard.checkNotAnInput(path, inputs: inputs) }
         } else {
             try OutputGuard.checkDirectory(out, kind: "split", inputs: inputs, owns: Self.files.contains)
@@ -127,28 +130,21 @@ struct PreprocessSplit: ParsableCommand {
         }
         let split = IndividualSplit(overlap.common, fractions: fractions, seed: seed)
         let parts = [split.train, split.val, split.test]
-        for (name, part, fraction) in zip3(Self.files, parts, [fractions.train, fractions.val, fractions.test]) where part.isEmpty && fraction > 0 {
-            throw GenomeError("\(overlap.common.count) individuals are too few for the fractions \(self.fractions): \(name) would be empty")
+        let wanted = [fractions.train, fractions.val, fractions.test]
+        for k in parts.indices where parts[k].isEmpty && wanted[k] > 0 {
+            throw GenomeError("\(overlap.common.count) individuals are too few for the fractions \(self.fractions): \(Self.files[k]) would be empty")
         }
 
-        if intoOther {
-            var isDirectory: ObjCBool = false
-            _ = FileManager.default.fileExists(atPath: out, isDirectory: &isDirectory)
-            guard isDirectory.boolValue else { throw ConfigError("\(out) exists and is a file, not a directory: choose another output path") }
-        } else {
-            try OutputGuard.claim(out, kind: "split", inputs: inputs, owns: Self.files.contains)
-        }
+        if !intoOther { try OutputGuard.claim(out, kind: "split", inputs: inputs, owns: Self.files.contains) }
         for (path, part) in zip(paths, parts) { try AtomicFile.write(Data(part.map { $0 + "\n" }.joined().utf8), to: path) }
 
         var summary = "preprocess split: \(overlap.common.count) individuals in both \(what) (\(ids.count) \(vcf != nil ? "samples" : "ids")) "
         summary += "and the expression table (\(table.individuals.count) columns)\n"
         summary += "  train \(split.train.count), val \(split.val.count), test \(split.test.count) (seed \(seed)) -> \(paths.joined(separator: ", "))\n"
-        for (count, names, place) in [(overlap.onlyFirst.count, overlap.onlyFirst, "only in \(what)"), (overlap.onlySecond.count, overlap.onlySecond, "only in the expression table")] where count > 0 {
-            summary += "  \(place): \(count) (\(names.prefix(5).joined(separator: ", "))\(count > 5 ? ", ..." : ""))\n"
+        for (names, place) in [(overlap.onlyFirst, "only in \(what)"), (overlap.onlySecond, "only in the expression table")] where !names.isEmpty {
+            summary += "  \(place): \(names.count) (\(names.prefix(5).joined(separator: ", "))\(names.count > 5 ? ", ..." : ""))\n"
         }
         for (name, part) in zip(Self.files, parts) where part.isEmpty { summary += "  note: \(name) is empty (fraction 0)\n" }
         print(summary, terminator: "")
     }
 }
-
-private func zip3<A, B, C>(_ a: [A], _ b: [B], _ c: [C]) -> [(A, B, C)] { zip(a, zip(b, c)).map { ($0, $1.0, $1.1) } }
