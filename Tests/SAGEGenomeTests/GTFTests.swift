@@ -36,7 +36,7 @@ import Testing
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
             process.arguments = [tool, "-c", source]
-            FileManager.default.createFile(atPath: path + "/" + name, contents: nil)
+            _ = FileManager.default.createFile(atPath: path + "/" + name, contents: nil)
             process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: path + "/" + name))
             try process.run()
             process.waitUntilExit()

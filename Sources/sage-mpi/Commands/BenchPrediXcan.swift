@@ -27,7 +27,6 @@ struct BenchPrediXcan: ParsableCommand {
 
     func run() throws {
         BLAS.setThreads(1)
-        let fm = FileManager.default
         try OutputGuard.claim(workDir, kind: "bench-predixcan", inputs: config.config.map { [$0] } ?? [],
                               owns: { $0 == "cohort" || $0 == "manifest.json" || ($0.hasPrefix("region-") && $0.hasSuffix(".f64")) }, replace: true)
         let cfg: RunConfig
