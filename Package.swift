@@ -59,7 +59,7 @@ let package = Package(
 
         // MARK: Tests
         .testTarget(name: "SAGEEngineTests", dependencies: ["SAGEEngine"], exclude: ["Fixtures"]),
-        .testTarget(name: "SAGEGenomeTests", dependencies: ["SAGEGenome"]),
+        .testTarget(name: "SAGEGenomeTests", dependencies: ["SAGEGenome"], exclude: ["Fixtures"]),
         .testTarget(name: "SAGEDistributedTests", dependencies: ["SAGEDistributed"]),
         // Depends on the executable so that `swift test` builds the binary it runs under mpirun.
         .testTarget(name: "IntegrationTests", dependencies: ["sage-mpi", "SAGEEngine"]),
