@@ -6,9 +6,8 @@ import SAGEGenome
 
 struct Preprocess: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Turn raw data into sage-mpi's inputs: a regions table from a GTF, individual splits.",
-        // PreprocessExpression.self (Commands/PreprocessExpression.swift, `preprocess expression`) goes here when merged.
-        subcommands: [PreprocessGenes.self, PreprocessSplit.self])
+        abstract: "Turn raw data into sage-mpi's inputs: a regions table from a GTF, covariate-adjusted expression, individual splits.",
+        subcommands: [PreprocessGenes.self, PreprocessExpression.self, PreprocessSplit.self])
 }
 
 struct PreprocessGenes: ParsableCommand {
