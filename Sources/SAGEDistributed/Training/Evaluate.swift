@@ -15,11 +15,6 @@ public struct Evaluation {
     public init(checkpoint: String, out: String) { self.checkpoint = checkpoint; self.out = out }
 
     public func run(config: RunConfig, comm: any Communicator, log: RankLog) throws {
-        // Before the work: `out` must be new, empty or an earlier evaluation (replaced whole once this one is done).
-        let lists = [regions, individuals].filter { FileManager.default.fileExists(atPath: $0) }
-        let staged = try StagedDirectory(out: out, kind: "evaluate", inputs: config.inputPaths(except: ["predixcan_out"]) + [checkpoint] + lists,
-                                         comm: comm, legacy: { FileManager.default.fileExists(atPath: ($0 as NSString).appendingPathComponent("region_correlations.csv")) },
-                                         owns: Self.files.contains)
         let model = try SAGENet.load(checkpoint: checkpoint)
         let store = try openCheckedStore(config: config, purpose: "to evaluate")
         guard model.config.inputLen == store.inputLen else {
@@ -36,6 +31,11 @@ public struct Evaluation {
         let individualList = try pick(individuals, named: set.individuals, lookup: store.individual, what: "individual")
         guard !regionList.isEmpty, !individualList.isEmpty else { throw ConfigError("evaluate: no regions or no individuals selected (\(regions) x \(individuals))") }
         let dataset = PersonalDataset(store: store, options: config.sequenceOptions)
+        // After the checks, before the work: `out` must be new, empty or an earlier evaluation (replaced whole once this one is done).
+        let lists = [regions, individuals].filter { FileManager.default.fileExists(atPath: $0) }
+        let staged = try StagedDirectory(out: out, kind: "evaluate", inputs: config.inputPaths(except: ["predixcan_out"]) + [checkpoint] + lists,
+                                         comm: comm, legacy: { FileManager.default.fileExists(atPath: ($0 as NSString).appendingPathComponent("region_correlations.csv")) },
+                                         owns: Self.files.contains)
         log.root.info("evaluate: \(model.config.model.rawValue) from \(checkpoint) on \(regionList.count) regions x \(individualList.count) individuals, \(comm.size) rank(s)")
         let start = Date()
         var lastReport = start
