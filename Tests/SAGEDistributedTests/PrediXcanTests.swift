@@ -26,7 +26,7 @@ import SAGEGenome
         let config = try RunConfig(file: dir + "/sage.toml")
         try PrediXcanRun(out: dir + "/px").run(config: config, comm: SingleProcessCommunicator(), log: Self.log)
         let summary = try lines(dir + "/px/summary.csv")
-        #expect(summary[0] == ["region_id", "train_pearson", "val_pearson", "test_pearson", "n_features", "n_nonzero", "alpha", "status", "unconverged"])
+        #expect(summary[0] == ["region_id", "train_pearson", "val_pearson", "test_pearson", "n_features", "n_nonzero", "alpha", "status", "unconverged", "intercept"])
         #expect(summary.count == 13)
         let individuals = try ["train", "val", "test"].map { try readIndividualList(dir + "/individuals/\($0).txt").count }.reduce(0, +)
         #expect(try lines(dir + "/px/predictions.csv").count == 1 + 12 * individuals)

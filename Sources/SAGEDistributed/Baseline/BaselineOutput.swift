@@ -4,7 +4,11 @@ import SAGEGenome
 // The text rows one region contributes to each PrediXcan output file, and the per-rank part files they go to.
 
 extension RegionBaseline {
-    static let summaryHeader = "region_id,train_pearson,val_pearson,test_pearson,n_features,n_nonzero,alpha,status,unconverged"
+    /// summary.csv before it gained `intercept` (what `--apply` needs besides the weights); a prefix of today's.
+    static let earlierSummaryHeader = "region_id,train_pearson,val_pearson,test_pearson,n_features,n_nonzero,alpha,status,unconverged"
+    /// intercept: the fitted intercept (the training mean for a region without features), so that
+    /// pred = intercept + sum of weight x dosage over weights.csv reproduces predictions.csv.
+    static let summaryHeader = earlierSummaryHeader + ",intercept"
     static let weightsHeader = "region_id,chr,pos,ref,alt,weight"
     static let predictionsHeader = "region_id,individual,split,pred"
     static let causalHeader = "region_id,n_causal,n_causal_features,top_is_causal,causal_weight_share"
@@ -14,7 +18,7 @@ extension RegionBaseline {
         let weights = fit?.weights ?? []
         let nonzero = weights.indices.filter { weights[$0] != 0 }
         var out: [String: String] = [:]
-        out["summary.csv"] = "\(region.id),\(pearson.train),\(pearson.val),\(pearson.test),\(features.count),\(nonzero.count),\(fit.map { "\($0.alpha)" } ?? ""),\(status.rawValue),\(fit?.unconverged ?? 0)\n"
+        out["summary.csv"] = "\(region.id),\(pearson.train),\(pearson.val),\(pearson.test),\(features.count),\(nonzero.count),\(fit.map { "\($0.alpha)" } ?? ""),\(status.rawValue),\(fit?.unconverged ?? 0),\(intercept)\n"
         out["weights.csv"] = nonzero.map { j in
             "\(region.id),\(region.chr),\(features[j].pos),\(features[j].ref),\(features[j].alt),\(weights[j])\n"
         }.joined()

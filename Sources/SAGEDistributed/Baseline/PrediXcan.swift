@@ -7,7 +7,7 @@ import SAGEGenome
 /// in rank order (= region order, so the files are the same for any number of ranks) and moves the directory to
 /// `out`. Files:
 /// - summary.csv: region_id, train_pearson, val_pearson, test_pearson, n_features, n_nonzero, alpha, status,
-///   unconverged (penalty solves that stopped at predixcan_max_iter)
+///   unconverged (penalty solves that stopped at predixcan_max_iter), intercept (see `PrediXcanApply`)
 ///   (SAGE-net's ranking format: `train` can select regions from it with region_ranking);
 /// - weights.csv: region_id, chr, pos, ref, alt, weight (non-zero weights; pos 1-based);
 /// - predictions.csv: region_id, individual, split, pred (every region, every individual of every split);
@@ -24,7 +24,7 @@ public struct PrediXcanRun {
     /// A PrediXcan directory written before output markers: its summary.csv starts with our header.
     static func isEarlierOutput(_ directory: String) -> Bool {
         let summary = (directory as NSString).appendingPathComponent("summary.csv")
-        return (try? String(contentsOfFile: summary, encoding: .utf8))?.hasPrefix(RegionBaseline.summaryHeader) == true
+        return (try? String(contentsOfFile: summary, encoding: .utf8))?.hasPrefix(RegionBaseline.earlierSummaryHeader) == true
     }
 
     public func run(config: RunConfig, comm: any Communicator, log: RankLog) throws {

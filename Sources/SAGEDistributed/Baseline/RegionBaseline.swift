@@ -39,6 +39,8 @@ public struct RegionBaseline {
     let features: [DosageFeature]
     /// nil when the region has no feature (the prediction is then the training mean).
     let fit: ElasticNetFit?
+    /// What every prediction starts from: the fit's intercept, or the training mean without features.
+    let intercept: Double
     let predictions: [Double]
     /// Pearson of predictions and observations over the train, val and test rows (NaN when either is constant).
     let pearson: (train: Double, val: Double, test: Double)
@@ -64,10 +66,12 @@ public struct RegionBaseline {
         if p == 0 {
             fit = nil
             let mean = rows.train.isEmpty ? 0 : rows.train.map { y[$0] }.reduce(0, +) / Double(rows.train.count)
+            intercept = mean
             predictions = [Double](repeating: mean, count: n)
         } else {
             let f = elasticNetCV(Self.crossValidationData(dosages: dosages, y: y, rows: cv.rows), folds: cv.folds,
                                  refitRows: cv.refit, settings: settings)
+            intercept = f.intercept
             predictions = [Double](repeating: f.intercept, count: n)
             for j in 0..<p where f.weights[j] != 0 {
                 for i in 0..<n { predictions[i] += f.weights[j] * dosages.values[j * n + i] }
