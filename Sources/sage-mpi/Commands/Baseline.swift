@@ -21,10 +21,19 @@ struct BaselinePrediXcan: ParsableCommand {
         training individuals (SAGE-net's baseline); or --cv kfold:K over the training individuals.
 
         Writes to --out (default predixcan_out, "predixcan" beside the config): summary.csv (region_id, \
-        train_pearson, val_pearson, test_pearson, n_features, n_nonzero, alpha, status, unconverged; usable as \
+        train_pearson, val_pearson, test_pearson, n_features, n_nonzero, alpha, status, unconverged, intercept; usable as \
         region_ranking), weights.csv (non-zero weights with chr, pos, ref, alt), predictions.csv (every \
         individual of every split) and summary.json. Regions without features are listed with status \
         no_features and a constant prediction (the training mean). Identical output for any number of ranks.
+
+        --apply WEIGHTS_DIR applies such an output (weights.csv and the intercepts of summary.csv) to the \
+        cohort of --config instead, e.g. a second cohort: its VCF (another contig naming is resolved as \
+        everywhere), variants matched on chr, pos, ref and alt; a weighted variant the VCF lacks counts dosage 0 \
+        and is counted per region, and so does a missing allele ('.'). Weights are applied as fitted: allele frequencies and targets are not \
+        recomputed. Writes to --out (default "predixcan-apply" beside the config) predictions.csv (region_id, \
+        individual, pred for the VCF samples in the configuration's individual lists, or all samples), \
+        summary.csv (region_id, n_weights, n_missing_variants, pearson against the configuration's expression \
+        when it has one, else nan) and summary.json.
 
         Every flag overrides its configuration key (predixcan_window, predixcan_maf_min, ...; see \
         `sage-mpi config --keys`).
@@ -40,16 +49,28 @@ struct BaselinePrediXcan: ParsableCommand {
     @Option(help: "all, or a file of region ids (one per line).") var regions = "all"
     @Option(help: "CSV of known causal variants (region_id, pos, ref, alt), e.g. a simulation's truth/causal_variants.csv: reports how much weight they carry.")
     var causal: String?
-    @Option(help: "Output directory (default: predixcan_out).") var out: String?
+    @Option(help: "Apply the fitted model in this directory (an output of baseline predixcan) to the cohort of --config, as fitted (no refit, no recomputed allele frequencies or targets).")
+    var apply: String?
+    @Option(help: "Output directory (default: predixcan_out; with --apply, predixcan-apply beside the config).") var out: String?
     @OptionGroup var runtime: RuntimeOptions
 
     func validate() throws {
         if config.config == nil { throw ValidationError("Give --config sage.toml.") }
         if let window, window < 2 { throw ValidationError("--window must be at least 2 bases.") }
         if let missing, missing != "zero" && missing != "mean" { throw ValidationError("--missing must be zero or mean.") }
+        if apply != nil, window != nil || mafMin != nil || mafMax != nil || missing != nil || cv != nil || l1Ratio != nil || causal != nil || regions != "all" {
+            throw ValidationError("--apply applies the weights as fitted: --window, --maf-min, --maf-max, --missing, --cv, --l1-ratio, --regions and --causal do not go with it.")
+        }
     }
 
     func run() throws {
+        if let apply {
+            let cfg = try config.load()
+            let beside = cfg.file.map { (($0 as NSString).deletingLastPathComponent as NSString).appendingPathComponent("predixcan-apply") } ?? "predixcan-apply"
+            let run = PrediXcanApply(weights: apply, out: out ?? beside)
+            try runOnRanks(runtime) { ctx in try run.run(config: cfg, comm: ctx.comm, log: ctx.log) }
+            return
+        }
         var loaded = config
         let flags: [(String, String?)] = [("predixcan_window", window.map(String.init)), ("predixcan_maf_min", mafMin.map { "\($0)" }),
                                           ("predixcan_maf_max", mafMax.map { "\($0)" }), ("predixcan_missing", missing.map { "\"\($0)\"" }),
