@@ -118,9 +118,12 @@ extension RunConfig {
         for key in ConfigKeys.all where key.kind == .path && !outputs.contains(key.name) {
             if let p = string(key.name) { paths.append(p) }
         }
-        for index in [".fai", ".gzi", ".tbi", ".csi"] {  // the indexes beside the genome files
-            for key in ["fasta", "vcf"] { if let p = string(key) { paths.append(p + index) } }
-        }
+        for key in ["fasta", "vcf"] { if let p = string(key) { paths += genomeIndexes(of: p) } }
         return paths
     }
+}
+
+/// The index files that may stand beside a FASTA or VCF (inputs too).
+public func genomeIndexes(of path: String) -> [String] {
+    [".fai", ".gzi", ".tbi", ".csi"].map { path + $0 }
 }

@@ -119,8 +119,7 @@ public final class Trainer {
                     throw ConfigError("\(options.runDirectory): refusing to resume with changes a resumed run cannot be exact under (nothing was written):\n  \(changes.joined(separator: "\n  "))\nundo them, or accept them with --allow-changes (learning_rate, step_size_up, lr_patience, max_epochs and checkpoint_every_steps may change freely)")
                 }
                 for change in changes { log.root.warning("train: resuming with a change (--allow-changes): \(change)") }
-            }
-            if options.resume {  // read before anything is rewritten: a damaged state leaves the run as it was
+                // Read before anything is rewritten: a damaged state leaves the run as it was.
                 state = try TrainState.read(path: runPath("state.safetensors"), model: model, adam: adam)
             }
             try AtomicFile.write(Data(config.resolvedTOML.utf8), to: runPath("config.toml"))
@@ -257,9 +256,8 @@ public final class Trainer {
 
     /// The metric names validation logs for each model: p-SAGE-net "tv_" (training regions x validation
     /// individuals) and "val_" (validation regions x validation individuals); r-SAGE-net "train_" and "val_" (the
-    /// regions' reference sequences).
-    /// r-SAGE-net validates on one (reference) sequence per region, so its per-region Pearson across individuals
-    /// and its difference-head loss are always NaN or constant: not offered.
+    /// regions' reference sequences: one sequence per region, so its per-region Pearson across individuals and its
+    /// difference-head loss, always NaN or constant, are not offered).
     public static func validationMetricNames(_ model: SAGEConfig.Kind) -> [String] {
         let (prefixes, names) = model == .psagenet
             ? (["tv_", "val_"], ["loss", "loss_ref", "loss_diff", "region_pearson_median", "individual_pearson_median", "mean_pearson"])

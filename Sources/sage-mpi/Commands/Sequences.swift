@@ -53,7 +53,7 @@ struct Sequences: ParsableCommand {
         let contigPrefix = self.contigPrefix ?? cfg?.string("contig_prefix")
         let trainIndividuals = self.trainIndividuals ?? cfg?.string("train_individuals")
         if let out {
-            let inputs = [fasta, vcf, regions, fasta + ".fai", fasta + ".gzi", vcf + ".tbi", vcf + ".csi"] + [config.config, trainIndividuals].compactMap { $0 }
+            let inputs = [fasta, vcf, regions] + genomeIndexes(of: fasta) + genomeIndexes(of: vcf) + [config.config, trainIndividuals].compactMap { $0 }
             try OutputGuard.checkFile(out, inputs: inputs, force: force.force, what: "sequences FASTA") { head in
                 head.first == UInt8(ascii: ">") && String(decoding: head.prefix(while: { $0 != 10 }), as: UTF8.self).hasSuffix("|reference")
             }
