@@ -5,8 +5,9 @@ import SAGEGenome
 /// `sage-mpi prepare`: builds the variant store of a configuration. Regions are dealt to ranks in contiguous
 /// blocks; each rank writes its part file into `<out>.partial/` (a file system every rank sees), its CRC32C
 /// computed as it goes; rank 0 writes the manifest (each part's size and checksum, and its own checksum) and then
-/// renames the directory to `out` (replacing an older store only once the new one is complete). Individuals stored: the train, val and test lists (or every VCF sample when none is set); allele
-/// frequencies are counted over the training list.
+/// renames the directory to `out` (replacing an older store only once the new one is complete). Individuals stored: the train,
+/// val and test lists (or every VCF sample when none is set); allele frequencies are counted over the training list, or
+/// over train_subs in train_subs_vcf_file_path for a second cohort (see TrainingCohort).
 public func prepareStore(config: RunConfig, out: String, comm: any Communicator, log: RankLog) throws -> StoreManifest? {
     let fasta = try config.required("fasta", for: "to prepare a store")
     let vcf = try config.required("vcf", for: "to prepare a store")
@@ -14,18 +15,22 @@ public func prepareStore(config: RunConfig, out: String, comm: any Communicator,
     let inputLen = config.int("input_len")
     let contigPrefix = config.string("contig_prefix")
     let cohort = try Cohort(config: config)
+    let trainingCohort = try TrainingCohort(config: config, cohort: cohort)
     let regions = try readRegions(path: regionsPath)
-    let inputs = try StoreInputs(fasta: fasta, vcf: vcf, regions: regionsPath, inputLen: inputLen, contigPrefix: contigPrefix)
+    let inputs = try StoreInputs(fasta: fasta, vcf: vcf, regions: regionsPath, inputLen: inputLen, contigPrefix: contigPrefix,
+                                 frequencyVCF: trainingCohort.otherVCF ? trainingCohort.vcf : nil, frequencyContigPrefix: trainingCohort.contigPrefix)
     let individuals = try cohort.all.isEmpty ? VCFReader(path: vcf).samples : cohort.all
-    let training = cohort.train.isEmpty ? individuals : cohort.train
+    let training = trainingCohort.individuals.isEmpty ? individuals : trainingCohort.individuals
+    let frequencies = try trainingCohort.otherVCF ? TrainingFrequencies(vcf: trainingCohort.vcf!, contigPrefix: trainingCohort.contigPrefix, trainingIndividuals: training) : nil
     let builder = try StoreBuilder(fasta: fasta, vcf: vcf, inputLen: inputLen, contigPrefix: contigPrefix,
-                                   individuals: individuals, trainingIndividuals: training)
+                                   individuals: individuals, trainingIndividuals: training, trainingFrequencies: frequencies)
 
     let staged = try StagedDirectory(out: out, kind: "store", inputs: config.inputPaths(except: ["store", "predixcan_out"]), comm: comm,
                                      legacy: { (try? String(contentsOfFile: VariantStore.manifestPath($0), encoding: .utf8))?.contains("sage-mpi variant store") == true },
                                      owns: { $0 == "manifest.json" || ($0.hasPrefix("part-") && $0.hasSuffix(".bin")) })
     if comm.rank == 0 {
         log.root.info("prepare: \(regions.count) regions x \(individuals.count) individuals, input_len \(inputLen), on \(comm.size) rank(s)")
+        if trainingCohort.otherVCF { log.root.info("prepare: allele frequencies from \(training.count) training individuals (train_subs) in \(trainingCohort.vcf!)") }
     }
 
     let mine = balancedRanges(count: regions.count, parts: comm.size)[comm.rank]

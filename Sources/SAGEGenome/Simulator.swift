@@ -8,7 +8,8 @@ import Foundation
 /// - `regions.csv` (gene_id, chr as "1".."3", pos = 1-based TSS, strand +/-; some near contig ends);
 /// - `expression.csv` (regions x individuals): a sequence-dependent region mean (GC content of the central 200 bp)
 ///   + additive effects of 1-3 planted causal variants per region + Gaussian noise (variance explained ~60%);
-/// - `truth/causal_variants.csv`, `individuals/{train,val,test}.txt` (70/15/15) and a ready `sage.toml`.
+/// - `truth/causal_variants.csv`, `individuals/{train,val,test}.txt` (70/15/15) and a ready `sage.toml`;
+/// - with `secondCohort` > 0, a second cohort in `second/` (SecondCohort.swift).
 public struct CohortSimulator {
     public var individuals = 200
     public var regions = 50
@@ -16,6 +17,8 @@ public struct CohortSimulator {
     public var seed: UInt64 = 1
     public var founders = 16
     public var variantsPerKb = 10.0
+    /// Individuals of a second cohort written to `second/` (0: none); see SecondCohort.swift.
+    public var secondCohort = 0
     public init() {}
 
     struct Site {
@@ -117,6 +120,7 @@ public struct CohortSimulator {
         // Regions, causal variants and expression.
         var regionsCSV = "gene_id,chr,pos,strand\n", causalCSV = "region_id,chr,pos,ref,alt,effect\n"
         var expression = [[Double]](repeating: [], count: placed.count)
+        var plans: [RegionPlan] = []
         for (r, region) in placed.enumerated() {
             let id = String(format: "G%04d", r + 1)
             regionsCSV += "\(id),\(region.contig + 1),\(region.tss + 1),\(region.strand)\n"
@@ -126,9 +130,11 @@ public struct CohortSimulator {
             let candidates = sitesByRegion[r].indices.filter { sitesByRegion[r][$0].founderAlleles.filter { $0 != 0 }.count >= 2 }
             let causal = Array(candidates.shuffled(using: &rng).prefix(1 + rng.int(3)))
             var genetic = [Double](repeating: 0, count: individuals)
+            var effects: [(site: Int, effect: Double)] = []
             for k in causal {
                 let site = sitesByRegion[r][k]
                 let effect = (rng.uniform() < 0.5 ? -1.0 : 1.0) * (0.5 + 0.5 * rng.uniform())
+                effects.append((k, effect))
                 causalCSV += "\(id),\(site.contig + 1),\(site.pos + 1),\(String(decoding: site.ref, as: UTF8.self)),"
                 causalCSV += "\(String(decoding: site.alts[0], as: UTF8.self)),\(String(format: "%.4f", effect))\n"
                 for i in 0..<individuals {
@@ -138,8 +144,9 @@ public struct CohortSimulator {
             }
             let gMean = genetic.reduce(0, +) / Double(individuals)
             let gVar = genetic.map { ($0 - gMean) * ($0 - gMean) }.reduce(0, +) / Double(individuals)
-            let noiseSD = gVar > 0 ? (gVar * 0.4 / 0.6).squareRoot() : 0.5
+            let noiseSD = gVar > 1e-9 ? (gVar * 0.4 / 0.6).squareRoot() : 0.5  // no genetic variance (also when every genotype is the same): noise alone
             expression[r] = genetic.map { mean + $0 - gMean + noiseSD * rng.normal() }
+            plans.append(RegionPlan(id: id, mean: mean, causal: effects, geneticMean: gMean, noiseSD: noiseSD))
         }
         try regionsCSV.write(toFile: path("regions.csv"), atomically: true, encoding: .utf8)
         try causalCSV.write(toFile: path("truth/causal_variants.csv"), atomically: true, encoding: .utf8)
@@ -183,6 +190,18 @@ public struct CohortSimulator {
 
         """
         try toml.write(toFile: path("sage.toml"), atomically: true, encoding: .utf8)
+        if secondCohort > 0 {
+            try writeSecondCohort(to: path("second"), genome: genome, sites: sitesByRegion, plans: plans)
+        }
+    }
+
+    /// What the expression of a region is made of, for a second cohort drawn from the same model: the
+    /// sequence-dependent mean, the causal sites (indices into the region's sites, effect per copy of ALT 1), the
+    /// first cohort's mean genetic value and the noise sd.
+    struct RegionPlan {
+        let id: String, mean: Double
+        let causal: [(site: Int, effect: Double)]
+        let geneticMean: Double, noiseSD: Double
     }
 }
 

@@ -50,16 +50,31 @@ public enum TargetDeviation: String, Sendable { case deviation, zscore, raw }
 
 public func regionTargets(_ values: [Double], training: [Int], centre: TargetCentre = .mean,
                           deviation: TargetDeviation = .zscore) -> (y0: Double, y1: [Double]) {
-    let train = training.map { values[$0] }.sorted()
-    let mean = train.reduce(0, +) / Double(max(train.count, 1))
-    let median = train.isEmpty ? 0 : train.count % 2 == 1 ? train[train.count / 2] : (train[train.count / 2 - 1] + train[train.count / 2]) / 2
-    let y0 = centre == .mean ? mean : median
-    switch deviation {
-    case .raw: return (y0, values)
-    case .deviation: return (y0, values.map { $0 - y0 })
-    case .zscore:
-        let sd = train.count > 1 ? (train.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(train.count - 1)).squareRoot() : 0
-        return (y0, values.map { sd > 0 ? ($0 - mean) / sd : 0 })
+    let statistics = TargetStatistics(training: training.map { values[$0] }, centre: centre)
+    return (statistics.y0, statistics.deviations(values, deviation))
+}
+
+/// The training individuals' numbers a region's targets are made of: y0 (their mean or median), their mean and
+/// their sd (ddof 1; 0 with fewer than two). Computed in one table and applied to another for a second cohort.
+public struct TargetStatistics: Sendable, Equatable {
+    public let y0: Double, mean: Double, sd: Double
+
+    public init(training values: [Double], centre: TargetCentre = .mean) {
+        let train = values.sorted()
+        mean = train.reduce(0, +) / Double(max(train.count, 1))
+        let median = train.isEmpty ? 0 : train.count % 2 == 1 ? train[train.count / 2] : (train[train.count / 2 - 1] + train[train.count / 2]) / 2
+        y0 = centre == .mean ? mean : median
+        let m = mean
+        sd = train.count > 1 ? (train.map { ($0 - m) * ($0 - m) }.reduce(0, +) / Double(train.count - 1)).squareRoot() : 0
+    }
+
+    /// y1 of `values`: y - y0, (y - mean) / sd (0 when sd is 0), or raw y.
+    public func deviations(_ values: [Double], _ deviation: TargetDeviation) -> [Double] {
+        switch deviation {
+        case .raw: return values
+        case .deviation: return values.map { $0 - y0 }
+        case .zscore: return values.map { sd > 0 ? ($0 - mean) / sd : 0 }
+        }
     }
 }
 

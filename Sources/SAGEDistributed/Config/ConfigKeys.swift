@@ -91,6 +91,12 @@ public enum ConfigKeys {
             key("contig_prefix", .string, .none, "VCF contig prefix (default: detected)"),
             key("region_ranking", .path, .none, "ranking CSV with a val_pearson column (e.g. a PrediXcan summary) to select regions from"),
         ]),
+        ("Training cohort (to evaluate another cohort: SAGE-net's train_subs_*; unset = this cohort's own)", [
+            key("train_subs", .path, .none, "the training cohort's training individuals, one id per line: y0 and allele frequencies are computed over them (default: train_individuals)"),
+            key("train_subs_y_data", .path, .none, "the training cohort's expression table, for y0 (and the z-score's sd) (default: expression)"),
+            key("train_subs_vcf_file_path", .path, .none, "the training cohort's VCF, for allele frequencies (maf_min, maf_max, majority_seq) (default: vcf)"),
+            key("train_subs_contig_prefix", .string, .none, "contig prefix of train_subs_vcf_file_path (default: detected)"),
+        ]),
         ("Sequences and targets", [
             key("input_len", .int, .int(40000), "window and model input length").allowing(.range(1, 10_000_000)),
             key("only_snps", .bool, .bool(false), "apply SNPs only"),

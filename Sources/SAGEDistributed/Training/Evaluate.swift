@@ -25,7 +25,7 @@ public struct Evaluation {
         var regionList = try pick(regions, named: set.regions, lookup: store.region, what: "region")
         let lacking = regionList.filter { set.y0[$0 * store.individualCount].isNaN }  // a file's ids without expression
         if !lacking.isEmpty {
-            log.root.warning("evaluate: \(lacking.count) region(s) of \(regions) have no expression row and are dropped: \(lacking.prefix(5).map { store.manifest.regions[$0].id }.joined(separator: ", "))")
+            log.root.warning("evaluate: \(lacking.count) region(s) of \(regions) have no expression row\(set.trainingCohort.isOtherCohort ? " (here or in train_subs_y_data)" : "") and are dropped: \(lacking.prefix(5).map { store.manifest.regions[$0].id }.joined(separator: ", "))")
             regionList.removeAll { set.y0[$0 * store.individualCount].isNaN }
         }
         let individualList = try pick(individuals, named: set.individuals, lookup: store.individual, what: "individual")
@@ -37,6 +37,7 @@ public struct Evaluation {
                                          comm: comm, legacy: { FileManager.default.fileExists(atPath: ($0 as NSString).appendingPathComponent("region_correlations.csv")) },
                                          owns: Self.files.contains)
         log.root.info("evaluate: \(model.config.model.rawValue) from \(checkpoint) on \(regionList.count) regions x \(individualList.count) individuals, \(comm.size) rank(s)")
+        log.root.info("evaluate: \(set.trainingCohort.description)")
         let start = Date()
         var lastReport = start
         let predictions = try predictFromStore(comm: comm, model: model, dataset: dataset, regions: regionList, individuals: individualList,
@@ -72,7 +73,7 @@ public struct Evaluation {
             "region_pearson_nan": m.regionPearson.count - finite(m.regionPearson).count,
             "individual_pearson_median": json(median(m.individualPearson)), "individual_pearson_nan": m.individualPearson.count - finite(m.individualPearson).count,
             "mean_pearson": json(m.meanPearson), "loss_ref": json(m.lossRef), "loss_diff": json(m.lossDiff),
-            "seconds": Date().timeIntervalSince(start),
+            "seconds": Date().timeIntervalSince(start), "training_cohort": set.trainingCohort.record,
         ]
         try AtomicFile.write(JSONSerialization.data(withJSONObject: summary, options: [.prettyPrinted, .sortedKeys]), to: path("summary.json"))
         try staged.commit()

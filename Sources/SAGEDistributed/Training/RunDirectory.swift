@@ -92,7 +92,7 @@ public struct RunRecord: Codable, Sendable, Equatable {
     public var inputs: [String: FileFingerprint]
 
     static let dataKeys = ["fasta", "vcf", "regions", "expression", "train_individuals", "val_individuals", "test_individuals",
-                           "region_ranking", "train_regions", "val_regions", "test_regions"]
+                           "region_ranking", "train_regions", "val_regions", "test_regions", "train_subs", "train_subs_y_data", "train_subs_vcf_file_path"]
 
     public init(config: RunConfig, ranks: Int) throws {
         self.ranks = ranks

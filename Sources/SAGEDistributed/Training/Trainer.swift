@@ -70,6 +70,7 @@ public final class Trainer {
         hyper.weightDecay = Float(config.double("weight_decay"))
         adam = Adam(parameterCount: model.store.parameterCount, hyper: hyper)
         let (regions, individuals) = (set.trainRegions, set.trainIndividuals)
+        guard !individuals.isEmpty else { throw ConfigError("\(config.file ?? "configuration"): train_individuals is required to train (train_subs only says whom y0 and the allele frequencies come from)") }
         if modelConfig.model == .psagenet {
             items = regions.flatMap { r in individuals.map { (r, $0) } }
             channels = [0, 1, 2]

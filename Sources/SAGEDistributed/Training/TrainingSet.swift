@@ -22,15 +22,19 @@ public final class TrainingSet: @unchecked Sendable {
     /// The regions the splits are taken from (after the ranking and the expression rows), and where they came from.
     public private(set) var selectedRegions: [Int] = [], selection = ""
 
+    /// Whose numbers y0 and the allele frequencies come from (this cohort's training individuals, or train_subs).
+    public let trainingCohort: TrainingCohort
+
     public init(config: RunConfig, store: VariantStore) throws {
         self.store = store
         let cohort = try Cohort(config: config)
+        trainingCohort = try TrainingCohort(config: config, cohort: cohort)
         let expressionPath = try config.required("expression", for: "to train or evaluate")
         let expression = try readExpression(path: expressionPath)
         let R = store.regionCount, N = store.individualCount
-        guard !cohort.train.isEmpty else { throw ConfigError("\(config.file ?? "configuration"): train_individuals is required") }
-        let allTraining = try cohort.train.map { try store.individual($0) }
+        guard !trainingCohort.individuals.isEmpty else { throw ConfigError("\(config.file ?? "configuration"): train_individuals is required") }
         let subs = config.int("num_training_subs")
+        let allTraining = try cohort.train.map { try store.individual($0) }
         trainIndividuals = subs > 0 ? Array(allTraining.prefix(subs)) : allTraining
         valIndividuals = try cohort.val.map { try store.individual($0) }
         testIndividuals = try cohort.test.map { try store.individual($0) }
@@ -42,25 +46,38 @@ public final class TrainingSet: @unchecked Sendable {
             throw GenomeError("\(expressionPath): \(missing.count) individual(s) of the splits have no column: \(missing.prefix(5).joined(separator: ", "))")
         }
         let row = Dictionary(expression.regionIDs.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+        // y0 and sd from the training individuals: in this table, or in the training cohort's (train_subs_y_data).
+        let yDataPath = trainingCohort.expression ?? expressionPath
+        let yData = yDataPath == expressionPath ? expression : try readExpression(path: yDataPath)
+        let yDataColumn = Dictionary(yData.individuals.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+        let absent = trainingCohort.individuals.filter { yDataColumn[$0] == nil }
+        if !absent.isEmpty {
+            throw GenomeError("\(yDataPath): \(absent.count) training individual(s) have no column: \(absent.prefix(5).joined(separator: ", "))")
+        }
+        let trainingColumns = trainingCohort.individuals.map { yDataColumn[$0]! }
+        let yDataRow = Dictionary(yData.regionIDs.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
         splitYData = config.bool("split_y_data")
         zscore = config.bool("zscore")
         let centre: TargetCentre = config.string("median_or_mean_y_data") == "median" ? .median : .mean
         let deviation: TargetDeviation = !splitYData ? .raw : zscore ? .zscore : .deviation
         var y0 = [Float](repeating: .nan, count: R * N), y1 = y0, raw = y0
         var sd = [Float](repeating: .nan, count: R)
-        let trainingColumns = allTraining.map { column[store.manifest.individuals[$0]]! }
+        var withoutTrainingRow: [String] = []
         for r in 0..<R {
-            guard let e = row[store.manifest.regions[r].id] else { continue }
-            let values = expression.values[e]
-            let t = regionTargets(values, training: trainingColumns, centre: centre, deviation: deviation)
-            let train = trainingColumns.map { values[$0] }, mean = train.reduce(0, +) / Double(max(1, train.count))
-            sd[r] = Float(train.count > 1 ? (train.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(train.count - 1)).squareRoot() : 0)
+            let id = store.manifest.regions[r].id
+            guard let e = row[id] else { continue }
+            guard let t = yDataRow[id] else { withoutTrainingRow.append(id); continue }
+            let statistics = TargetStatistics(training: trainingColumns.map { yData.values[t][$0] }, centre: centre)
+            let values = expression.values[e], deviations = statistics.deviations(values, deviation)
+            sd[r] = Float(statistics.sd)
             for i in 0..<N {
                 let c = column[store.manifest.individuals[i]]!
-                y0[r * N + i] = Float(t.y0); y1[r * N + i] = Float(t.y1[c]); raw[r * N + i] = Float(values[c])
+                y0[r * N + i] = Float(statistics.y0); y1[r * N + i] = Float(deviations[c]); raw[r * N + i] = Float(values[c])
             }
         }
         self.y0 = y0; self.y1 = y1; self.raw = raw; self.sd = sd
+        /// Whether region r has an expression row (and one in the training cohort's table, for y0).
+        func hasTargets(_ r: Int) -> Bool { N > 0 && !y0[r * N].isNaN }
 
         // Regions: all of the store's, or a ranking's selection; then split by chromosome.
         var candidates = Array(0..<R), notes: [String] = []
@@ -79,10 +96,10 @@ public final class TrainingSet: @unchecked Sendable {
             }
             origin = "the \(candidates.count) region(s) selected from \(ranking)"
         }
-        let withExpression = candidates.filter { row[store.manifest.regions[$0].id] != nil }
+        let withExpression = candidates.filter { hasTargets($0) }
         if withExpression.count < candidates.count {
             // SAGE-net drops regions without an expression row; so do we, saying how many.
-            let lacking = candidates.filter { row[store.manifest.regions[$0].id] == nil }.map { store.manifest.regions[$0].id }
+            let lacking = candidates.filter { !hasTargets($0) }.map { store.manifest.regions[$0].id }
             guard !withExpression.isEmpty else {
                 throw GenomeError("\(expressionPath): none of \(origin) has an expression row (\(lacking.prefix(3).joined(separator: ", ")), ...): do the region ids match the expression table's first column?")
             }
@@ -96,7 +113,7 @@ public final class TrainingSet: @unchecked Sendable {
                     guard let r = store.regionIndex[id] else { throw GenomeError("\(file): region '\(id)' is not in the store (not in the regions table?)") }
                     return r
                 }
-                let kept = listed.filter { row[store.manifest.regions[$0].id] != nil }
+                let kept = listed.filter { hasTargets($0) }
                 if kept.count < listed.count {
                     guard !kept.isEmpty else { throw GenomeError("\(expressionPath): none of the \(listed.count) region(s) of \(file) has an expression row") }
                     notes.append("\(expressionPath): \(listed.count - kept.count) of the \(listed.count) region(s) of \(file) have no expression row and are dropped")
@@ -107,6 +124,9 @@ public final class TrainingSet: @unchecked Sendable {
             return withExpression.filter { chrs.contains(bare(store.manifest.regions[$0].chr)) }
         }
         trainRegions = try regions("train"); valRegions = try regions("val"); testRegions = try regions("test")
+        if !withoutTrainingRow.isEmpty {
+            notes.append("\(yDataPath): \(withoutTrainingRow.count) region(s) with expression have no row in the training cohort's table (train_subs_y_data), so no y0, and are dropped: \(withoutTrainingRow.prefix(5).joined(separator: ", "))\(withoutTrainingRow.count > 5 ? ", ..." : "")")
+        }
         warnings = notes; selectedRegions = withExpression; selection = origin
     }
 

@@ -67,9 +67,10 @@ public struct RegionBlock: @unchecked Sendable {
     public let hapStart: UnsafePointer<Int32>, hapEdits: UnsafePointer<Int32>
     public let editCount: Int, haplotypeCount: Int
 
-    /// `base` must be 8-byte aligned and hold `length` bytes. Throws a GenomeError saying what is wrong (the
-    /// caller names the file and region).
-    public init(base: UnsafeRawPointer, length: Int) throws {
+    /// `base` must be 8-byte aligned and hold `length` bytes; `trainingHaplotypes` bounds the carrier counts (2 x
+    /// the individuals frequencies were counted over; default: the block's haplotypes). Throws a GenomeError saying
+    /// what is wrong (the caller names the file and region).
+    public init(base: UnsafeRawPointer, length: Int, trainingHaplotypes: Int? = nil) throws {
         guard length >= 64 else { throw GenomeError("a block of \(length) bytes is shorter than its 64-byte header") }
         let header = base.assumingMemoryBound(to: Int64.self)
         let h = (0..<8).map { Int(Int64(littleEndian: header[$0])) }
@@ -104,20 +105,20 @@ public struct RegionBlock: @unchecked Sendable {
         hapEdits = section(4 * nHapEdits).assumingMemoryBound(to: Int32.self)
         editCount = nEdits
         haplotypeCount = nHaps
-        try checkEdits(alleleBytes: alleleBytes)
+        try checkEdits(alleleBytes: alleleBytes, trainingHaplotypes: trainingHaplotypes ?? nHaps)
         try checkHaplotypes(hapEditCount: nHapEdits)
     }
 
     /// Each edit starts inside the window (or at its end), its REF and ALT lie inside the allele bytes, and its
-    /// carrier count is at most the number of haplotypes.
-    private func checkEdits(alleleBytes: Int) throws {
+    /// carrier count is at most the number of training haplotypes.
+    private func checkEdits(alleleBytes: Int, trainingHaplotypes: Int) throws {
         for e in 0..<editCount {
             let p = Int(editPos[e]), at = Int(alleleAt[e]), rl = Int(refLen[e]), al = Int(altLen[e]), c = Int(carriers[e])
             guard p >= 0, p <= reference.count else { throw GenomeError("edit \(e) starts at \(p), outside the \(reference.count)-base window") }
             guard at >= 0, rl >= 0, al >= 0, at + rl + al <= alleleBytes else {
                 throw GenomeError("edit \(e)'s alleles (offset \(at), REF \(rl) and ALT \(al) bytes) lie outside the \(alleleBytes) allele bytes")
             }
-            guard c >= 0, c <= haplotypeCount else { throw GenomeError("edit \(e) has \(c) carriers among \(haplotypeCount) haplotypes") }
+            guard c >= 0, c <= trainingHaplotypes else { throw GenomeError("edit \(e) has \(c) carriers among \(trainingHaplotypes) training haplotypes") }
         }
     }
 

@@ -6,17 +6,23 @@ import Foundation
 public final class StoreBuilder {
     public let fasta: FASTAReader, vcf: VCFReader
     public let inputLen: Int, contigPrefix: String?
-    /// VCF sample indices of the stored individuals (store order) and of the training individuals.
+    /// VCF sample indices of the stored individuals (store order) and of the training individuals (empty when
+    /// `trainingFrequencies` counts carriers in another cohort's VCF).
     public let stored: [Int], training: [Int]
+    public let trainingFrequencies: TrainingFrequencies?
 
-    public init(fasta: String, vcf: String, inputLen: Int, contigPrefix: String?, individuals: [String], trainingIndividuals: [String]) throws {
+    /// `trainingFrequencies`: carrier counts from another cohort (train_subs_vcf_file_path); nil = counted among
+    /// `trainingIndividuals` in `vcf`.
+    public init(fasta: String, vcf: String, inputLen: Int, contigPrefix: String?, individuals: [String], trainingIndividuals: [String],
+                trainingFrequencies: TrainingFrequencies? = nil) throws {
         self.fasta = try FASTAReader(path: fasta)
         self.vcf = try VCFReader(path: vcf)
         self.inputLen = inputLen
         self.contigPrefix = contigPrefix
+        self.trainingFrequencies = trainingFrequencies
         let reader = self.vcf
         stored = try individuals.map { try reader.sampleIndex(of: $0) }
-        training = try trainingIndividuals.map { try reader.sampleIndex(of: $0, what: "training individual") }
+        training = trainingFrequencies != nil ? [] : try trainingIndividuals.map { try reader.sampleIndex(of: $0, what: "training individual") }
     }
 
     /// The serialized block of `region` and what its data held.
@@ -34,6 +40,8 @@ public final class StoreBuilder {
             report.regionsWithoutVCFContig.append(region.id)
         }
         report.records = records.count
+        let foreign = try trainingFrequencies?.carriers(chr: region.chr, window: window)
+        if foreign != nil { report.allelesAbsentFromTrainingVCF = 0 }
         var haplotypes = [[Int32]](repeating: [], count: 2 * stored.count)
         for record in records {
             if record.pos < window.lowerBound { report.recordsStartingBeforeWindow += 1; continue }
@@ -50,15 +58,20 @@ public final class StoreBuilder {
             for (a, alt) in record.alts.enumerated() where !carriers[a].isEmpty {
                 if isSymbolic(alt) { report.symbolicAllelesSkipped += 1; continue }
                 let allele = Int32(a + 1)
-                let trainingCarriers = training.reduce(0) { n, s in
+                var trainingCarriers = training.reduce(Int32(0)) { n, s in
                     n + (record.genotypes[2 * s] == allele ? 1 : 0) + (record.genotypes[2 * s + 1] == allele ? 1 : 0)
+                }
+                if let foreign {
+                    let n = foreign[TrainingFrequencies.Allele(pos: record.pos, ref: record.ref, alt: alt)]
+                    if n == nil { report.allelesAbsentFromTrainingVCF! += 1 }
+                    trainingCarriers = n ?? 0
                 }
                 let p = record.pos - window.lowerBound
                 if p + record.ref.count > b.reference.count || !b.reference[p..<(p + record.ref.count)].elementsEqual(record.ref) {
                     report.refMismatchEdits += 1
                 }
                 let e = Int32(b.editPos.count)
-                b.addEdit(pos: p, ref: record.ref, alt: alt, carriers: trainingCarriers)
+                b.addEdit(pos: p, ref: record.ref, alt: alt, carriers: Int(trainingCarriers))
                 for k in carriers[a] { haplotypes[Int(k)].append(e) }
             }
         }

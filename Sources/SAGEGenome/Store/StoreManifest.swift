@@ -63,12 +63,18 @@ public struct StoreInputs: Codable, Sendable, Equatable {
     public var fasta: FileFingerprint, vcf: FileFingerprint, regions: FileFingerprint
     public var inputLen: Int
     public var contigPrefix: String?
-    public init(fasta: String, vcf: String, regions: String, inputLen: Int, contigPrefix: String?) throws {
+    /// The other cohort's VCF the carrier counts were taken from (train_subs_vcf_file_path) and its contig prefix;
+    /// nil when they were counted in `vcf` (and in stores written before the key existed).
+    public var frequencyVCF: FileFingerprint?, frequencyContigPrefix: String?
+    public init(fasta: String, vcf: String, regions: String, inputLen: Int, contigPrefix: String?,
+                frequencyVCF: String? = nil, frequencyContigPrefix: String? = nil) throws {
         self.fasta = try FileFingerprint(path: fasta)
         self.vcf = try FileFingerprint(path: vcf)
         self.regions = try FileFingerprint(path: regions)
         self.inputLen = inputLen
         self.contigPrefix = contigPrefix
+        self.frequencyVCF = try frequencyVCF.map(FileFingerprint.init)
+        self.frequencyContigPrefix = frequencyVCF == nil ? nil : frequencyContigPrefix
     }
 
     /// Human-readable differences between what a store was built from (`self`) and `current`; empty if none.
@@ -80,6 +86,14 @@ public struct StoreInputs: Codable, Sendable, Equatable {
         }
         if inputLen != current.inputLen { out.append("input_len was \(inputLen), now \(current.inputLen)") }
         if contigPrefix != current.contigPrefix { out.append("contig_prefix was \(contigPrefix ?? "(detected)"), now \(current.contigPrefix ?? "(detected)")") }
+        switch (frequencyVCF, current.frequencyVCF) {
+        case (nil, nil): break
+        case (let built?, let now?):
+            if !built.sameFile(as: now) { out.append("the training cohort's VCF changed (built from \(built.path); now \(now.path), different size or time)") }
+            if frequencyContigPrefix != current.frequencyContigPrefix { out.append("train_subs_contig_prefix was \(frequencyContigPrefix ?? "(detected)"), now \(current.frequencyContigPrefix ?? "(detected)")") }
+        case (nil, let now?): out.append("allele frequencies were counted in this cohort's VCF, now train_subs_vcf_file_path = \(now.path)")
+        case (let built?, nil): out.append("allele frequencies were counted in \(built.path) (train_subs_vcf_file_path), now in this cohort's VCF")
+        }
         return out
     }
 }
@@ -96,6 +110,9 @@ public struct StoreReport: Codable, Sendable, Equatable {
     public var outOfRangeAlleles = 0
     public var unphasedCalls = 0
     public var regionsWithoutVCFContig: [String] = []
+    /// With train_subs_vcf_file_path: stored ALT alleles the training cohort's VCF lacks (frequency 0 there);
+    /// nil otherwise (and in stores written before).
+    public var allelesAbsentFromTrainingVCF: Int?
     public init() {}
     public mutating func add(_ o: StoreReport) {
         regions += o.regions; records += o.records; edits += o.edits; haplotypeEdits += o.haplotypeEdits
@@ -103,6 +120,7 @@ public struct StoreReport: Codable, Sendable, Equatable {
         recordsStartingBeforeWindow += o.recordsStartingBeforeWindow; missingAlleles += o.missingAlleles
         outOfRangeAlleles += o.outOfRangeAlleles
         unphasedCalls += o.unphasedCalls; regionsWithoutVCFContig += o.regionsWithoutVCFContig
+        if let n = o.allelesAbsentFromTrainingVCF { allelesAbsentFromTrainingVCF = (allelesAbsentFromTrainingVCF ?? 0) + n }
     }
     public var summary: String {
         var s = "\(regions) regions, \(records) VCF records, \(edits) distinct ALT alleles carried, \(haplotypeEdits) haplotype edits; "
@@ -110,6 +128,9 @@ public struct StoreReport: Codable, Sendable, Equatable {
         s += "\(recordsStartingBeforeWindow) records starting before their window; \(missingAlleles) missing alleles (read as reference)"
         if outOfRangeAlleles > 0 {
             s += "; warning: \(outOfRangeAlleles) GT allele(s) name no allele of their record (e.g. 2|0 with one ALT), read as missing (reference)"
+        }
+        if let absent = allelesAbsentFromTrainingVCF {
+            s += "; \(absent) of the \(edits) alleles are absent from the training cohort's VCF (frequency 0 there)"
         }
         if unphasedCalls > 0 { s += "; warning: \(unphasedCalls) unphased genotype calls treated as phased (GT[0] maternal, GT[1] paternal)" }
         if !regionsWithoutVCFContig.isEmpty {

@@ -31,7 +31,7 @@ public final class VariantStore: @unchecked Sendable {
         blocks = try manifest.regions.map { r in
             let file = parts[r.part]
             let block: RegionBlock
-            do { block = try RegionBlock(base: file.base + r.offset, length: r.length) } catch let e as GenomeError {
+            do { block = try RegionBlock(base: file.base + r.offset, length: r.length, trainingHaplotypes: 2 * manifest.trainingIndividuals.count) } catch let e as GenomeError {
                 throw GenomeError("\(file.path): region \(r.id) (bytes \(r.offset) ..< \(r.offset + r.length)): \(e.description) \(StoreManifest.damaged)")
             }
             guard block.haplotypeCount == 2 * manifest.individuals.count else {

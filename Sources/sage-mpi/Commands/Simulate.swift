@@ -13,11 +13,13 @@ struct Simulate: ParsableCommand {
     @Option(help: "Regions (genes).") var regions = 50
     @Option(help: "Window length around each TSS (input_len).") var inputLen = 2000
     @Option(help: "Seed.") var seed: UInt64 = 1
+    @Option(help: ArgumentHelp("Also write a second cohort of this many individuals to OUT/second/ (other individuals, VCF contigs without 'chr', a shifted allele-frequency spectrum, SNPs of its own; the same genes and causal variants), with a sage.toml that evaluates it against the first cohort's training individuals.", valueName: "N")) var secondCohort = 0
 
     func validate() throws {
         if individuals < 10 { throw ValidationError("--individuals must be at least 10, got \(individuals).") }
         if regions < 1 { throw ValidationError("--regions must be at least 1, got \(regions).") }
         if inputLen < 100 { throw ValidationError("--input-len must be at least 100, got \(inputLen).") }
+        if secondCohort != 0 && secondCohort < 10 { throw ValidationError("--second-cohort must be 0 (none) or at least 10, got \(secondCohort).") }
     }
 
     func run() throws {
@@ -26,10 +28,11 @@ struct Simulate: ParsableCommand {
         sim.regions = regions
         sim.inputLen = inputLen
         sim.seed = seed
+        sim.secondCohort = secondCohort
         let start = Date()
         try OutputGuard.claim(out, kind: "simulate", inputs: [], legacy: Self.isEarlierOutput)
         try sim.write(to: out)
-        print("simulate: wrote \(out) (\(regions) regions x \(individuals) individuals, input_len \(inputLen)) in \(String(format: "%.1f", Date().timeIntervalSince(start))) s")
+        print("simulate: wrote \(out) (\(regions) regions x \(individuals) individuals, input_len \(inputLen)\(secondCohort > 0 ? "; second cohort of \(secondCohort) in \(out)/second" : "")) in \(String(format: "%.1f", Date().timeIntervalSince(start))) s")
     }
 
     /// A cohort `simulate` wrote before output markers: its sage.toml says so on the first line.
