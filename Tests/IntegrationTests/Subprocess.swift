@@ -95,11 +95,12 @@ struct Subprocess {
 
 extension Subprocess {
     /// A fresh simulated cohort (`sage-mpi simulate`) in a new temporary directory named `sage-<prefix>-<uuid>`,
-    /// optionally with its variant store; returns the directory (the caller removes it).
-    static func simulatedCohort(_ prefix: String, regions: Int, individuals: Int, inputLen: Int, seed: Int, prepared: Bool = false) throws -> String {
+    /// optionally with its variant store and a second cohort (`second/`); returns the directory (the caller removes it).
+    static func simulatedCohort(_ prefix: String, regions: Int, individuals: Int, inputLen: Int, seed: Int, prepared: Bool = false,
+                                secondCohort: Int = 0) throws -> String {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sage-\(prefix)-\(UUID().uuidString)").path
         let sim = try alone(["simulate", "--out", dir, "--regions", "\(regions)", "--individuals", "\(individuals)",
-                             "--input-len", "\(inputLen)", "--seed", "\(seed)"])
+                             "--input-len", "\(inputLen)", "--seed", "\(seed)", "--second-cohort", "\(secondCohort)"])
         guard sim.status == 0 else { throw SubprocessError("simulate failed: \(sim.combined)") }
         if prepared {
             let prep = try alone(["prepare", "--config", dir + "/sage.toml"])

@@ -20,10 +20,10 @@ public final class PrediXcanInputs {
         settings = try PrediXcanSettings(config: config)
         let source = config.file ?? "configuration"
         let cohort = try Cohort(config: config)
-        guard !cohort.train.isEmpty else { throw ConfigError("\(source): train_individuals is required for PrediXcan") }
         if let key = ["train_subs", "train_subs_y_data", "train_subs_vcf_file_path"].first(where: { config.string($0) != nil }) {
             throw ConfigError("\(source): \(key) is set: it describes another cohort's training individuals. Fit PrediXcan on the training cohort's configuration, then apply its weights to this cohort with `baseline predixcan --apply WEIGHTS_DIR`")
         }
+        guard !cohort.train.isEmpty else { throw ConfigError("\(source): train_individuals is required for PrediXcan") }
         if settings.selection == .predefined && cohort.val.isEmpty {
             throw ConfigError("\(source): predixcan_cv = predefined selects the penalty on val_individuals; set them, or use --cv kfold:10")
         }
