@@ -9,10 +9,11 @@ public struct RankLog: Sendable {
     public let root: Logger
     public let all: Logger
 
-    public init(rank: Int, size: Int, level: Logger.Level) {
-        let prefix = "[rank \(rank)/\(size)] "
+    /// `prefix` starts every line (e.g. a sweep group's name, for a communicator that is part of the job).
+    public init(rank: Int, size: Int, level: Logger.Level, prefix group: String = "") {
+        let prefix = group + "[rank \(rank)/\(size)] "
         root = Logger(label: "sage-mpi") { _ in
-            RankLogHandler(prefix: "", enabled: rank == 0, logLevel: level)
+            RankLogHandler(prefix: group, enabled: rank == 0, logLevel: level)
         }
         all = Logger(label: "sage-mpi.rank") { _ in
             RankLogHandler(prefix: prefix, enabled: true, logLevel: level)
