@@ -79,11 +79,11 @@ public struct SweepGrid: Sendable {
         }
     }
 
-    /// `NNN-key=value-...`, with characters other than letters, digits, `.`, `_`, `=` and `+-` dropped, at most
+    /// `NNN-key=value-...` (a list's items joined by +, a path's last component), with characters other than letters, digits, `.`, `_`, `=` and `+-` dropped, at most
     /// 96 characters: readable, and unique through its index.
     static func name(index: Int, values: [(key: String, value: String)]) -> String {
         let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._=+-")
-        let parts = values.map { "\($0.key)=\(($0.value as NSString).lastPathComponent)" }
+        let parts = values.map { "\($0.key)=\(($0.value as NSString).lastPathComponent.replacingOccurrences(of: ", ", with: "+"))" }
         let text = ([String(format: "%03d", index)] + parts).joined(separator: "-").filter { allowed.contains($0) }
         return String(text.prefix(96))
     }
