@@ -2,7 +2,9 @@
 # The main job end to end on simulated data, on 2 MPI ranks (a few minutes on 2 cores):
 #   simulate -> prepare -> train r-SAGE-net -> train p-SAGE-net from its trunk -> evaluate both on held-out
 #   individuals, on training regions and on unseen (test-chromosome) regions -> PrediXcan (per-gene elastic net)
-#   -> a table of median per-region r.
+#   -> the same models on a second cohort (other individuals, another contig naming, a shifted allele-frequency
+#   spectrum), with y0 and allele frequencies from the first cohort's training individuals -> a table of median
+#   per-region r.
 #
 #   scripts/demo.sh [DIR]      (default DIR: demo/; the release build must exist: swift build -c release)
 set -euo pipefail
@@ -11,7 +13,7 @@ dir="${1:-demo}"
 sage=.build/release/sage-mpi
 run() { cluster/sage-mpirun --np 2 -- "$@"; }
 
-echo "== simulate: 60 genes x 200 individuals, 2 kb windows, planted causal variants ($dir)"
+echo "== simulate: 60 genes x 200 individuals, 2 kb windows, planted causal variants, and a second cohort of 100 ($dir)"
 # Start over only in an earlier demo (the directory `simulate` marked); never remove anything else.
 if [ -e "$dir" ]; then
   if [ "$(cat "$dir/.sage-mpi-output" 2>/dev/null)" != simulate ]; then
@@ -20,7 +22,7 @@ if [ -e "$dir" ]; then
   fi
   rm -rf "$dir"
 fi
-"$sage" simulate --out "$dir" --regions 60 --individuals 200 --input-len 2000 --seed 1
+"$sage" simulate --out "$dir" --regions 60 --individuals 200 --input-len 2000 --seed 1 --second-cohort 100
 echo "== prepare: the variant store, regions dealt to 2 ranks"
 run prepare --config "$dir/sage.toml"
 echo "== train r-SAGE-net (reference sequence -> mean expression across individuals)"
@@ -40,20 +42,33 @@ done
 echo "== PrediXcan baseline: an elastic net per gene on the genotypes in its window"
 run baseline predixcan --config "$dir/sage.toml" --causal "$dir/truth/causal_variants.csv" --out "$dir/predixcan"
 
+echo "== second cohort: its own store (allele frequencies from the first cohort's training individuals), p-SAGE-net and PrediXcan on everyone"
+run prepare --config "$dir/second/sage.toml"
+for regions in train test; do
+  run evaluate --checkpoint "$dir/runs/psagenet/best.safetensors" --config "$dir/second/sage.toml" \
+      --regions "$regions" --individuals test --out "$dir/eval/psagenet-second-$regions"
+done
+run baseline predixcan --apply "$dir/predixcan" --config "$dir/second/sage.toml" --out "$dir/predixcan-second"
+
 value() { sed -n "s/^ *\"$2\" : \\(.*\\),\$/\\1/p" "$dir/eval/$1/summary.json"; }
 echo
 echo "Median per-region Pearson r across held-out individuals (observed vs predicted deviation from the gene's mean):"
-printf '%-10s %-22s %-22s\n' model "training regions" "unseen regions"
+printf '%-10s %-14s %-22s %-22s\n' model cohort "training regions" "unseen regions"
 for model in rsagenet psagenet; do
-  printf '%-10s %-22.3f %-22.3f\n' "$model" "$(value "$model-train" region_pearson_median)" "$(value "$model-test" region_pearson_median)"
+  printf '%-10s %-14s %-22.3f %-22.3f\n' "$model" first "$(value "$model-train" region_pearson_median)" "$(value "$model-test" region_pearson_median)"
 done
 # PrediXcan's test_pearson per region (test individuals), split by the regions' chromosome as the CNNs' regions are.
+# (column 4 of a fit's summary.csv is test_pearson; column 4 of an --apply summary.csv is pearson, on everyone.)
 predixcan_median() {
   awk -F, -v chr="$1" 'NR == FNR { if (FNR > 1) c[$1] = $2; next } FNR > 1 && c[$1] == chr && $4 != "nan" { print $4 }' \
-      "$dir/regions.csv" "$dir/predixcan/summary.csv" | sort -g |
+      "$dir/regions.csv" "$2/summary.csv" | sort -g |
     awk '{ v[NR] = $1 } END { if (NR == 0) print "nan"; else print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'
 }
-printf '%-10s %-22.3f %-22.3f\n' predixcan "$(predixcan_median 1)" "$(predixcan_median 3)"
+printf '%-10s %-14s %-22.3f %-22.3f\n' predixcan first "$(predixcan_median 1 "$dir/predixcan")" "$(predixcan_median 3 "$dir/predixcan")"
+printf '%-10s %-14s %-22.3f %-22.3f\n' psagenet second "$(value psagenet-second-train region_pearson_median)" "$(value psagenet-second-test region_pearson_median)"
+printf '%-10s %-14s %-22.3f %-22.3f\n' predixcan second "$(predixcan_median 1 "$dir/predixcan-second")" "$(predixcan_median 3 "$dir/predixcan-second")"
+echo "(The second cohort's 100 individuals are all held out; its y0 is the first cohort's training mean, and PrediXcan"
+echo " applies the first cohort's weights as fitted, variants absent from the second VCF counting 0: $dir/predixcan-second/.)"
 echo "(r-SAGE-net scores each haplotype with a reference model; p-SAGE-net learns from the haplotypes themselves;"
 echo " PrediXcan fits one model per gene, so its 'unseen regions' are unseen only by the CNNs.)"
 echo "(PrediXcan weights, predictions and the causal-variant report: $dir/predixcan/;"

@@ -11,7 +11,10 @@ struct Evaluate: ParsableCommand {
         individual_correlations.csv (per individual: Pearson across regions of predicted and observed expression) \
         and summary.json (medians, means, counts; NaN counts reported). Identical output for any number of ranks. \
         An r-SAGE-net checkpoint scores the mean of the two haplotypes (pred_diff = that minus the reference's), \
-        or with --rsagenet-input reference the reference alone.
+        or with --rsagenet-input reference the reference alone. To evaluate a second cohort, give its own \
+        configuration with train_subs, train_subs_y_data and train_subs_vcf_file_path pointing at the training \
+        cohort: y0 and the allele frequencies then come from the training cohort's training individuals (stated in \
+        the log and in summary.json), as SAGE-net intends (it fails at HEAD, BUG-10).
         """)
 
     @Option(help: "Checkpoint (safetensors with sage_config metadata), e.g. RUN/best.safetensors.") var checkpoint: String
