@@ -62,7 +62,7 @@ import Testing
         let dir = try Self.cohort()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try "[[runs]]\nseed = 3\n\n[[runs]]\nmonitor = \"val_no_such_metric\"\n\n[[runs]]\nseed = 4\n".write(toFile: dir + "/runs.toml", atomically: true, encoding: .utf8)
-        let run = try Subprocess.mpi(2, ["sweep", "--config", dir + "/sage.toml", "--grid", dir + "/runs.toml", "--out", dir + "/s"] + Self.tiny, timeout: 300)
+        let run = try Subprocess.mpi(2, ["sweep", "--config", dir + "/sage.toml", "--grid", dir + "/runs.toml", "--out", dir + "/s", "--set", "save_all_epochs=true"] + Self.tiny, timeout: 300)
         #expect(run.status == 0, "\(run.combined)")
         let table = try Self.table(dir + "/s")
         #expect(table.keys.sorted() == ["000-seed=3", "001-monitor=val_no_such_metric", "002-seed=4"])
@@ -71,6 +71,10 @@ import Testing
         #expect(line?.contains("\"") == true && line?.contains("monitor") == true, "the error, quoted: \(line ?? "")")
         #expect(table["000-seed=3"]?.contains("finished") == true && table["002-seed=4"]?.contains("finished") == true)
         #expect(run.stderr.contains("1 failed"))
+        // select-checkpoint over the sweep: one row per run that trained.
+        let chosen = try Subprocess.alone(["select-checkpoint", dir + "/s", "--metric", "val_loss"])
+        let rows = chosen.stdout.split(separator: "\n").dropFirst()
+        #expect(chosen.status == 0 && rows.count == 2 && rows.allSatisfy { $0.contains("/epochs/epoch-00") }, "\(chosen.combined)")
     }
 
     @Test func aBadGridOrRankCountIsRefusedBeforeAnyWork() throws {

@@ -141,6 +141,8 @@ public enum ConfigKeys {
             key("val_every_steps", .int, .int(0), "also validate every N steps (0 = at epoch ends only)").allowing(.range(0, countLimit)),
             key("checkpoint_every_steps", .int, .int(300), "write last.safetensors + state every N steps").allowing(.range(0, countLimit)),
             key("max_val_items", .int, .int(0), "validate on at most N items per set (0 = all)").allowing(.range(0, countLimit)),
+            key("validate_test", .bool, .bool(false), "also validate on test regions x test individuals (\"test_\" metrics, SAGE-net's test_region_test_sub set): to watch, not to choose by"),
+            key("save_all_epochs", .bool, .bool(false), "also keep each epoch's checkpoint as epochs/epoch-NNN.safetensors (SAGE-net's save_all_epochs; choose one afterwards with `sage-mpi select-checkpoint`)"),
         ]),
         ("PrediXcan baseline (sage-mpi baseline predixcan)", [
             key("predixcan_out", .path, .string("predixcan"), "output directory"),

@@ -11,7 +11,7 @@ public final class RunDirectory {
     private var lockDescriptor: Int32 = -1
 
     /// The files a run writes (what `--overwrite` removes; nothing else in the directory is touched).
-    static let runFiles = ["config.toml", "run.json", "metrics.jsonl", "correlations", "best.safetensors", "last.safetensors", "state.safetensors"]
+    static let runFiles = ["config.toml", "run.json", "metrics.jsonl", "correlations", "best.safetensors", "last.safetensors", "state.safetensors", "epochs"]
     /// Keys a resume may change without --allow-changes: the learning-rate schedule's, how long to train, and how
     /// often to save (nothing else that decides the parameters, the best checkpoint or when the run stops).
     public static let resumableKeys: Set<String> = ["learning_rate", "step_size_up", "lr_patience", "max_epochs", "checkpoint_every_steps"]

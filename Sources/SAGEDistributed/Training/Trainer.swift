@@ -235,6 +235,10 @@ public final class Trainer {
             let improved = value.isFinite && (state.best.map { maximize ? value > $0 : value < $0 } ?? true)
             state.epoch += 1
             state.stepInEpoch = 0
+            if config.bool("save_all_epochs") && comm.rank == 0 {
+                try FileManager.default.createDirectory(atPath: runPath("epochs"), withIntermediateDirectories: true)
+                try model.save(checkpoint: runPath(String(format: "epochs/epoch-%03d.safetensors", state.epoch)))
+            }
             if improved {
                 state.best = value; state.bestEpoch = state.epoch; state.epochsWithoutImprovement = 0
                 if comm.rank == 0 { try model.save(checkpoint: runPath("best.safetensors")) }
@@ -258,12 +262,13 @@ public final class Trainer {
     /// The metric names validation logs for each model: p-SAGE-net "tv_" (training regions x validation
     /// individuals) and "val_" (validation regions x validation individuals); r-SAGE-net "train_" and "val_" (the
     /// regions' reference sequences: one sequence per region, so its per-region Pearson across individuals and its
-    /// difference-head loss, always NaN or constant, are not offered).
-    public static func validationMetricNames(_ model: SAGEConfig.Kind) -> [String] {
+    /// difference-head loss, always NaN or constant, are not offered); with validate_test also "test_" (test
+    /// regions x test individuals, or their reference sequences).
+    public static func validationMetricNames(_ model: SAGEConfig.Kind, test: Bool = false) -> [String] {
         let (prefixes, names) = model == .psagenet
             ? (["tv_", "val_"], ["loss", "loss_ref", "loss_diff", "region_pearson_median", "individual_pearson_median", "mean_pearson"])
             : (["train_", "val_"], ["loss", "loss_ref", "individual_pearson_median", "mean_pearson"])
-        return prefixes.flatMap { p in names.map { p + $0 } }
+        return (prefixes + (test ? ["test_"] : [])).flatMap { p in names.map { p + $0 } }
     }
 
     /// After a resume: the plateau scheduler takes this configuration's lr_patience (and learning_rate, when it
@@ -282,7 +287,7 @@ public final class Trainer {
         let requested = config.string("monitor") ?? "tv_region_pearson_median"
         let isDefault = ConfigKeys.byName["monitor"]!.defaultValue == .string(requested)
         let monitor = model == .rsagenet && isDefault ? "val_mean_pearson" : requested
-        let names = validationMetricNames(model)
+        let names = validationMetricNames(model, test: config.bool("validate_test"))
         guard names.contains(monitor) else {
             throw ConfigError("monitor '\(monitor)' is not a metric \(model.rawValue) logs; use one of: \(names.joined(separator: ", "))")
         }
@@ -338,9 +343,11 @@ public final class Trainer {
             guard !set.valIndividuals.isEmpty else { throw ConfigError("validation needs val_individuals") }
             sets = [("tv_", capped(set.trainRegions, set.valIndividuals.count), set.valIndividuals, .personal),
                     ("val_", capped(set.valRegions, set.valIndividuals.count), set.valIndividuals, .personal)]
+            if config.bool("validate_test") { sets.append(("test_", capped(set.testRegions, set.testIndividuals.count), set.testIndividuals, .personal)) }
         } else {
             let one = [set.valIndividuals.first ?? set.trainIndividuals[0]]
             sets = [("train_", set.trainRegions, one, .reference), ("val_", set.valRegions, one, .reference)]
+            if config.bool("validate_test") { sets.append(("test_", set.testRegions, one, .reference)) }
         }
         var metrics: [String: Double] = [:]
         for (prefix, regions, individuals, input) in sets where !regions.isEmpty {
