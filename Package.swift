@@ -62,6 +62,6 @@ let package = Package(
         .testTarget(name: "SAGEGenomeTests", dependencies: ["SAGEGenome"], exclude: ["Fixtures"]),
         .testTarget(name: "SAGEDistributedTests", dependencies: ["SAGEDistributed"]),
         // Depends on the executable so that `swift test` builds the binary it runs under mpirun.
-        .testTarget(name: "IntegrationTests", dependencies: ["sage-mpi", "SAGEEngine"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["sage-mpi", "SAGEEngine"], exclude: ["Fixtures"]),
     ]
 )

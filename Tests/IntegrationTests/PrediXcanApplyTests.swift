@@ -161,4 +161,28 @@ import Testing
         #expect(old.status == 1 && old.stderr.contains("no intercept column") && old.stderr.contains("fit again"), "\(old.combined)")
         #expect(!FileManager.default.fileExists(atPath: dir + "/ap"))
     }
+
+    /// Weights applied to another cohort equal NumPy's intercept + X @ w on its dosages (tools/make_apply_fixtures.py:
+    /// contigs chr1/chr2 against weights on 1/2, a weight on a second ALT, missing alleles, weighted variants absent by
+    /// position and by ALT, a region without weights).
+    @Test func appliedWeightsEqualNumPyOnTheSameDosages() throws {
+        let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/apply").path
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sage-apply-numpy-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        _ = try Self.tool(["bcftools", "view", "-Oz", "-o", dir + "/cohort.vcf.gz", fixture + "/cohort.vcf"])
+        _ = try Self.tool(["tabix", "-p", "vcf", dir + "/cohort.vcf.gz"])
+        try "vcf = \"cohort.vcf.gz\"\n".write(toFile: dir + "/other.toml", atomically: true, encoding: .utf8)
+        let run = try Subprocess.mpi(2, ["baseline", "predixcan", "--apply", fixture + "/weights", "--config", dir + "/other.toml", "--out", dir + "/out"])
+        #expect(run.status == 0, "\(run.combined)")
+        let expected = try Self.csv(fixture + "/expected.csv"), mine = try Self.predictions(dir + "/out/predictions.csv")
+        #expect(mine.count == expected.count && expected.count == 4 * 12)
+        for row in expected {
+            let got = try #require(mine["\(row[0]) \(row[1])"], "\(row[0]) \(row[1]) missing")
+            #expect(abs(got - Double(row[2])!) <= 1e-12, "\(row[0]) \(row[1]): \(got) vs NumPy's \(row[2])")
+        }
+        let missing = Dictionary(uniqueKeysWithValues: try Self.csv(dir + "/out/summary.csv").map { ($0[0], $0[2]) })
+        for row in expected { #expect(missing[row[0]] == row[3], "\(row[0]) missing variants") }
+    }
+
 }
