@@ -36,6 +36,8 @@ public final class Trainer {
 
     let config: RunConfig, options: Options, comm: any Communicator, log: RankLog
     let set: TrainingSet, dataset: PersonalDataset, model: SAGENet, adam: Adam
+    /// The step: forward, loss, backward, gradient sum over the ranks, clip, Adam, batch-norm statistics.
+    let parallel: DataParallel
     let modelConfig: SAGEConfig
     /// Items each rank needs in a step for batch norm (see `SAGEConfig.minimumTrainingBatch`).
     let minimumRankBatch: Int
@@ -89,13 +91,10 @@ public final class Trainer {
         if state.plateau != nil, config.int("patience") > 0, config.int("lr_patience") >= config.int("patience") {
             log.root.warning("train: lr_patience \(config.int("lr_patience")) >= patience \(config.int("patience")): early stopping comes before the plateau scheduler would cut the learning rate (it cuts after more than lr_patience epochs without improvement)")
         }
-        if config.bool("sync_batchnorm") && comm.size > 1 {
-            let c = comm
-            model.batchNormSync = BatchNormSync { buffer in try! c.allreduce(buffer, op: .sum) }
-            minimumRankBatch = 1   // statistics pool every rank's items
-        } else {
-            minimumRankBatch = modelConfig.minimumTrainingBatch
-        }
+        let syncBatchNorm = config.bool("sync_batchnorm") && comm.size > 1
+        parallel = DataParallel(step: TrainingStep(model: model, adam: adam, clip: clip, lamRef: lamRef, lamDiff: lamDiff),
+                                comm: comm, syncBatchNorm: syncBatchNorm)
+        minimumRankBatch = syncBatchNorm ? 1 : modelConfig.minimumTrainingBatch  // synchronised statistics pool every rank's items
         try model.reserve(batch: batchSize, training: true, available: memoryShareOfThisRank())
         if batchSize < minimumRankBatch {
             throw ConfigError("batch_size \(batchSize) leaves a batch-norm layer one value per channel (the shortest runs at length \(modelConfig.shortestBatchNormLength ?? 0) with input_len \(modelConfig.inputLen) after \(modelConfig.nConvBlocks) poolings of \(modelConfig.poolingSize)); PyTorch refuses this: use batch_size >= \(minimumRankBatch), or sync_batchnorm = true on several ranks, or fewer n_conv_blocks")
@@ -135,7 +134,7 @@ public final class Trainer {
             if state.finished { log.root.info("train: this run had finished; nothing to do"); return }
         } else {
             if let initFrom = config.string("init_from") { try initialiseTrunk(from: initFrom) }
-            try broadcastModel()
+            try parallel.broadcastState()
         }
         let P = comm.size, globalBatch = P * batchSize
         let stepsPerEpoch = items.count / globalBatch + (items.count % globalBatch >= P * minimumRankBatch ? 1 : 0)
@@ -150,10 +149,6 @@ public final class Trainer {
         let inputs = channels.map { _ in FloatBuffer(count: batchSize * stride) }
         let pointers = inputs.map { UnsafePointer($0.pointer) }
         let targets = FloatBuffer(count: batchSize * outputs)
-        let lossSums = UnsafeMutableBufferPointer<Double>.allocate(capacity: 3)
-        let beforeStep = StepSnapshot(model: model)
-        defer { lossSums.deallocate() }
-        let all = 0..<model.store.parameterCount
         let valEvery = config.int("val_every_steps"), ckptEvery = config.int("checkpoint_every_steps")
         var window = (start: Date(), items: 0, loss: 0.0, lossRef: 0.0, lossDiff: 0.0, steps: 0)
         let runStart = Date(), startStep = state.globalStep
@@ -178,31 +173,18 @@ public final class Trainer {
                     targets[b * outputs] = set.y0[t]
                     if outputs == 2 { targets[b * outputs + 1] = set.y1[t] }
                 }
-                model.store.zeroGrads()
-                beforeStep.take(model)
-                model.forward(sequences: pointers, batch: B, training: true)
-                let loss = model.loss(targets: targets.pointer, lamRef: lamRef, lamDiff: lamDiff, meanOver: N)
-                model.backward(sequences: pointers)
-                lossSums[0] = Double(loss.total) * Double(B); lossSums[1] = Double(loss.ref) * Double(B); lossSums[2] = Double(loss.diff) * Double(B)
-                if options.nanAtStep == state.globalStep + 1 && comm.rank == options.killRank { lossSums[0] = .nan; lossSums[2] = .nan }
-                if P > 1 {
-                    try comm.allreduce(UnsafeMutableBufferPointer(start: model.store.grads.pointer, count: model.store.grads.count), op: .sum)
-                    try comm.allreduce(lossSums, op: .sum)
-                }
-                let gradientNorm = clipGradNorm(model.store.grads.pointer, range: all, maxNorm: clip > 0 ? clip : .infinity)
-                if !lossSums[0].isFinite || !gradientNorm.isFinite {
-                    beforeStep.restore(model)
-                    try stopDiverged(loss: (lossSums[0] / Double(N), lossSums[1] / Double(N), lossSums[2] / Double(N)), gradientNorm: gradientNorm)
-                }
                 let lr = currentLR()
-                adam.step(params: model.store.params.pointer, grads: model.store.grads.pointer, range: all, lr: lr)
-                if P > 1 && model.batchNormSync == nil && model.store.buffers.count > 0 {
-                    try comm.broadcast(UnsafeMutableBufferPointer(start: model.store.buffers.pointer, count: model.store.buffers.count), root: 0)
+                let loss: (total: Double, ref: Double, diff: Double)
+                do {
+                    loss = try parallel.step(sequences: pointers, targets: targets.pointer, batch: B, globalBatch: N, lr: lr,
+                                             poison: options.nanAtStep == state.globalStep + 1 && comm.rank == options.killRank).loss
+                } catch let diverged as DataParallel.Diverged {
+                    try stopDiverged(loss: diverged.loss, gradientNorm: diverged.gradientNorm)
                 }
                 state.stepInEpoch += 1
                 state.globalStep += 1
                 window.items += N; window.steps += 1
-                window.loss += lossSums[0] / Double(N); window.lossRef += lossSums[1] / Double(N); window.lossDiff += lossSums[2] / Double(N)
+                window.loss += loss.total; window.lossRef += loss.ref; window.lossDiff += loss.diff
 
                 if options.killAfterSteps > 0 && state.globalStep == options.killAfterSteps && comm.rank == options.killRank {
                     kill(getpid(), SIGKILL)
@@ -305,29 +287,9 @@ public final class Trainer {
         return state.plateau?.lr ?? learningRate
     }
 
-    /// Rank 0's parameters and buffers to every rank.
-    func broadcastModel() throws {
-        guard comm.size > 1 else { return }
-        let s = model.store
-        try comm.broadcast(UnsafeMutableBufferPointer(start: s.params.pointer, count: s.params.count), root: 0)
-        if s.buffers.count > 0 { try comm.broadcast(UnsafeMutableBufferPointer(start: s.buffers.pointer, count: s.buffers.count), root: 0) }
-    }
-
-    /// SAGE-net's init_model_from_ref: the convolutional trunk (conv0, convlayers, dilated_convlayers) from an
-    /// r-SAGE-net checkpoint, tensors matched by name and shape. Unlike SAGE-net (BUG-4), an r-SAGE-net whose conv0
-    /// has batch norm (which p-SAGE-net's lacks) still loads: those tensors are skipped and reported.
+    /// init_from: the trunk of another checkpoint (SAGENet.loadTrunk), reported.
     func initialiseTrunk(from path: String) throws {
-        let file = try SafeTensors.read(path: path)
-        let trunkNames = file.names.filter { $0.hasPrefix("conv0.") || $0.hasPrefix("convlayers.") || $0.hasPrefix("dilated_convlayers.") }
-        var copied = 0, skipped: [String] = []
-        for name in trunkNames {
-            do {
-                if try model.loadTensor(name, from: file, source: path) { copied += 1 } else { skipped.append(name) }
-            } catch let error as SafeTensorsError {
-                throw SafeTensorsError("\(error.description) (init_from needs the same trunk hyperparameters)")
-            }
-        }
-        guard copied > 0 else { throw SafeTensorsError("\(path): no trunk tensors (conv0.*, convlayers.*) to initialise from") }
+        let (copied, skipped) = try model.loadTrunk(from: path)
         log.root.info("train: trunk initialised from \(path) (\(copied) tensors\(skipped.isEmpty ? "" : "; skipped, absent here: \(skipped.joined(separator: ", "))"))")
     }
 

@@ -55,16 +55,11 @@ struct BenchModel: ParsableCommand {
             }
             let sequences = inputs.map { UnsafePointer($0.pointer) }
             let targets = (0..<(batch * config.outputCount)).map { _ in rng.nextUnitFloat() }
-            let adam = Adam(parameterCount: net.store.parameterCount)
-            let all = 0..<net.store.parameterCount
+            let step = TrainingStep(model: net, adam: Adam(parameterCount: net.store.parameterCount), clip: 1)
 
-            func trainStep() {
-                net.store.zeroGrads()
-                net.forward(sequences: sequences, batch: batch, training: true)
-                _ = net.loss(targets: targets)
-                net.backward(sequences: sequences)
-                clipGradNorm(net.store.grads.pointer, range: all, maxNorm: 1)
-                adam.step(params: net.store.params.pointer, grads: net.store.grads.pointer, range: all, lr: 5e-4)
+            func trainStep() {  // what `train` does on one rank (DataParallel adds the gradient sum)
+                step.gradients(sequences: sequences, targets: targets, batch: batch)
+                step.apply(lr: 5e-4)
             }
             func inferencePass() { net.forward(sequences: sequences, batch: inferenceBatch, training: false) }
 
