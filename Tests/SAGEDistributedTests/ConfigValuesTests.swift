@@ -14,6 +14,27 @@ import Testing
         }
     }
 
+    /// SAGE-net's spellings are read as ours (noted in the resolved file); both spellings in one source are refused,
+    /// a later source overrides; r-SAGE-net's trainer defaults apply to keys left unset.
+    @Test func sageNetSpellingsAndRSAGENetDefaults() throws {
+        let c = try RunConfig(file: nil, overrides: ["maf_threshold=0.05", "rand_genes=true", "gene_idx_start=4000", "scheduler=\"cycle\""])
+        #expect(c.double("maf_min") == 0.05 && c.bool("rand_regions") && c.int("region_idx_start") == 4000 && c.string("scheduler") == "cyclic")
+        #expect(c.resolvedTOML.contains("# note: maf_threshold (SAGE-net's name) read as maf_min"))
+        #expect(c.resolvedTOML.contains("# note: scheduler = \"cycle\" (SAGE-net's spelling) read as \"cyclic\""))
+        refused(["maf_threshold=0.05", "maf_min=0.1"], "maf_min and maf_threshold are both set")
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sage-alias-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try "maf_threshold = 0.05\nmodel = \"rsagenet\"\npatience = 4\n".write(toFile: dir + "/a.toml", atomically: true, encoding: .utf8)
+        let overridden = try RunConfig(file: dir + "/a.toml", overrides: ["maf_min=0.2"])
+        #expect(overridden.double("maf_min") == 0.2)
+        // r-SAGE-net: max_epochs 100 and monitor val_mean_pearson by default; patience as the file says.
+        #expect(overridden.int("max_epochs") == 100 && overridden.int("patience") == 4 && overridden.string("monitor") == "val_mean_pearson")
+        let p = try RunConfig(file: nil, overrides: [])
+        #expect(p.int("max_epochs") == 10 && p.int("patience") == 5 && p.string("monitor") == "tv_region_pearson_median")
+        #expect(try RunConfig(file: nil, overrides: ["model=\"rsagenet\""]).int("patience") == 10)
+    }
+
     @Test func outOfRangeValuesNameTheKeyAndWhatItAccepts() {
         refused(["seed=-1"], "--set seed: seed must be at least 0, got -1")
         refused(["region_idx_start=-3"], "region_idx_start must be in [0, 2^40], got -3")

@@ -173,6 +173,17 @@ public enum ConfigKeys {
         key("subtract_or_concat", .string, .string("subtract"), "subtract or concat"),
             ]
 
+    /// SAGE-net's r-SAGE-net trainer (train_rsagenet.py: EarlyStopping on val_pearson, patience 10, max_epochs 100)
+    /// where it differs from the p-SAGE-net defaults above: used for a key left unset when model = "rsagenet".
+    public static let rsagenetDefaults: [String: ConfigValue] = ["patience": .int(10), "max_epochs": .int(100), "monitor": .string("val_mean_pearson")]
+
+    /// SAGE-net's own spellings of keys and values we name otherwise, read as ours (the resolved file notes it).
+    public static let aliases: [String: String] = [
+        "maf_threshold": "maf_min", "rand_genes": "rand_regions", "gene_idx_start": "region_idx_start",
+        "top_genes_to_consider": "top_regions_to_consider", "num_genes": "num_regions",
+    ]
+    public static let valueAliases: [String: [String: String]] = ["scheduler": ["cycle": "cyclic"]]
+
     public static let all: [ConfigKey] = groups.flatMap(\.keys)
     public static let byName: [String: ConfigKey] = Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) })
 }

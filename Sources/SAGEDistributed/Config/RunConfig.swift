@@ -12,6 +12,10 @@ public struct RunConfig: Sendable {
     public private(set) var values: [String: ConfigValue]
     /// Where each value that is not a default came from (the file, or `--set key`), for messages.
     private var origins: [String: String] = [:]
+    /// What was read other than as written: SAGE-net's spellings and r-SAGE-net's defaults (in the resolved file).
+    public private(set) var notes: [String] = []
+    /// How and from which source each key was last written (to refuse both spellings of a key in one source).
+    private var spelling: [String: String] = [:], sources: [String: String] = [:]
 
     public init(file: String?, overrides: [String] = []) throws {
         self.file = file
@@ -38,6 +42,12 @@ public struct RunConfig: Sendable {
             let parsed = (try? TOMLTable(string: "v = \(raw)"))?["v"] ?? raw
             try set(key, parsed, from: "--set \(key)", baseDirectory: workingDirectory)
         }
+        if string("model") == "rsagenet" {
+            for (name, value) in ConfigKeys.rsagenetDefaults.sorted(by: { $0.key < $1.key }) where origins[name] == nil {
+                values[name] = value
+                notes.append("\(name) = \(value): r-SAGE-net's default (SAGE-net's train_rsagenet.py)")
+            }
+        }
         try checkValues()
         _ = try model()
     }
@@ -53,7 +63,20 @@ public struct RunConfig: Sendable {
         }
     }
 
-    private mutating func set(_ name: String, _ value: TOMLValueConvertible, from origin: String, baseDirectory: String) throws {
+    private mutating func set(_ written: String, _ value: TOMLValueConvertible, from origin: String, baseDirectory: String) throws {
+        let name = ConfigKeys.aliases[written] ?? written
+        // Both spellings from one source (the file, or --set) is ambiguous; a later source overrides as usual.
+        let source = origin.hasPrefix("--set") ? "--set" : origin
+        if let other = spelling[name], other != written, sources[name] == source {
+            throw ConfigError("\(origin): \(written) and \(other) are both set (\(ConfigKeys.aliases[written] != nil ? written : other) is SAGE-net's name for \(name)): keep one")
+        }
+        spelling[name] = written; sources[name] = source
+        if name != written { notes.append("\(written) (SAGE-net's name) read as \(name)") }
+        var value = value
+        if let s = value.string, let ours = ConfigKeys.valueAliases[name]?[s] {
+            notes.append("\(name) = \"\(s)\" (SAGE-net's spelling) read as \"\(ours)\"")
+            value = ours
+        }
         guard let key = ConfigKeys.byName[name] else {
             let guess = ConfigKeys.all.map(\.name).min { editDistance($0, name) < editDistance($1, name) }!
             throw ConfigError("\(origin): unknown key '\(name)'\(editDistance(guess, name) <= 3 ? " (did you mean '\(guess)'?)" : ""); `sage-mpi config --keys` lists them")
@@ -130,6 +153,7 @@ public struct RunConfig: Sendable {
     /// The resolved configuration as TOML: every key, defaults included, grouped and commented.
     public var resolvedTOML: String {
         var out = "# Resolved configuration written by sage-mpi (every key, defaults included; paths absolute).\n"
+        for note in notes { out += "# note: \(note)\n" }
         for group in ConfigKeys.groups {
             out += "\n# \(group.title)\n"
             for key in group.keys {

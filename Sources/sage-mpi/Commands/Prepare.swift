@@ -39,10 +39,12 @@ struct Config: ParsableCommand {
                 print("# \(group.title)")
                 for key in group.keys {
                     let notes = [key.help, key.allowed.summary.map { "(\($0))" }].compactMap { $0 }.filter { !$0.isEmpty }
-                    print("\(key.name) = \(key.defaultValue == .none ? "(unset)" : key.defaultValue.description)\(notes.isEmpty ? "" : "    # " + notes.joined(separator: " "))")
+                    let rsagenet = ConfigKeys.rsagenetDefaults[key.name].map { ["(r-SAGE-net: \($0))"] } ?? []
+                    print("\(key.name) = \(key.defaultValue == .none ? "(unset)" : key.defaultValue.description)\(notes.isEmpty && rsagenet.isEmpty ? "" : "    # " + (notes + rsagenet).joined(separator: " "))")
                 }
                 print("")
             }
+            print("# SAGE-net's spellings also read: " + ConfigKeys.aliases.sorted { $0.key < $1.key }.map { "\($0.key) = \($0.value)" }.joined(separator: ", ") + "; scheduler = \"cycle\" = \"cyclic\"")
             return
         }
         print(try config.load().resolvedTOML, terminator: "")
