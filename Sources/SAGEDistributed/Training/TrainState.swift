@@ -70,6 +70,7 @@ public struct TrainState: Codable, Sendable {
         state.adamSteps = adam.stepCount
         state.dropoutState = model.dropoutRNG.state
         let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]  // the same state, the same bytes
         encoder.nonConformingFloatEncodingStrategy = .convertToString(
             positiveInfinity: Self.nonFinite.positiveInfinity, negativeInfinity: Self.nonFinite.negativeInfinity, nan: Self.nonFinite.nan)
         file.metadata[Self.metadataKey] = String(decoding: try encoder.encode(state), as: UTF8.self)
