@@ -96,7 +96,7 @@ public enum NPY {
         var count = 1
         for d in fields.shape {
             let (product, overflow) = count.multipliedReportingOverflow(by: d)
-            guard !overflow, product <= data.count else { throw fail("shape \(shapeText(fields.shape)) is larger than the file (\(data.count) bytes); the header is damaged") }
+            guard !overflow, product <= Int.max / 8 else { throw fail("shape \(shapeText(fields.shape)) is implausibly large; the header is damaged") }
             count = product
         }
         let itemSize = dtype == .float32 ? 4 : 8
