@@ -194,7 +194,11 @@ def write_cohort():
             ind = [f(p) for p in ind_blocks[g]]
             for a, b in zip([ref] + ind, [oracle(ref_blocks[g][0])] + [oracle(p) for p in ind_blocks[g]]):
                 assert abs(a - b) <= 1e-5 * max(1, abs(b)), f"{mode} {g}: numpy {a} vs python {b}"
-            expected[mode][g] = {"reference": ref, "individuals": ind}
+            observed = [float(expr[regions.index(g), col[s]]) for s in test]
+            expected[mode][g] = {"reference": ref, "individuals": ind, "pearson": float(np.corrcoef(ind, observed)[0, 1])}
+    for mode in ["cage", "finetuned"]:
+        refs = [expected[mode][g]["reference"] for g in regions]
+        expected[mode + "_mean_pearson"] = float(np.corrcoef(refs, y_mean)[0, 1])  # across regions
 
     # fit-head: finetune_enformer.py on the float64 features.
     train_r = [r for r, c in enumerate(chrs) if c == "1"]

@@ -5,7 +5,7 @@ import SAGEDistributed
 struct Baseline: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Baselines p-SAGE-net is compared with.",
-        subcommands: [BaselinePrediXcan.self])
+        subcommands: [BaselinePrediXcan.self, BaselineEnformer.self])
 }
 
 struct BaselinePrediXcan: ParsableCommand {
