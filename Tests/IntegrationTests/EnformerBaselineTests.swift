@@ -134,3 +134,51 @@ import Testing
         }
     }
 }
+
+/// `simulate --enformer-features` then `baseline enformer` under mpirun: the same files for 1, 2 and 3 ranks, and the
+/// planted tracks give clearly positive correlations in the cage and fit-head modes.
+@Suite(.serialized) struct EnformerJobTests {
+    @Test func simulatedFeaturesGiveTheSameResultsForOneTwoAndThreeRanks() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sage-enfjob-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let sim = try Subprocess.alone(["simulate", "--out", dir, "--regions", "30", "--individuals", "40", "--input-len", "2000", "--seed", "2", "--enformer-features"])
+        #expect(sim.status == 0, "\(sim.combined)")
+        #expect(try String(contentsOfFile: dir + "/truth/enformer_tracks.csv", encoding: .utf8).hasPrefix("track,gain\n4980,"))
+        for mode in ["cage", "fit-head"] {
+            let args = ["baseline", "enformer", "--features", dir + "/enformer", "--config", dir + "/sage.toml", "--mode", mode]
+            let one = try Subprocess.alone(args + ["--out", "\(dir)/\(mode)-np1"])
+            #expect(one.status == 0, "\(one.combined)")
+            for ranks in [2, 3] {
+                let run = try Subprocess.mpi(ranks, args + ["--out", "\(dir)/\(mode)-np\(ranks)"])
+                #expect(run.status == 0, "\(run.combined)")
+                var files = ["predictions.csv", "reference_predictions.csv", "region_correlations.csv", "individual_correlations.csv"]
+                if mode == "fit-head" { files += ["coef.npy", "intercept.npy"] }
+                for file in files {
+                    let a = try Data(contentsOf: URL(fileURLWithPath: "\(dir)/\(mode)-np1/\(file)"))
+                    let b = try Data(contentsOf: URL(fileURLWithPath: "\(dir)/\(mode)-np\(ranks)/\(file)"))
+                    #expect(a == b, "\(mode): \(file) differs between 1 and \(ranks) ranks")
+                }
+                func summary(_ r: Int) throws -> NSDictionary {
+                    var s = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(dir)/\(mode)-np\(r)/summary.json"))) as! [String: Any]
+                    #expect(s["ranks"] as? Int == r)
+                    s["seconds"] = nil; s["ranks"] = nil
+                    return s as NSDictionary
+                }
+                #expect(try summary(1) == summary(ranks), "\(mode): summary.json differs beyond seconds and ranks")
+            }
+            let s = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(dir)/\(mode)-np1/summary.json"))) as! [String: Any]
+            let test = (s["by_region_split"] as! [String: Any])["test"] as! [String: Any]
+            #expect(s["n_regions"] as? Int == 30 && s["n_individuals"] as? Int == 6)
+            #expect(s["region_pearson_median"] as! Double > 0.5, "\(mode): \(s)")
+            #expect(test["mean_pearson"] as! Double > 0.5, "\(mode) across test regions: \(test)")
+            if mode == "fit-head" {
+                // The head finds planted tracks (truth/enformer_tracks.csv) among its non-zero weights.
+                let coef = try Data(contentsOf: URL(fileURLWithPath: "\(dir)/\(mode)-np1/coef.npy")).suffix(5313 * 8)
+                let weights = coef.withUnsafeBytes { raw in (0..<5313).map { raw.loadUnaligned(fromByteOffset: 8 * $0, as: Double.self) } }
+                let planted: Set = [4980, 41, 1203, 2718, 3999, 5100]
+                let nonzero = weights.indices.filter { weights[$0] != 0 }
+                #expect(!nonzero.isEmpty && nonzero.filter(planted.contains).count * 2 > nonzero.count, "non-zero tracks \(nonzero)")
+            }
+        }
+    }
+}

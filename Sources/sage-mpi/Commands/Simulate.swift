@@ -14,6 +14,8 @@ struct Simulate: ParsableCommand {
     @Option(help: "Window length around each TSS (input_len).") var inputLen = 2000
     @Option(help: "Seed.") var seed: UInt64 = 1
     @Option(help: ArgumentHelp("Also write a second cohort of this many individuals to OUT/second/ (other individuals, VCF contigs without 'chr', a shifted allele-frequency spectrum, SNPs of its own; the same genes and causal variants), with a sage.toml that evaluates it against the first cohort's training individuals.", valueName: "N")) var secondCohort = 0
+    @Flag(help: "Also write synthetic Enformer outputs (enformer/, SAGE-net's all_tracks layout, for `baseline enformer`; not Enformer's: see truth/enformer_tracks.csv).")
+    var enformerFeatures = false
 
     func validate() throws {
         if individuals < 10 { throw ValidationError("--individuals must be at least 10, got \(individuals).") }
@@ -32,6 +34,7 @@ struct Simulate: ParsableCommand {
         let start = Date()
         try OutputGuard.claim(out, kind: "simulate", inputs: [], legacy: Self.isEarlierOutput)
         try sim.write(to: out)
+        if enformerFeatures { try EnformerFeatureSimulator(seed: seed).write(cohort: out) }
         print("simulate: wrote \(out) (\(regions) regions x \(individuals) individuals, input_len \(inputLen)\(secondCohort > 0 ? "; second cohort of \(secondCohort) in \(out)/second" : "")) in \(String(format: "%.1f", Date().timeIntervalSince(start))) s")
     }
 
