@@ -119,18 +119,39 @@ import Testing
             (personal, Self.npy([3, 3, 5313], at: 5313 + 4980), "value nan at [0, 1, 4980]"),
             ("features/eval_on_ref_seq/gene_res/\(region).npy", Self.npy([1, 3, 5313], at: 7, special: .infinity), "value inf at [0, 0, 7]"),
             ("features/eval_on_ref_seq/gene_res/\(region).npy", Data(Self.npy([1, 3, 5313]).prefix(5000)), "truncated"),
+            // fit-head reads the validation regions' reference first (this one on rank 1), before its gather.
+            ("features/eval_on_ref_seq/gene_res/ENSG00000000015.npy", Self.npy([1, 3, 5313], at: 9, special: -1), "value -1.0 at [0, 0, 9]"),
         ]
         for (file, content, message) in cases {
+            let mode = file.hasSuffix("15.npy") ? "fit-head" : "cage"
             let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sage-enformer-bad-\(UUID().uuidString)").path
             defer { try? FileManager.default.removeItem(atPath: dir) }
             try FileManager.default.copyItem(atPath: Self.cohort, toPath: dir)
             let path = dir + "/" + file
             try FileManager.default.removeItem(atPath: path)
             if let content { try content.write(to: URL(fileURLWithPath: path)) }
-            let run = try Subprocess.mpi(2, ["baseline", "enformer", "--features", dir + "/features", "--config", dir + "/sage.toml", "--mode", "cage", "--out", dir + "/out"])
+            let run = try Subprocess.mpi(2, ["baseline", "enformer", "--features", dir + "/features", "--config", dir + "/sage.toml", "--mode", mode, "--out", dir + "/out"])
             #expect(run.status != 0 && !run.timedOut)
             #expect(run.stderr.components(separatedBy: "error: \(path): ").count == 2 && run.stderr.contains(message), "want '\(message)' once: \(run.stderr)")
             #expect(!FileManager.default.fileExists(atPath: dir + "/out") && !FileManager.default.fileExists(atPath: dir + "/out.partial"))
+        }
+    }
+
+    /// A head of the wrong shape, and individuals whose features were not saved, are one error naming the path.
+    @Test func aBadHeadOrAbsentIndividualsAreOneClearError() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sage-enformer-head-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try Self.npy([10]).write(to: URL(fileURLWithPath: dir + "/coef.npy"))
+        let base = ["baseline", "enformer", "--features", Self.cohort + "/features", "--config", Self.cohort + "/sage.toml", "--out", dir + "/out"]
+        for (extra, message) in [
+            (["--mode", "finetuned", "--coef", dir + "/coef.npy", "--intercept", Self.cohort + "/head/intercept.npy"],
+             "error: \(dir)/coef.npy: shape (10,), a head's coef.npy has shape (5313,)"),
+            (["--mode", "cage", "--individuals", "val"], "error: \(Self.cohort)/features/eval_on_individual: no val_subs/gene_res directory under it"),
+        ] {
+            let run = try Subprocess.alone(base + extra)
+            #expect(run.status == 1 && run.stderr.contains(message), "want '\(message)': \(run.combined)")
+            #expect(!FileManager.default.fileExists(atPath: dir + "/out"))
         }
     }
 }

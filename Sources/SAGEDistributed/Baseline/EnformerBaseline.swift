@@ -51,6 +51,12 @@ public struct EnformerBaseline {
             guard let coef, let intercept else { throw ConfigError("--mode finetuned needs the head: --coef coef.npy --intercept intercept.npy") }
             head = try EnformerHead(coefPath: coef, interceptPath: intercept)
         }
+        if mode == .fitHead {
+            let (train, val) = cohort.fitRegions
+            guard train.count >= 2, !val.isEmpty else {
+                throw ConfigError("--mode fit-head: \(train.count) training and \(val.count) validation region(s) with expression; it needs at least 2 and 1 (train_chrs / val_chrs, or train_regions / val_regions)")
+            }
+        }
         let listed = [regions, coef, intercept].compactMap { $0 }.filter { FileManager.default.fileExists(atPath: $0) }
         let staged = try StagedDirectory(out: out, kind: "enformer", inputs: config.inputPaths(except: ["predixcan_out", "store"]) + [features] + listed,
                                          comm: comm, owns: Self.files.contains)
@@ -63,7 +69,7 @@ public struct EnformerBaseline {
         }
         var fit: (fit: ElasticNetFit, train: Int, val: Int)? = nil
         if mode == .fitHead {
-            let fitted = try staged.collectively { try fitHead(directory: directory, cohort: cohort, comm: comm, log: log) }
+            let fitted = try fitHead(directory: directory, cohort: cohort, staged: staged, comm: comm, log: log)
             head = fitted.head
             fit = fitted.fit
         }
@@ -98,19 +104,16 @@ public struct EnformerBaseline {
         try comm.barrier()
     }
 
-    /// fit-head: rank r reads the reference features of its block of the training + validation regions; rank 0
-    /// fits and broadcasts the head. Every rank calls it.
-    func fitHead(directory: EnformerFeatureDirectory, cohort: EnformerCohort, comm: any Communicator, log: RankLog) throws
+    /// fit-head: rank r reads the reference features of its block of the training + validation regions (a failure
+    /// there is collective); rank 0 fits and broadcasts the head. Every rank calls it.
+    func fitHead(directory: EnformerFeatureDirectory, cohort: EnformerCohort, staged: StagedDirectory, comm: any Communicator, log: RankLog) throws
         -> (head: EnformerHead, fit: (fit: ElasticNetFit, train: Int, val: Int)?) {
-        let train = cohort.regions.indices.filter { cohort.regionSplit[$0] == "train" }
-        let val = cohort.regions.indices.filter { cohort.regionSplit[$0] == "val" }
-        guard train.count >= 2, !val.isEmpty else {
-            throw ConfigError("--mode fit-head: \(train.count) training and \(val.count) validation region(s) with expression; it needs at least 2 and 1 (train_chrs / val_chrs, or train_regions / val_regions)")
-        }
+        let (train, val) = cohort.fitRegions
         let rows = train + val, p = EnformerTracks.count
-        var local: [Double] = []
-        for k in balancedRanges(count: rows.count, parts: comm.size)[comm.rank] {
-            local += EnformerTracks.features(try directory.referenceBlock(cohort.regions[rows[k]].id), block: 0)
+        let local = try staged.collectively {
+            try balancedRanges(count: rows.count, parts: comm.size)[comm.rank].flatMap { k in
+                EnformerTracks.features(try directory.referenceBlock(cohort.regions[rows[k]].id), block: 0)
+            }
         }
         let gathered = try comm.gather(local, root: 0)
         var parameters = [Double](repeating: 0, count: p + 1)

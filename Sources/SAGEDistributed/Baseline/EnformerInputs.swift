@@ -29,8 +29,16 @@ public struct EnformerFeatureDirectory: Sendable {
             throw GenomeError("\(reference): no such directory; the reference sequence's features go there (SAGE-net: eval_model.py --model_type enformer --enformer_save_mode all_tracks --eval_on_ref_seq 1)")
         }
         let base = join("eval_on_individual"), wanted = "\(split)_subs/gene_res"
-        let found = ((fm.enumerator(atPath: base)?.allObjects as? [String]) ?? [])
-            .filter { $0 == wanted || $0.hasSuffix("/" + wanted) }.sorted()
+        // Directories only: a gene_res directory (thousands of files) is matched or not, never listed.
+        var found: [String] = []
+        if let walk = fm.enumerator(atPath: base) {
+            while let relative = walk.nextObject() as? String {
+                guard (relative as NSString).lastPathComponent == "gene_res" else { continue }
+                if relative == wanted || relative.hasSuffix("/" + wanted) { found.append(relative) }
+                walk.skipDescendants()
+            }
+        }
+        found.sort()
         guard found.count == 1 else {
             if found.isEmpty {
                 throw GenomeError("\(base): no \(wanted) directory under it; the \(split) individuals' features go there (SAGE-net: eval_model.py --model_type enformer --enformer_save_mode all_tracks --train_val_test \(split)), or choose other individuals with --individuals")
@@ -85,6 +93,11 @@ public struct EnformerCohort: Sendable {
     public let observed: [Double], mean: [Double]
     /// Region ids dropped for want of an expression row.
     public let withoutExpression: [String]
+
+    /// What fit-head fits on: the training regions, then the validation regions (indices into `regions`).
+    public var fitRegions: (train: [Int], val: [Int]) {
+        (regions.indices.filter { regionSplit[$0] == "train" }, regions.indices.filter { regionSplit[$0] == "val" })
+    }
 
     /// `split`: the individuals (train, val, test, all); `regionList`: all, train, val, test, or a file of ids.
     public init(config: RunConfig, split: String, regionList: String) throws {
