@@ -3,8 +3,8 @@
 #   simulate -> prepare -> train r-SAGE-net -> train p-SAGE-net from its trunk -> evaluate both on held-out
 #   individuals, on training regions and on unseen (test-chromosome) regions -> PrediXcan (per-gene elastic net)
 #   -> the same models on a second cohort (other individuals, another contig naming, a shifted allele-frequency
-#   spectrum), with y0 and allele frequencies from the first cohort's training individuals -> a table of median
-#   per-region r.
+#   spectrum), with y0 and allele frequencies from the first cohort's training individuals -> Enformer baselines on
+#   synthetic features -> a table of median per-region r.
 #
 #   scripts/demo.sh [DIR]      (default DIR: demo/; the release build must exist: swift build -c release)
 set -euo pipefail
@@ -22,7 +22,7 @@ if [ -e "$dir" ]; then
   fi
   rm -rf "$dir"
 fi
-"$sage" simulate --out "$dir" --regions 60 --individuals 200 --input-len 2000 --seed 1 --second-cohort 100
+"$sage" simulate --out "$dir" --regions 60 --individuals 200 --input-len 2000 --seed 1 --second-cohort 100 --enformer-features
 echo "== prepare: the variant store, regions dealt to 2 ranks"
 run prepare --config "$dir/sage.toml"
 echo "== train r-SAGE-net (reference sequence -> mean expression across individuals)"
@@ -50,6 +50,11 @@ for regions in train test; do
 done
 run baseline predixcan --apply "$dir/predixcan" --config "$dir/second/sage.toml" --out "$dir/predixcan-second"
 
+echo "== Enformer baselines on the simulated (synthetic, not Enformer's) features: the CAGE-brain track, and a fitted head"
+for mode in cage fit-head; do
+  run baseline enformer --config "$dir/sage.toml" --features "$dir/enformer" --mode "$mode" --out "$dir/enformer-$mode"
+done
+
 value() { sed -n "s/^ *\"$2\" : \\(.*\\),\$/\\1/p" "$dir/eval/$1/summary.json"; }
 echo
 echo "Median per-region Pearson r across held-out individuals (observed vs predicted deviation from the gene's mean):"
@@ -65,10 +70,20 @@ predixcan_median() {
     awk '{ v[NR] = $1 } END { if (NR == 0) print "nan"; else print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'
 }
 printf '%-10s %-14s %-22.3f %-22.3f\n' predixcan first "$(predixcan_median 1 "$dir/predixcan")" "$(predixcan_median 3 "$dir/predixcan")"
+# Enformer: by_region_split.<split>.region_pearson_median of its summary.json (null = nan).
+enformer_median() {
+  awk -v want="$2" '/^    "(train|val|test)" : \{/ { split($1, a, "\""); sec = a[2] } /^    \}/ { sec = "" }
+    sec == want && /"region_pearson_median"/ { v = $3; sub(/,$/, "", v); print (v == "null" ? "nan" : v) }' "$dir/enformer-$1/summary.json"
+}
+for mode in cage fit-head; do
+  printf '%-10s %-14s %-22.3f %-22.3f\n' "enf-${mode%-head}" first "$(enformer_median "$mode" train)" "$(enformer_median "$mode" test)"
+done
 printf '%-10s %-14s %-22.3f %-22.3f\n' psagenet second "$(value psagenet-second-train region_pearson_median)" "$(value psagenet-second-test region_pearson_median)"
 printf '%-10s %-14s %-22.3f %-22.3f\n' predixcan second "$(predixcan_median 1 "$dir/predixcan-second")" "$(predixcan_median 3 "$dir/predixcan-second")"
 echo "(The second cohort's 100 individuals are all held out; its y0 is the first cohort's training mean, and PrediXcan"
 echo " applies the first cohort's weights as fitted, variants absent from the second VCF counting 0: $dir/predixcan-second/.)"
+echo "(enf-cage, enf-fit: Enformer's CAGE-brain track and a fitted head, on synthetic features whose planted tracks follow"
+echo " the simulated expression: a check of the pipeline, not Enformer's performance; outputs in $dir/enformer-*/.)"
 echo "(r-SAGE-net scores each haplotype with a reference model; p-SAGE-net learns from the haplotypes themselves;"
 echo " PrediXcan fits one model per gene, so its 'unseen regions' are unseen only by the CNNs.)"
 echo "(PrediXcan weights, predictions and the causal-variant report: $dir/predixcan/;"
