@@ -5,11 +5,13 @@
     /work/venv/bin/python tools/make_enformer_fixtures.py  # writes Tests/SAGEGenomeTests/Fixtures/enformer/
 
 Writes, under Fixtures/enformer/:
-- npy/*.npy + npy/expected.json: arrays written by numpy itself (header versions 1.0, 2.0, 3.0, 0-d, empty) and the
+- npy/*.npy + npy/expected.json: arrays written by numpy itself (header versions 1.0, 2.0, 3.0, 0-d, empty, a '<U'
+  string array) and the
   files the reader must refuse (Fortran order, big-endian, int64, float16);
 - cohort/: a small cohort (regions.csv, expression.csv, individuals/, sage.toml) with Enformer outputs in SAGE-net's
   layout (features/eval_on_ref_seq/gene_res/{id}.npy (1, 3, 5313), features/eval_on_individual/snps_and_indels/
-  no_maf_filter/rosmap/test_subs/gene_res/{id}.npy (n, 3, 5313)) and a head (head/coef.npy, head/intercept.npy);
+  no_maf_filter/rosmap/test_subs/gene_res/{id}.npy (n, 3, 5313), rows in the order of test_subs/sub_list.npy, not
+  test.txt's) and a head (head/coef.npy, head/intercept.npy);
 - expected.json: SAGE-net's predict_on_batch modes re-implemented in NumPy as SAGEnet/enformer.py computes them
   (SAGENET-REFERENCE §5.1: only_brain = sum_b log(p[b, 4980] + 1), finetuned = coef . sum_b log(p[b, :] + 1) +
   intercept, float32 logs as there), and fit-head = finetune_enformer.py (§5.2): ElasticNetCV(l1_ratio=0.5,
@@ -120,6 +122,11 @@ def write_npy_cases():
         np.save(path, a)
         assert np.array_equal(np.load(path), a), name
         expected[name] = {"error": message}
+    ids = np.array(["S10", "S08", "G\u00fc9", "LONGER_ID_1"])  # dtype '<U11'
+    path = os.path.join(out, "ids.npy")
+    np.save(path, ids)
+    assert np.load(path).dtype.str == "<U11" and list(np.load(path)) == list(ids)
+    expected["ids"] = {"strings": [str(v) for v in ids]}
     with open(os.path.join(out, "expected.json"), "w") as f:
         json.dump(expected, f, indent=1)
 
@@ -170,12 +177,15 @@ def write_cohort():
     os.makedirs(ref_dir)
     os.makedirs(ind_dir)
     ref_blocks, ind_blocks = {}, {}
+    # The files' rows follow sub_list.npy (as SAGE-net saves it), here another order than test.txt's.
+    sub_list = sorted(test)
+    np.save(os.path.join(os.path.dirname(ind_dir), "sub_list.npy"), np.array(sub_list))
     for r, g in enumerate(regions):
         ref_blocks[g] = block(region_mean[r])[None]
-        ind_blocks[g] = np.stack([block(expr[r, col[s]]) for s in test])
+        ind_blocks[g] = np.stack([block(expr[r, col[s]]) for s in test])  # in test.txt order
         np.save(os.path.join(ref_dir, g + ".npy"), ref_blocks[g])
-        np.save(os.path.join(ind_dir, g + ".npy"), ind_blocks[g])
-        assert np.load(os.path.join(ind_dir, g + ".npy")).dtype == np.float32
+        np.save(os.path.join(ind_dir, g + ".npy"), ind_blocks[g][[test.index(s) for s in sub_list]])
+        assert np.array_equal(np.load(os.path.join(ind_dir, g + ".npy"))[sub_list.index("S10")], ind_blocks[g][0])
 
     os.makedirs(os.path.join(out, "head"))
     coef = np.zeros(NUM_TRACKS)

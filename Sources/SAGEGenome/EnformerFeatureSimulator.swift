@@ -6,7 +6,8 @@ import Foundation
 /// - `eval_on_ref_seq/gene_res/{region_id}.npy`: float32 (1, 3, 5313), the "reference sequence", whose signal is
 ///   the region's mean expression over the training individuals;
 /// - `eval_on_individual/test_subs/gene_res/{region_id}.npy`: float32 (n, 3, 5313), one block per test individual
-///   in `individuals/test.txt` order, whose signal is that individual's expression;
+///   in `individuals/test.txt` order (also `test_subs/sub_list.npy`, as SAGE-net saves it), whose signal is that
+///   individual's expression;
 /// - `truth/enformer_tracks.csv` (in the cohort): the planted tracks and their gains.
 ///
 /// Per block, with s = signal + 0.5·N(0, 1) (expression units) and a fresh N(0, 1) draw per bin:
@@ -57,6 +58,8 @@ public struct EnformerFeatureSimulator {
             try NPY.encode(NPYArray(shape: [test.count, Self.bins, Self.tracks], values: .float32(testBlocks)))
                 .write(to: URL(fileURLWithPath: (personal as NSString).appendingPathComponent("\(region.id).npy")), options: .atomic)
         }
+        let testIDs = try readIndividualList(path("individuals/test.txt"))
+        try NPY.encodeStrings(testIDs).write(to: URL(fileURLWithPath: path("enformer/eval_on_individual/test_subs/sub_list.npy")), options: .atomic)
         let truth = "track,gain\n" + Self.planted.map { "\($0.track),\($0.gain)\n" }.joined()
         try truth.write(toFile: path("truth/enformer_tracks.csv"), atomically: true, encoding: .utf8)
     }

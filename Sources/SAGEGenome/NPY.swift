@@ -55,11 +55,16 @@ public enum NPY {
         return try decode(data, file: path)
     }
 
-    /// Decodes the bytes of a `.npy` file; `file` names it in errors.
-    public static func decode(_ data: Data, file: String) throws -> NPYArray {
+    /// What the preamble and header of a `.npy` file say; `count` (the product of the shape) is overflow-checked.
+    struct Header { let descr: String, fortranOrder: Bool, shape: [Int], count: Int, dataOffset: Int }
+
+    static func damaged(_ file: String, _ why: String) -> GenomeError {
+        GenomeError("\(file): \(why); is it a .npy file written by numpy.save? (the file is damaged or of another format)")
+    }
+
+    static func header(_ data: Data, file: String) throws -> Header {
         func fail(_ why: String) -> GenomeError { GenomeError("\(file): \(why)") }
-        let damaged = "is it a .npy file written by numpy.save? (the file is damaged or of another format)"
-        guard data.count >= 10, data.prefix(6).elementsEqual(magic) else { throw fail("not a NumPy .npy file (no \\x93NUMPY magic); \(damaged)") }
+        guard data.count >= 10, data.prefix(6).elementsEqual(magic) else { throw damaged(file, "not a NumPy .npy file (no \\x93NUMPY magic)") }
         let base = data.startIndex
         let major = data[base + 6]
         let headerStart: Int, headerLength: Int
@@ -68,44 +73,46 @@ public enum NPY {
             headerStart = 10
             headerLength = Int(data[base + 8]) | Int(data[base + 9]) << 8
         case 2, 3:
-            guard data.count >= 12 else { throw fail("truncated in the header length; \(damaged)") }
+            guard data.count >= 12 else { throw damaged(file, "truncated in the header length") }
             headerStart = 12
             headerLength = (0..<4).reduce(0) { $0 | Int(data[base + 8 + $1]) << (8 * $1) }
         default:
-            throw fail("NPY format version \(major).\(data[base + 7]) is not one NumPy writes (1, 2 or 3); \(damaged)")
+            throw damaged(file, "NPY format version \(major).\(data[base + 7]) is not one NumPy writes (1, 2 or 3)")
         }
-        guard headerLength <= maxHeaderBytes else { throw fail("header length \(headerLength) bytes is implausible (NumPy writes a few hundred); \(damaged)") }
+        guard headerLength <= maxHeaderBytes else { throw damaged(file, "header length \(headerLength) bytes is implausible (NumPy writes a few hundred)") }
         guard data.count >= headerStart + headerLength else {
             throw fail("truncated: the header says \(headerLength) bytes, the file has \(data.count - headerStart) after the preamble")
         }
         let headerBytes = data[(base + headerStart)..<(base + headerStart + headerLength)]
-        guard let header = major == 3 ? String(bytes: headerBytes, encoding: .utf8)
-                                      : (headerBytes.allSatisfy { $0 < 0x80 } ? String(decoding: headerBytes, as: UTF8.self) : nil)
-        else { throw fail("the header is not \(major == 3 ? "UTF-8" : "ASCII") text; \(damaged)") }
-        let fields = try parseHeader(header, fail: fail)
-
-        guard let dtype = NPYArray.DType(rawValue: fields.descr) else {
-            switch fields.descr {
-            case ">f4", ">f8": throw fail("big-endian \(fields.descr) values; save a little-endian copy (numpy: a.astype('<f\(fields.descr.last!)')) and try again")
-            default: throw fail("dtype '\(fields.descr)' is not float32 or float64 ('<f4' or '<f8'); save the array as one (numpy: a.astype(np.float32))")
-            }
-        }
-        if fields.fortranOrder {
-            throw fail("Fortran-order array; save a C-order copy (numpy: np.save(path, np.ascontiguousarray(a))) and try again")
-        }
+        guard let text = major == 3 ? String(bytes: headerBytes, encoding: .utf8)
+                                    : (headerBytes.allSatisfy { $0 < 0x80 } ? String(decoding: headerBytes, as: UTF8.self) : nil)
+        else { throw damaged(file, "the header is not \(major == 3 ? "UTF-8" : "ASCII") text") }
+        let fields = try parseHeader(text, fail: fail)
         var count = 1
         for d in fields.shape {
             let (product, overflow) = count.multipliedReportingOverflow(by: d)
             guard !overflow, product <= Int.max / 8 else { throw fail("shape \(shapeText(fields.shape)) is implausibly large; the header is damaged") }
             count = product
         }
-        let itemSize = dtype == .float32 ? 4 : 8
-        let available = data.count - headerStart - headerLength, expected = count * itemSize
-        guard available == expected else {
-            let what = available < expected ? "truncated" : "longer than its header says"
-            throw fail("\(what): shape \(shapeText(fields.shape)) of \(fields.descr) needs \(expected) bytes of data, the file has \(available)")
+        return Header(descr: fields.descr, fortranOrder: fields.fortranOrder, shape: fields.shape, count: count, dataOffset: headerStart + headerLength)
+    }
+
+    /// Decodes the bytes of a `.npy` file; `file` names it in errors.
+    public static func decode(_ data: Data, file: String) throws -> NPYArray {
+        func fail(_ why: String) -> GenomeError { GenomeError("\(file): \(why)") }
+        let h = try header(data, file: file)
+        let count = h.count, base = data.startIndex
+        guard let dtype = NPYArray.DType(rawValue: h.descr) else {
+            switch h.descr {
+            case ">f4", ">f8": throw fail("big-endian \(h.descr) values; save a little-endian copy (numpy: a.astype('<f\(h.descr.last!)')) and try again")
+            default: throw fail("dtype '\(h.descr)' is not float32 or float64 ('<f4' or '<f8'); save the array as one (numpy: a.astype(np.float32))")
+            }
         }
-        let start = base + headerStart + headerLength
+        if h.fortranOrder {
+            throw fail("Fortran-order array; save a C-order copy (numpy: np.save(path, np.ascontiguousarray(a))) and try again")
+        }
+        try checkLength(data, h, itemSize: dtype == .float32 ? 4 : 8, file: file)
+        let start = base + h.dataOffset
         let values: NPYArray.Values = data.withUnsafeBytes { raw in
             let bytes = UnsafeRawBufferPointer(rebasing: raw[(start - base)...])
             switch dtype {
@@ -115,23 +122,74 @@ public enum NPY {
                 return .float64((0..<count).map { Double(bitPattern: UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: 8 * $0, as: UInt64.self))) })
             }
         }
-        return NPYArray(shape: fields.shape, values: values)
+        return NPYArray(shape: h.shape, values: values)
+    }
+
+    /// The data after the header must be exactly `count` items of `itemSize` bytes.
+    static func checkLength(_ data: Data, _ h: Header, itemSize: Int, file: String) throws {
+        let available = data.count - h.dataOffset
+        let (expected, overflow) = h.count.multipliedReportingOverflow(by: itemSize)
+        guard !overflow, available == expected else {
+            let what = overflow || available < expected ? "truncated" : "longer than its header says"
+            throw GenomeError("\(file): \(what): shape \(shapeText(h.shape)) of \(h.descr) needs \(overflow ? "more" : "\(expected)") bytes of data, the file has \(available)")
+        }
+    }
+
+    /// Reads a 1-d array of strings as `numpy.save` writes a `str` array (dtype '<U{n}': n UTF-32LE code units per
+    /// item, NUL-padded), e.g. SAGE-net's `sub_list.npy`. Another dtype (an `object` array is pickled), another
+    /// shape, or a damaged file is one error naming `path`.
+    public static func readStrings(path: String) throws -> [String] {
+        let data: Data
+        do { data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped) } catch {
+            throw GenomeError("\(path): \(FileManager.default.fileExists(atPath: path) ? "cannot read it" : "no such file")")
+        }
+        let h = try header(data, file: path)
+        guard h.descr.hasPrefix("<U"), let width = Int(h.descr.dropFirst(2)), (1...1 << 16).contains(width) else {
+            throw GenomeError("\(path): dtype '\(h.descr)' is not a NumPy string array ('<U'); save the ids as one (numpy: np.save(path, np.array(ids, dtype=str)))")
+        }
+        guard h.shape.count == 1, !h.fortranOrder else { throw GenomeError("\(path): shape \(shapeText(h.shape)); a list of ids is 1-d") }
+        try checkLength(data, h, itemSize: 4 * width, file: path)
+        return try data.withUnsafeBytes { raw in
+            try (0..<h.count).map { k in
+                var scalars = String.UnicodeScalarView()
+                for u in 0..<width {
+                    let code = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: h.dataOffset + 4 * (k * width + u), as: UInt32.self))
+                    if code == 0 { break }
+                    guard let scalar = Unicode.Scalar(code) else { throw GenomeError("\(path): item \(k) holds \(code), not a Unicode character; the file is damaged") }
+                    scalars.append(scalar)
+                }
+                return String(scalars)
+            }
+        }
     }
 
     /// The bytes of a version 1.0 `.npy` file holding `array`, as `numpy.save` writes it (header padded to 64 bytes).
     public static func encode(_ array: NPYArray) -> Data {
-        var header = "{'descr': '\(array.dtype.rawValue)', 'fortran_order': False, 'shape': \(shapeText(array.shape)), }"
-        let unpadded = 10 + header.utf8.count + 1
-        header += String(repeating: " ", count: (64 - unpadded % 64) % 64) + "\n"
-        var data = Data(magic + [1, 0])
-        let length = UInt16(header.utf8.count)
-        data.append(contentsOf: [UInt8(length & 0xFF), UInt8(length >> 8)])
-        data.append(contentsOf: Array(header.utf8))
+        var data = preamble(descr: array.dtype.rawValue, shape: array.shape)
         switch array.values {
         case .float32(let v): v.map { $0.bitPattern.littleEndian }.withUnsafeBytes { data.append(contentsOf: $0) }
         case .float64(let v): v.map { $0.bitPattern.littleEndian }.withUnsafeBytes { data.append(contentsOf: $0) }
         }
         return data
+    }
+
+    /// The bytes of a version 1.0 `.npy` file of a 1-d string array (dtype '<U{longest}'), as `numpy.save` writes
+    /// `np.array(strings)`.
+    public static func encodeStrings(_ strings: [String]) -> Data {
+        let width = max(1, strings.map { $0.unicodeScalars.count }.max() ?? 1)
+        var codes = [UInt32](repeating: 0, count: strings.count * width)
+        for (k, s) in strings.enumerated() { for (u, scalar) in s.unicodeScalars.enumerated() { codes[k * width + u] = scalar.value.littleEndian } }
+        var data = preamble(descr: "<U\(width)", shape: [strings.count])
+        codes.withUnsafeBytes { data.append(contentsOf: $0) }
+        return data
+    }
+
+    /// Magic, version 1.0, header length and the header padded to 64 bytes with a final newline.
+    static func preamble(descr: String, shape: [Int]) -> Data {
+        var header = "{'descr': '\(descr)', 'fortran_order': False, 'shape': \(shapeText(shape)), }"
+        header += String(repeating: " ", count: (64 - (10 + header.utf8.count + 1) % 64) % 64) + "\n"
+        let length = UInt16(header.utf8.count)
+        return Data(magic + [1, 0, UInt8(length & 0xFF), UInt8(length >> 8)] + Array(header.utf8))
     }
 
     /// A shape as Python writes a tuple: `()`, `(5,)`, `(2, 3)`.

@@ -112,7 +112,10 @@ import Testing
     @Test func badFeatureFilesAreOneClearError() throws {
         let region = "ENSG00000000020"  // a test region, in the last rank's block
         let personal = "features/eval_on_individual/snps_and_indels/no_maf_filter/rosmap/test_subs/gene_res/\(region).npy"
+        let otherIDs = try Data(contentsOf: URL(fileURLWithPath: Self.fixtures + "/npy/ids.npy"))  // S10, S08, Gü9, LONGER_ID_1
         let cases: [(String, Data?, String)] = [
+            ("features/eval_on_individual/snps_and_indels/no_maf_filter/rosmap/test_subs/sub_list.npy", otherIDs,
+             "the features' rows are 4 individual(s), not the 3 of the split (missing S09; not in the split: Gü9, LONGER_ID_1)"),
             (personal, nil, "missing; region '\(region)' has no Enformer features here"),
             (personal, Self.npy([3, 3, 100]), "shape (3, 3, 100), expected (3, 3, 5313)"),
             (personal, Self.npy([2, 3, 5313]), "2 sequence(s), expected 3 individual(s)"),

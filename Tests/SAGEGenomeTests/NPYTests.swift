@@ -6,7 +6,7 @@ import Testing
 /// back exactly, our files round-trip, and every refused or damaged file is one GenomeError naming it.
 @Suite struct NPYTests {
     static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/enformer/npy")
-    struct Expected: Decodable { let shape: [Int]?, dtype: String?, values: [Double]?, error: String? }
+    struct Expected: Decodable { let shape: [Int]?, dtype: String?, values: [Double]?, strings: [String]?, error: String? }
     static let expected: [String: Expected] = try! JSONDecoder().decode(
         [String: Expected].self, from: Data(contentsOf: directory.appendingPathComponent("expected.json")))
 
@@ -17,6 +17,13 @@ import Testing
         if let message = e.error {
             let error = #expect(throws: GenomeError.self) { try NPY.read(path: path) }
             #expect(error?.description.hasPrefix(path + ": ") == true && error?.description.contains(message) == true, "\(String(describing: error))")
+            return
+        }
+        if let strings = e.strings {
+            #expect(try NPY.readStrings(path: path) == strings)
+            #expect(NPY.encodeStrings(strings) == (try Data(contentsOf: URL(fileURLWithPath: path))), "\(name): not numpy's bytes")
+            let error = #expect(throws: GenomeError.self) { try NPY.read(path: path) }
+            #expect(error?.description.contains("dtype '<U11' is not float32 or float64") == true)
             return
         }
         let a = try NPY.read(path: path)
@@ -84,6 +91,8 @@ import Testing
             let error = #expect(throws: GenomeError.self) { try NPY.decode(data, file: "f.npy") }
             #expect(error?.description.hasPrefix("f.npy: ") == true && error?.description.contains(message) == true, "want '\(message)': \(String(describing: error))")
         }
+        let notStrings = #expect(throws: GenomeError.self) { try NPY.readStrings(path: Self.directory.appendingPathComponent("f8_1d_v1.npy").path) }
+        #expect(notStrings?.description.contains("dtype '<f8' is not a NumPy string array") == true)
         let missing = #expect(throws: GenomeError.self) { try NPY.read(path: "/nonexistent/x.npy") }
         #expect(missing?.description == "/nonexistent/x.npy: no such file")
     }

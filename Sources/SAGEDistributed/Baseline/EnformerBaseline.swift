@@ -57,7 +57,8 @@ public struct EnformerBaseline {
                 throw ConfigError("--mode fit-head: \(train.count) training and \(val.count) validation region(s) with expression; it needs at least 2 and 1 (train_chrs / val_chrs, or train_regions / val_regions)")
             }
         }
-        let listed = [regions, coef, intercept].compactMap { $0 }.filter { FileManager.default.fileExists(atPath: $0) }
+        let rowOf = try directory.rows(of: cohort.individuals)  // individual j's row in the files
+        let listed = [regions, coef, intercept, directory.subList].compactMap { $0 }.filter { FileManager.default.fileExists(atPath: $0) }
         let staged = try StagedDirectory(out: out, kind: "enformer", inputs: config.inputPaths(except: ["predixcan_out", "store"]) + [features] + listed,
                                          comm: comm, owns: Self.files.contains)
         let n = cohort.individuals.count, selected = cohort.selected
@@ -85,7 +86,7 @@ public struct EnformerBaseline {
                 let id = cohort.regions[selected[k]].id
                 reference.append(predict(try directory.referenceBlock(id), 0))
                 let blocks = try directory.individualBlocks(id, count: n)
-                for j in 0..<n { predictions.append(predict(blocks, j)) }
+                for j in 0..<n { predictions.append(predict(blocks, rowOf[j])) }
             }
             return (predictions, reference)
         }

@@ -8,7 +8,8 @@ import SAGEGenome
 /// - `DIR/eval_on_individual/.../{split}_subs/gene_res/{region_id}.npy`: float32 (n, 3, 5313), one block per
 ///   individual of the split in its list's order, each the mean of the two haplotypes' outputs. SAGE-net puts
 ///   `{variants}/{maf}/{cohort}/` (e.g. `snps_and_indels/no_maf_filter/rosmap/`) between; any such path is found,
-///   if exactly one `{split}_subs/gene_res` lies under `eval_on_individual`.
+///   if exactly one `{split}_subs/gene_res` lies under `eval_on_individual`. SAGE-net's `{split}_subs/sub_list.npy`
+///   (a string array), when present, names the rows' individuals, in any order of the split's.
 /// Blocks are (bins 447-449) x (tracks of the human head), C order; float64 files are read too.
 public struct EnformerFeatureDirectory: Sendable {
     public let root: String
@@ -46,6 +47,26 @@ public struct EnformerFeatureDirectory: Sendable {
             throw GenomeError("\(base): \(found.count) directories \(wanted) (\(found.joined(separator: ", "))); keep one, or give --features a directory holding only the one you mean")
         }
         individuals = (base as NSString).appendingPathComponent(found[0])
+    }
+
+    /// SAGE-net's `sub_list.npy` beside the individuals' `gene_res` (the individuals of its rows), if present.
+    public var subList: String { ((individuals as NSString).deletingLastPathComponent as NSString).appendingPathComponent("sub_list.npy") }
+
+    /// Row of each of `ids` (the split's individuals, in list order) in the individuals' files: the rows of
+    /// `sub_list.npy` when there is one (it must list the same individuals, in any order), else the list's order.
+    public func rows(of ids: [String]) throws -> [Int] {
+        guard FileManager.default.fileExists(atPath: subList) else { return Array(ids.indices) }
+        let listed = try NPY.readStrings(path: subList)
+        var row: [String: Int] = [:]
+        for (k, id) in listed.enumerated() {
+            if let first = row[id] { throw GenomeError("\(subList): individual '\(id)' on rows \(first) and \(k); each individual has one row") }
+            row[id] = k
+        }
+        let absent = ids.filter { row[$0] == nil }, extra = Set(listed).subtracting(ids)
+        guard absent.isEmpty, extra.isEmpty else {
+            throw GenomeError("\(subList): the features' rows are \(listed.count) individual(s), not the \(ids.count) of the split (\(absent.isEmpty ? "" : "missing \(absent.prefix(3).joined(separator: ", "))")\(absent.isEmpty || extra.isEmpty ? "" : "; ")\(extra.isEmpty ? "" : "not in the split: \(extra.sorted().prefix(3).joined(separator: ", "))")); were they written for another list of individuals?")
+        }
+        return ids.map { row[$0]! }
     }
 
     /// The reference's (3, 5313) block of `region`, as Double.
