@@ -11,8 +11,8 @@ struct BaselineEnformer: ParsableCommand {
         --enformer_save_mode all_tracks (or `simulate --enformer-features`'s enformer/): \
         DIR/eval_on_ref_seq/gene_res/{region_id}.npy, float32 (1, 3, 5313), the reference sequence, and \
         DIR/eval_on_individual/.../{split}_subs/gene_res/{region_id}.npy, float32 (n, 3, 5313), the --individuals \
-        split in its list's order (each the mean of the two haplotypes' outputs): Enformer's human head at the \
-        centre bins 447-449.
+        split in its list's order, or in that of SAGE-net's sub_list.npy beside gene_res (each the mean of the two \
+        haplotypes' outputs): Enformer's human head at the centre bins 447-449.
 
         Modes (SAGE-net's predict_on_batch): cage = sum over the 3 bins of ln(p[b, 4980] + 1) (CAGE:brain, adult); \
         finetuned = coef . sum_b ln(p[b, :] + 1) + intercept with --coef coef.npy (5313,) and --intercept \
@@ -30,7 +30,7 @@ struct BaselineEnformer: ParsableCommand {
         """)
 
     @OptionGroup var config: ConfigOptions
-    @Option(help: "Enformer outputs in SAGE-net's layout (see below).") var features: String
+    @Option(help: "Enformer outputs in SAGE-net's layout (described above).") var features: String
     @Option(help: "cage, finetuned or fit-head.") var mode: String
     @Option(help: "finetuned: the head's weights, coef.npy ((5313,) float64).") var coef: String?
     @Option(help: "finetuned: the head's intercept, intercept.npy (0-d float64).") var intercept: String?
