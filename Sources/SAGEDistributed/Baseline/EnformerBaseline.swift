@@ -80,7 +80,7 @@ public struct EnformerBaseline {
         let (local, localReference) = try staged.collectively {
             var predictions: [Double] = [], reference: [Double] = []
             func predict(_ values: [Double], _ block: Int) -> Double {
-                head.map { $0.predict(EnformerTracks.features(values, block: block)) } ?? EnformerTracks.cage(values, block: block)
+                head.map { $0.predict(values, block: block) } ?? EnformerTracks.cage(values, block: block)
             }
             for k in mine {
                 let id = cohort.regions[selected[k]].id

@@ -34,17 +34,23 @@ public enum EnformerTracks {
 public struct EnformerHead: Sendable, Equatable {
     public let coef: [Double]
     public let intercept: Double
+    /// Tracks with a non-zero weight (640 of 5313 in SAGE-net's head): the only ones a prediction reads.
+    let used: [Int]
 
     public init(coef: [Double], intercept: Double) {
         precondition(coef.count == EnformerTracks.count, "EnformerHead: \(coef.count) coefficients, not \(EnformerTracks.count)")
         self.coef = coef
         self.intercept = intercept
+        used = coef.indices.filter { coef[$0] != 0 }
     }
 
-    public func predict(_ features: [Double]) -> Double {
-        var y = intercept
-        for t in coef.indices where coef[t] != 0 { y += coef[t] * features[t] }
-        return y
+    /// intercept + Σ_t coef[t] · Σ_b ln(p[b, t] + 1) on block `block` of a file's values (as
+    /// `EnformerTracks.features`, in the same order of additions), reading only the used tracks.
+    public func predict(_ values: [Double], block: Int) -> Double {
+        let base = block * EnformerTracks.blockSize, count = EnformerTracks.count
+        return used.reduce(intercept) { y, t in
+            y + coef[t] * (log1p(values[base + t]) + log1p(values[base + count + t]) + log1p(values[base + 2 * count + t]))
+        }
     }
 
     /// Reads `coef.npy` ((5313,), float32 or float64) and `intercept.npy` (0-d, or one value); errors name the file.
