@@ -49,6 +49,7 @@ let package = Package(
                 dependencies: ["CMPI", "SAGEEngine", "SAGEGenome", .product(name: "Logging", package: "swift-log"),
                                .product(name: "TOMLKit", package: "TOMLKit")],
                 swiftSettings: numericSettings),
+        .target(name: "SAGEReport", dependencies: ["SAGEDistributed", "SAGEEngine"]),
 
         // MARK: Executable
         .executableTarget(name: "sage-mpi",
@@ -61,6 +62,7 @@ let package = Package(
         .testTarget(name: "SAGEEngineTests", dependencies: ["SAGEEngine"], exclude: ["Fixtures"]),
         .testTarget(name: "SAGEGenomeTests", dependencies: ["SAGEGenome"], exclude: ["Fixtures"]),
         .testTarget(name: "SAGEDistributedTests", dependencies: ["SAGEDistributed"]),
+        .testTarget(name: "SAGEReportTests", dependencies: ["SAGEReport"]),
         // Depends on the executable so that `swift test` builds the binary it runs under mpirun.
         .testTarget(name: "IntegrationTests", dependencies: ["sage-mpi", "SAGEEngine"], exclude: ["Fixtures"]),
     ]
