@@ -53,7 +53,7 @@ let package = Package(
 
         // MARK: Executable
         .executableTarget(name: "sage-mpi",
-                          dependencies: ["SAGEDistributed", "SAGEEngine", "SAGEGenome",
+                          dependencies: ["SAGEDistributed", "SAGEEngine", "SAGEGenome", "SAGEReport",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser"),
                                          .product(name: "Logging", package: "swift-log")],
                           swiftSettings: numericSettings),

@@ -10,7 +10,8 @@ public struct Summary: Sendable {
         let v = values.filter(\.isFinite).sorted()
         n = v.count; nonFinite = values.count - v.count
         min = v.first ?? .nan; max = v.last ?? .nan
-        q1 = quantile(sorted: v, 0.25); median = quantile(sorted: v, 0.5); q3 = quantile(sorted: v, 0.75)
+        // The median as evaluate's summary.json has it (the mean of the middle two), quartiles as numpy's.
+        q1 = quantile(sorted: v, 0.25); median = SAGEDistributed.median(v); q3 = quantile(sorted: v, 0.75)
         mean = v.isEmpty ? .nan : v.reduce(0, +) / Double(v.count)
     }
 }

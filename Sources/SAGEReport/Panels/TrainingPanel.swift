@@ -1,0 +1,61 @@
+import Foundation
+
+/// Training dynamics of each run: the loss terms by global step (training windows solid, validations dashed),
+/// the learning rate, and every validation correlation, with the best epoch (by the run's monitor) marked.
+enum TrainingPanel {
+    static func html(_ runs: [RunOutput]) -> String {
+        guard !runs.isEmpty else { return "" }
+        let content = runs.map(run).joined()
+        return HTML.section("training", "Training", intro: "Per run, by global step: the training batches' loss averaged over the steps since the previous point, the validation losses (dashed), the learning rate and the validation correlations. The dashed vertical line is the best epoch by the run's monitored metric (best.safetensors).", content)
+    }
+
+    static func run(_ run: RunOutput) -> String {
+        let epochs = run.epochEnds.last?.epoch ?? 0
+        let maxEpochs = run.config.int("max_epochs")
+        var heading = "\(run.name): \(Comparisons.modelLabel(run.model)), \(epochs) of \(maxEpochs) epochs"
+        if !run.finished && epochs < maxEpochs { heading += " (not finished)" }
+        var markers: [LinePlot.Marker] = []
+        if let best = run.bestEpoch, let step = run.step(endingEpoch: best) {
+            markers = [LinePlot.Marker(x: step, label: "best: epoch \(best)")]
+        }
+        func series(_ lines: [[String: Double]], _ key: String, name: String, colour: String, dashed: Bool = false) -> LinePlot.Series? {
+            let points = lines.compactMap { line in line["step"].map { (x: $0, y: line[key] ?? .nan) } }
+            guard points.contains(where: { $0.y.isFinite }) else { return nil }
+            return LinePlot.Series(name: name, colour: colour, dashed: dashed, points: points)
+        }
+        let valPrefixes = run.model == "psagenet" ? ["tv_", "val_"] : ["train_", "val_"]
+        var lossSeries: [LinePlot.Series] = []
+        let trainTerms = run.model == "psagenet" ? [("loss", "batch loss"), ("loss_ref", "batch loss_ref"), ("loss_diff", "batch loss_diff")] : [("loss", "batch loss")]
+        for (k, (key, name)) in trainTerms.enumerated() {
+            if let s = series(run.trainLines, key, name: name, colour: Palette.category(k)) { lossSeries.append(s) }
+        }
+        for (k, prefix) in valPrefixes.enumerated() {
+            if let s = series(run.valLines, prefix + "loss", name: prefix + "loss", colour: Palette.category(3 + k), dashed: true) { lossSeries.append(s) }
+        }
+        var figures: [String] = []
+        if !lossSeries.isEmpty {
+            var plot = LinePlot(title: "Loss", xLabel: "global step", yLabel: "loss (MSE)", series: lossSeries)
+            plot.markers = markers
+            figures.append(plot.svg())
+        }
+        if let lr = series(run.trainLines, "lr", name: "learning rate", colour: Palette.category(0)) {
+            var plot = LinePlot(title: "Learning rate", xLabel: "global step", yLabel: "learning rate", series: [lr])
+            let values = lr.points.map(\.y).filter(\.isFinite)
+            plot.logY = (values.max() ?? 1) / max(values.min() ?? 1, 1e-30) > 4
+            plot.markers = markers
+            figures.append(plot.svg())
+        }
+        let correlationKeys = Set(run.valLines.flatMap(\.keys)).filter { $0.contains("pearson") && !$0.hasSuffix("_nan") }.sorted()
+        let corr = correlationKeys.enumerated().compactMap { k, key in
+            series(run.valLines, key, name: key, colour: Palette.category(k), dashed: key.hasPrefix("val_"))
+        }
+        if !corr.isEmpty {
+            var plot = LinePlot(title: "Validation correlations", xLabel: "global step", yLabel: "Pearson r", series: corr)
+            plot.markers = markers
+            plot.subtitle = "monitor: \(run.monitor)" + (run.bestValue.map { ", best \(formatValue($0))" } ?? "")
+            figures.append(plot.svg())
+        }
+        let body = figures.isEmpty ? HTML.note("\(run.path): no metrics yet (metrics.jsonl is absent or empty).") : HTML.figures(figures)
+        return HTML.element("div", ["class": "run", "data-run": run.name], HTML.element("h3", [:], HTML.text(heading)) + body)
+    }
+}
