@@ -36,18 +36,13 @@ public func prepareStore(config: RunConfig, out: String, comm: any Communicator,
     let mine = balancedRanges(count: regions.count, parts: comm.size)[comm.rank]
     let partName = String(format: "part-%05d.bin", comm.rank)
     let started = Date()
-    var lastReport = started
+    let progress = ProgressLine(task: "prepare", scope: "rank 0", total: mine.count, unit: "regions", log: log)
     let (spans, report, part) = try staged.collectively {
         // Every region's contig and window first, so that a bad row fails the job now rather than after the others' work.
         for region in regions { _ = try builder.fasta.window(of: region, inputLen: inputLen) }
-        return try builder.writePart(regions: Array(regions[mine]), to: staged.path(partName)) { done in
-            if comm.rank == 0, Date().timeIntervalSince(lastReport) > 5 || done == mine.count {
-                lastReport = Date()
-                let rate = Double(done) / max(Date().timeIntervalSince(started), 1e-9)
-                log.root.info("prepare: rank 0 \(done)/\(mine.count) regions, \(String(format: "%.1f", rate)) regions/s")
-            }
-        }
+        return try builder.writePart(regions: Array(regions[mine]), to: staged.path(partName)) { done in progress.update(done) }
     }
+    progress.finish()
     let summary = PartSummary(regions: zip(regions[mine], spans).map { r, s in
         StoreRegion(id: r.id, chr: r.chr, pos: r.pos, strand: r.strand, part: comm.rank, offset: s.offset, length: s.length)
     }, report: report, part: part)

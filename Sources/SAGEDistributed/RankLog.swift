@@ -8,9 +8,12 @@ import Logging
 public struct RankLog: Sendable {
     public let root: Logger
     public let all: Logger
+    /// How long work shows its progress (`ProgressLine`): off unless the runtime chose a style for rank 0.
+    public let progress: ProgressStyle
 
     /// `prefix` starts every line (e.g. a sweep group's name, for a communicator that is part of the job).
-    public init(rank: Int, size: Int, level: Logger.Level, prefix group: String = "") {
+    public init(rank: Int, size: Int, level: Logger.Level, progress: ProgressStyle = .off, prefix group: String = "") {
+        self.progress = rank == 0 ? progress : .off
         let prefix = group + "[rank \(rank)/\(size)] "
         root = Logger(label: "sage-mpi") { _ in
             RankLogHandler(prefix: group, enabled: rank == 0, logLevel: level)
@@ -56,6 +59,7 @@ public struct RankLogHandler: LogHandler {
 
     /// One write(2) per line, so lines from concurrent ranks do not interleave mid-line.
     @Sendable public static func writeToStandardError(_ line: String) {
+        LiveLine.standardError.clear()  // a live progress line gives way; its task redraws it
         FileHandle.standardError.write(Data(line.utf8))
     }
 }

@@ -26,7 +26,8 @@ func runOnRanks(_ options: RuntimeOptions, _ body: (RankContext) throws -> Void)
     let timeout = try options.resolvedCollectiveTimeout()
     let usesMPI = LaunchEnvironment(environment: environment).usesMPI(mode: mode)
     let comm: any Communicator = usesMPI ? try MPIRuntime.initialize(collectiveTimeout: timeout) : SingleProcessCommunicator()
-    let log = RankLog(rank: comm.rank, size: comm.size, level: level)
+    let log = RankLog(rank: comm.rank, size: comm.size, level: level,
+                      progress: .resolve(quiet: options.quiet, rank: comm.rank, level: level))
     // One thread pool: sage-mpi's loops and its split GEMMs run on `threads` threads; OpenBLAS itself stays
     // single-threaded (its idle workers would spin against our loops between calls).
     BLAS.setThreads(1)

@@ -49,7 +49,7 @@ public struct PrediXcanRun {
         }
         let mine = balancedRanges(count: work.count, parts: comm.size)[comm.rank]
         let started = Date()
-        var lastReport = started
+        let progress = ProgressLine(task: "predixcan", scope: "rank 0", total: mine.count, unit: "regions", log: log)
         let part = String(format: "%05d", comm.rank)
         try staged.collectively {
             // Every region's contig first, so that a bad row fails the job now rather than hours into it.
@@ -59,12 +59,9 @@ public struct PrediXcanRun {
                 let dosages = try inputs.dosages(for: region, fastaContig: fastaContigs[region.chr]!)
                 let result = RegionBaseline(dosages: dosages, y: inputs.targets(for: region), rows: rows, cv: inputs.crossValidation, settings: settings.net)
                 try files.write(result.rows(region: region, ids: rows.ids, split: rows.split(of:), causal: causalSet))
-                if comm.rank == 0, Date().timeIntervalSince(lastReport) > 5 {
-                    lastReport = Date()
-                    let elapsed = Date().timeIntervalSince(started), rate = Double(k + 1) / max(elapsed, 1e-9)
-                    log.root.info("predixcan: rank 0 \(k + 1)/\(mine.count) regions, \(String(format: "%.1f", rate)) regions/s, ETA \(Int(Double(mine.count - k - 1) / rate)) s")
-                }
+                progress.update(k + 1)
             }
+            progress.finish()
             try files.close()
         }
         try comm.barrier()

@@ -39,14 +39,10 @@ public struct Evaluation {
         log.root.info("evaluate: \(model.config.model.rawValue) from \(checkpoint) on \(regionList.count) regions x \(individualList.count) individuals, \(comm.size) rank(s)")
         log.root.info("evaluate: \(set.trainingCohort.description)")
         let start = Date()
-        var lastReport = start
+        let progress = ProgressLine(task: "evaluate", scope: "rank 0", total: regionList.count, unit: "regions", log: log)
         let predictions = try predictFromStore(comm: comm, model: model, dataset: dataset, regions: regionList, individuals: individualList,
-                                               batchSize: batchSize, referenceInput: referenceInput) { done, total in
-            if comm.rank == 0, Date().timeIntervalSince(lastReport) > 5 {
-                lastReport = Date()
-                log.root.info("evaluate: rank 0 \(done)/\(total) regions")
-            }
-        }
+                                               batchSize: batchSize, referenceInput: referenceInput) { done, total in progress.update(done, of: total) }
+        progress.finish()
         guard let p = predictions else { return }
         let m = EvaluationMetrics(predictions: p, set: set)
         func path(_ name: String) -> String { staged.path(name) }

@@ -152,7 +152,8 @@ public final class Trainer {
         let valEvery = config.int("val_every_steps"), ckptEvery = config.int("checkpoint_every_steps")
         var window = (start: Date(), items: 0, loss: 0.0, lossRef: 0.0, lossDiff: 0.0, steps: 0)
         let runStart = Date(), startStep = state.globalStep
-        var lastProgress = Date.distantPast
+        let progress = ProgressLine(task: "train", total: maxEpochs * stepsPerEpoch, unit: "steps", log: log, start: startStep)
+        defer { progress.finish() }
 
         if options.maxSteps > 0 && state.globalStep >= options.maxSteps {
             log.root.info("train: the run is at global step \(state.globalStep), at or past --max-steps \(options.maxSteps); nothing to do")
@@ -185,6 +186,8 @@ public final class Trainer {
                 state.globalStep += 1
                 window.items += N; window.steps += 1
                 window.loss += loss.total; window.lossRef += loss.ref; window.lossDiff += loss.diff
+                let w = Double(window.steps), windowRate = Double(window.items) / max(Date().timeIntervalSince(window.start), 1e-9)
+                progress.update(state.globalStep, detail: "epoch \(state.epoch + 1)/\(maxEpochs) step \(state.stepInEpoch)/\(stepsPerEpoch)  loss \(fmt(window.loss / w)) (ref \(fmt(window.lossRef / w)), diff \(fmt(window.lossDiff / w)))  lr \(fmt(Double(lr)))  \(String(format: "%.1f", windowRate)) samples/s")
 
                 if options.killAfterSteps > 0 && state.globalStep == options.killAfterSteps && comm.rank == options.killRank {
                     kill(getpid(), SIGKILL)
@@ -194,12 +197,6 @@ public final class Trainer {
                     let rate = Double(window.items) / max(seconds, 1e-9)
                     try appendMetrics(["kind": "train", "step": state.globalStep, "epoch": state.epoch + 1, "loss": window.loss / steps,
                                        "loss_ref": window.lossRef / steps, "loss_diff": window.lossDiff / steps, "lr": Double(lr), "samples_per_s": rate])
-                    if Date().timeIntervalSince(lastProgress) > 5 || state.stepInEpoch == stepsPerEpoch {
-                        lastProgress = Date()
-                        let done = state.globalStep - startStep, total = maxEpochs * stepsPerEpoch - startStep
-                        let eta = Date().timeIntervalSince(runStart) / Double(max(done, 1)) * Double(total - done)
-                        log.root.info("train: epoch \(state.epoch + 1)/\(maxEpochs) step \(state.stepInEpoch)/\(stepsPerEpoch)  loss \(fmt(window.loss / steps)) (ref \(fmt(window.lossRef / steps)), diff \(fmt(window.lossDiff / steps)))  lr \(fmt(Double(lr)))  \(String(format: "%.1f", rate)) samples/s  ETA \(duration(eta))")
-                    }
                     window = (Date(), 0, 0, 0, 0, 0)
                 }
                 if valEvery > 0 && state.globalStep % valEvery == 0 && state.stepInEpoch < stepsPerEpoch { _ = try validate(tag: "step-\(state.globalStep)") }
