@@ -88,3 +88,8 @@ echo "(r-SAGE-net scores each haplotype with a reference model; p-SAGE-net learn
 echo " PrediXcan fits one model per gene, so its 'unseen regions' are unseen only by the CNNs.)"
 echo "(PrediXcan weights, predictions and the causal-variant report: $dir/predixcan/;"
 echo " CNN predictions, per-region and per-individual correlations: $dir/eval/*/; training curves: $dir/runs/*/metrics.jsonl)"
+
+echo
+echo "== report: the demo's results on one page (training curves, per-region r by model, model against model, planted truth)"
+"$sage" report "$dir" --out "$dir/report.html"
+echo "Report: $(cd "$dir" && pwd)/report.html (one self-contained file: open it in a browser, offline, or print it)"

@@ -147,3 +147,11 @@ struct SplitMix {
         return Double((z ^ (z >> 31)) >> 11) / Double(1 << 53)
     }
 }
+
+@Suite struct TickLabelTests {
+    @Test func labelsShowEveryDecimalOfTheStep() {
+        let s = Scale.linear([-0.7, 0.55], range: (0, 100))  // step 0.25
+        #expect(s.ticks.map(s.label) == ["-0.75", "-0.50", "-0.25", "0.00", "0.25", "0.50", "0.75"], "\(s.ticks.map(s.label))")
+        #expect(Set(s.ticks.map(s.label)).count == s.ticks.count)
+    }
+}

@@ -4,7 +4,8 @@ import SAGEDistributed
 /// Everything the report draws, found in the paths given: each directory is recognised by its output marker
 /// (`.sage-mpi-output`, naming the command's kind) or, for outputs written before markers, by the files it
 /// holds. A directory that is not an output (e.g. a demo's top directory, or runs/) is searched below, a few
-/// levels deep; so is a simulated cohort (the demo writes its runs inside it).
+/// levels deep; so are a simulated cohort (the demo writes its runs inside it) and a run (evaluations go
+/// inside it by default).
 ///
 /// Extension point: a new kind of output (sweep, attribution, motifs, Enformer features) gets a reader here
 /// and a case in `add`; until then its directories are listed in `notDrawn`, never an error.
@@ -50,7 +51,9 @@ public struct ReportInputs {
         let kind = OutputGuard.marker(of: path) ?? (has("metrics.jsonl") && has("config.toml") ? "run"
             : has("region_correlations.csv") ? "evaluate" : has("summary.csv") && has("weights.csv") ? "predixcan" : nil)
         switch kind {
-        case "run": runs.append(try RunOutput(path: path))
+        case "run":  // evaluate writes beside the checkpoint by default: RUN/eval-<regions>-<individuals>
+            runs.append(try RunOutput(path: path))
+            try addChildren(of: path, depth: depth, seen: &seen)
         case "evaluate": evaluations.append(try EvaluationOutput(path: path))
         case "predixcan": predixcan.append(try PrediXcanOutput(path: path))
         case "simulate":

@@ -24,18 +24,20 @@ enum TruthPanel {
                          HTML.Cell(number: Summary(shares).median), HTML.Cell(count: Int(inFeatures)), HTML.Cell(count: Int(planted))])
             let testR = p.testPearsonByRegion
             let points = scored.map { k in (id: c.regionIDs[k], x: c.causalWeightShare[k], y: testR[c.regionIDs[k]] ?? .nan) }
-            var plot = ScatterPlot(title: "PrediXcan: planted variants' weight vs accuracy", xLabel: "share of |weight| on planted causal variants",
+            var plot = ScatterPlot(title: "Planted variants' weight and accuracy", xLabel: "share of |weight| on planted causal variants",
                                    yLabel: "PrediXcan test r", points: points)
             plot.colour = Palette.model("PrediXcan")!
             plot.identity = false
             plot.width = 420
             figures.append(plot.svg())
-            let distribution = DistributionPlot(title: "Share of |weight| on planted variants", yLabel: "causal weight share",
-                                                groups: ["top feature causal", "top feature not causal"], models: ["PrediXcan"],
-                                                cells: [DistributionPlot.Cell(group: "top feature causal", model: "PrediXcan",
-                                                                              values: scored.filter { c.topIsCausal[$0] == 1 }.map { (id: c.regionIDs[$0], value: c.causalWeightShare[$0]) }),
-                                                        DistributionPlot.Cell(group: "top feature not causal", model: "PrediXcan",
-                                                                              values: scored.filter { c.topIsCausal[$0] == 0 }.map { (id: c.regionIDs[$0], value: c.causalWeightShare[$0]) })])
+            // The share of |weight| on planted variants, for regions whose top-weighted feature is one and for the others.
+            let cells = [("top feature causal", 1.0), ("top feature not causal", 0.0)].map { group, flag in
+                DistributionPlot.Cell(group: group, model: "PrediXcan",
+                                      values: scored.filter { c.topIsCausal[$0] == flag }.map { (id: c.regionIDs[$0], value: c.causalWeightShare[$0]) })
+            }.filter { !$0.values.isEmpty }
+            var distribution = DistributionPlot(title: "Share of |weight| on planted variants", yLabel: "causal weight share",
+                                                groups: cells.map(\.group), models: ["PrediXcan"], cells: cells)
+            distribution.width = cells.count == 1 ? 300 : 420
             figures.append(distribution.svg())
         }
         if !rows.isEmpty {

@@ -55,7 +55,8 @@ public struct Scale {
         let step = ticks.count > 1 ? ticks[1] - ticks[0] : 1
         let largest = Swift.max(abs(domain.lo), abs(domain.hi))
         if largest >= 1e5 || (largest < 1e-2 && largest > 0) { return formatScientific(x) }
-        let decimals = Swift.max(0, Int(Foundation.ceil(-log10(step) - 1e-9)))
+        // As many decimals as the step has (0.25 needs two, 0.2 one, 50 none).
+        let decimals = (0...10).first { d in let s = step * pow(10, Double(d)); return abs(s - s.rounded()) < 1e-6 * Swift.max(1, s) } ?? 10
         return String(format: "%.\(decimals)f", x)
     }
 }
