@@ -23,8 +23,11 @@ import FoundationXML
             let r = try Subprocess.alone(args, timeout: 300)
             guard r.status == 0 else { throw SubprocessError("\(args.prefix(2).joined(separator: " ")) failed: \(r.combined)") }
         }
-        try run(["train", "--config", config, "--out", dir + "/runs/psagenet", "--quiet"] + ["first_layer_kernel_number=8", "int_layers_kernel_number=8",
-            "hidden_size=8", "n_conv_blocks=2", "pooling_size=5", "max_epochs=3", "patience=0", "batch_size=8"].flatMap { ["--set", $0] })
+        let tiny = ["first_layer_kernel_number=8", "int_layers_kernel_number=8", "hidden_size=8", "n_conv_blocks=2", "pooling_size=5",
+                    "patience=0", "batch_size=8"].flatMap { ["--set", $0] }
+        try run(["train", "--config", config, "--out", dir + "/runs/psagenet", "--quiet", "--set", "max_epochs=3"] + tiny)
+        // A second run of the same model (the same metrics): overlaid with the first.
+        try run(["train", "--config", config, "--out", dir + "/runs/psagenet-lr", "--quiet", "--set", "max_epochs=2", "--set", "learning_rate=0.003"] + tiny)
         for regions in ["train", "test"] {
             try run(["evaluate", "--checkpoint", dir + "/runs/psagenet/best.safetensors", "--config", config, "--regions", regions,
                      "--individuals", "test", "--out", dir + "/eval/psagenet-\(regions)", "--quiet"])
@@ -133,6 +136,8 @@ import FoundationXML
         let best = lines.max { ($0["tv_region_pearson_median"] as? Double ?? -2) < ($1["tv_region_pearson_median"] as? Double ?? -2) }!
         #expect(page.all("text").contains { $0.text == "best: epoch \(best["epoch"] as! Int)" })
         #expect(page.all("polyline").count >= 3)
+        let overlay = try #require(page.all("div", "data-overlay", "psagenet,psagenet-lr").first)
+        #expect(overlay.text.contains("Overlaid: psagenet, psagenet-lr") && overlay.text.contains("tv_region_pearson_median") && overlay.text.contains("val_loss"))
 
         // Planted truth: the count of regions whose top-weighted feature is causal, from causal.csv.
         let causal = try Self.csv(dir + "/predixcan/causal.csv")

@@ -5,8 +5,29 @@ import Foundation
 enum TrainingPanel {
     static func html(_ runs: [RunOutput]) -> String {
         guard !runs.isEmpty else { return "" }
-        let content = runs.map(run).joined()
-        return HTML.section("training", "Training", intro: "Per run, by global step: the training batches' loss averaged over the steps since the previous point, the validation losses (dashed), the learning rate and the validation correlations. The dashed vertical line is the best epoch by the run's monitored metric (best.safetensors).", content)
+        let content = runs.map(run).joined() + overlays(runs)
+        return HTML.section("training", "Training", intro: "Per run, by global step: the training batches' loss averaged over the steps since the previous point, the validation losses (dashed), the learning rate and the validation correlations. The dashed vertical line is the best epoch by the run's monitored metric (best.safetensors). Runs that log the same metrics are also overlaid, by epoch.", content)
+    }
+
+    /// Runs logging the same validation metrics (the same model kind), overlaid by epoch: the end-of-epoch value of
+    /// their monitored metrics and of each validation loss, one line per run.
+    static func overlays(_ runs: [RunOutput]) -> String {
+        let groups = Dictionary(grouping: runs) { Set($0.valLines.flatMap(\.keys)).sorted() }.values.filter { $0.count > 1 }
+        var out = ""
+        for group in groups.sorted(by: { $0[0].name < $1[0].name }) {
+            let shared = Set(group[0].valLines.flatMap(\.keys))
+            let keys = (Array(Set(group.map(\.monitor))).sorted() + shared.filter { $0.hasSuffix("_loss") }.sorted()).filter(shared.contains)
+            let figures = keys.map { key -> String in
+                let series = group.enumerated().map { k, r in
+                    LinePlot.Series(name: r.name, colour: Palette.category(k), points: r.epochEnds.map { (x: Double($0.epoch), y: $0.line[key] ?? .nan) })
+                }
+                return LinePlot(title: key, xLabel: "epoch", yLabel: key.contains("loss") ? "loss (MSE)" : "Pearson r", series: series).svg()
+            }
+            guard !figures.isEmpty else { continue }
+            out += HTML.element("div", ["class": "run", "data-overlay": group.map(\.name).joined(separator: ",")],
+                                HTML.element("h3", [:], HTML.text("Overlaid: " + group.map(\.name).joined(separator: ", "))) + HTML.figures(figures))
+        }
+        return out
     }
 
     static func run(_ run: RunOutput) -> String {

@@ -35,9 +35,9 @@ enum TruthPanel {
                 DistributionPlot.Cell(group: group, model: "PrediXcan",
                                       values: scored.filter { c.topIsCausal[$0] == flag }.map { (id: c.regionIDs[$0], value: c.causalWeightShare[$0]) })
             }.filter { !$0.values.isEmpty }
-            var distribution = DistributionPlot(title: "Share of |weight| on planted variants", yLabel: "causal weight share",
+            var distribution = DistributionPlot(title: "Planted share of |weight|", yLabel: "causal weight share",
                                                 groups: cells.map(\.group), models: ["PrediXcan"], cells: cells)
-            distribution.width = cells.count == 1 ? 300 : 420
+            distribution.width = cells.count == 1 ? 320 : 420
             figures.append(distribution.svg())
         }
         if !rows.isEmpty {

@@ -89,12 +89,12 @@ public struct DistributionPlot {
         var rng = seed &+ 0x9E37_79B9_7F4A_7C15
         let drawn = cell.values.enumerated().filter { $0.element.value.isFinite }
         let step = max(1, (drawn.count + maxPoints - 1) / maxPoints)
-        let radius = drawn.count > 300 ? 1.3 : drawn.count > 80 ? 1.8 : 2.4
+        let radius = drawn.count > 300 ? 1.3 : drawn.count > 80 ? 1.8 : 2.4, opacity = drawn.count > 300 ? "0.3" : "0.55"
         for (k, point) in drawn.enumerated() where k % step == 0 {
             rng = rng &* 6364136223846793005 &+ 1442695040888963407
             let jitter = (Double(rng >> 11) / Double(1 << 53) - 0.5) * w * 0.36
             g.add("circle", ["class": "point", "data-id": point.element.id, "data-value": "\(point.element.value)",
-                             "cx": num(cx + jitter), "cy": num(y(point.element.value)), "r": num(radius), "fill": Palette.ink, "fill-opacity": "0.55"],
+                             "cx": num(cx + jitter), "cy": num(y(point.element.value)), "r": num(radius), "fill": Palette.ink, "fill-opacity": opacity],
                   content: SVG.element("title", [:], content: xmlEscape("\(point.element.id): \(formatValue(point.element.value))")))
         }
         if s.n > 0 {

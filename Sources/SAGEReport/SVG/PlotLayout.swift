@@ -41,7 +41,9 @@ public struct PlotLayout {
     /// Title, subtitle and legend.
     public func drawHeader(_ svg: inout SVG) {
         var y = 8 + Self.titleSize
-        svg.text(title, x: left, y: y, size: Self.titleSize, weight: "bold")
+        // A title wider than the drawing is set smaller (SVG text does not wrap or clip itself).
+        let room = width - left - 6, wide = textWidth(title, size: Self.titleSize) * 1.08
+        svg.text(title, x: left, y: y, size: wide > room ? max(9, Self.titleSize * room / wide) : Self.titleSize, weight: "bold")
         if !subtitle.isEmpty { y += Self.subtitleSize + 5; svg.text(subtitle, x: left, y: y, size: Self.subtitleSize, fill: Palette.muted) }
         for (k, row) in legendRows.enumerated() {
             let cy = y + 6 + Double(k + 1) * Self.legendRowHeight - Self.legendRowHeight / 2

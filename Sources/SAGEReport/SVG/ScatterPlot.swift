@@ -32,8 +32,8 @@ public struct ScatterPlot {
         let subtitle = "n = \(stats.n), Pearson \(formatValue(stats.pearson)), Spearman \(formatValue(stats.spearman))"
         let dense = p.count > densityThreshold
         let layout = PlotLayout(width: width, height: height, title: title, subtitle: subtitle,
-                                legend: (identity ? [LegendEntry("identity (y = x)", colour: Palette.muted, mark: .dashed)] : [])
-                                    + (dense ? [LegendEntry("low density", colour: Palette.viridis(0), mark: .dot), LegendEntry("high", colour: Palette.viridis(1), mark: .dot)] : []))
+                                legend: (identity ? [LegendEntry(dense ? "y = x" : "identity (y = x)", colour: Palette.muted, mark: .dashed)] : [])
+                                    + (dense ? [LegendEntry("sparse", colour: Palette.viridis(0), mark: .dot), LegendEntry("dense", colour: Palette.viridis(1), mark: .dot)] : []))
         var svg = SVG(width: width, height: height)
         layout.drawHeader(&svg)
         // Equal axes, so that the identity line is the diagonal: one extent for both.
