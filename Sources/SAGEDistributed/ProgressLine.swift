@@ -7,12 +7,20 @@ import Logging
 public enum ProgressStyle: Sendable {
     case live, plain, off
 
-    /// `live` when standard error is a terminal that understands the escape (TERM set and not "dumb").
+    /// `live` when standard error is a terminal that understands the escape (TERM set and not "dumb"), else
+    /// `plain`; `requested` (SAGE_PROGRESS: live, plain or off) chooses instead, e.g. live under mpirun, whose
+    /// ranks write to a pipe even when mpirun itself writes to a terminal.
     public static func resolve(quiet: Bool, rank: Int, level: Logger.Level,
+                               requested: String? = ProcessInfo.processInfo.environment["SAGE_PROGRESS"],
                                isTerminal: Bool = isatty(STDERR_FILENO) != 0,
                                term: String? = ProcessInfo.processInfo.environment["TERM"]) -> ProgressStyle {
         if quiet || rank != 0 || level > .info { return .off }
-        return isTerminal && term != nil && term != "dumb" ? .live : .plain
+        switch requested {
+        case "live": return .live
+        case "plain": return .plain
+        case "off": return .off
+        default: return isTerminal && term != nil && term != "dumb" ? .live : .plain
+        }
     }
 }
 
