@@ -67,8 +67,11 @@ enum TrainingPanel {
             figures.append(plot.svg())
         }
         let correlationKeys = Set(run.valLines.flatMap(\.keys)).filter { $0.contains("pearson") && !$0.hasSuffix("_nan") }.sorted()
-        let corr = correlationKeys.enumerated().compactMap { k, key in
-            series(run.valLines, key, name: key, colour: Palette.category(k), dashed: key.hasPrefix("val_"))
+        // One colour per metric, solid on the training regions (tv_, train_), dashed on the validation regions (val_).
+        func metric(_ key: String) -> String { String(key.drop { $0 != "_" }) }
+        let metrics = Array(Set(correlationKeys.map(metric))).sorted()
+        let corr = correlationKeys.compactMap { key in
+            series(run.valLines, key, name: key, colour: Palette.category(metrics.firstIndex(of: metric(key)) ?? 0), dashed: key.hasPrefix("val_"))
         }
         if !corr.isEmpty {
             var plot = LinePlot(title: "Validation correlations", xLabel: "global step", yLabel: "Pearson r", series: corr)

@@ -27,6 +27,9 @@ public struct LinePlot {
 
     public func svg() -> String {
         let legend = series.map { LegendEntry($0.name, colour: $0.colour, mark: $0.dashed ? .dashed : .line) }
+        // A legend of many rows makes the drawing taller rather than the plot box smaller.
+        let rows = PlotLayout(width: width, height: height, title: title, subtitle: subtitle, legend: legend).legendRows.count
+        let height = self.height + Double(max(rows - 2, 0)) * PlotLayout.legendRowHeight
         let layout = PlotLayout(width: width, height: height, title: title, subtitle: subtitle, legend: legend)
         var svg = SVG(width: width, height: height)
         layout.drawHeader(&svg)
