@@ -4,7 +4,8 @@
 # OUT_PREFIX.log. No network: the page must be self-contained.
 #
 #   tools/render_report.sh REPORT.html [OUT_PREFIX]     (default OUT_PREFIX: REPORT without .html)
-#   -> OUT_PREFIX.png, OUT_PREFIX.pdf (and OUT_PREFIX-N.png pages when pdftoppm is installed)
+#   -> OUT_PREFIX.png (trimmed with ImageMagick when installed), OUT_PREFIX.pdf (and OUT_PREFIX-N.png pages
+#      when pdftoppm is installed)
 #
 # Install Chromium with: apt-get update && apt-get install -y chromium   (pdftoppm: poppler-utils)
 set -euo pipefail
@@ -24,7 +25,9 @@ height="${RENDER_HEIGHT:-8000}"
 "$browser" "${flags[@]}" --window-size="$width,$height" --screenshot="$prefix.png" "$url" 2>>"$prefix.log"
 "$browser" "${flags[@]}" --no-pdf-header-footer --print-to-pdf="$prefix.pdf" "$url" 2>>"$prefix.log"
 if command -v pdftoppm >/dev/null; then pdftoppm -r 60 -png "$prefix.pdf" "$prefix"; fi
+# The white below the page, cut when ImageMagick is installed (apt-get install -y imagemagick).
+if /usr/bin/convert -version 2>/dev/null | grep -q ImageMagick; then /usr/bin/convert "$prefix.png" -trim +repage "$prefix.png"; fi
 if grep -E "ERROR:.*(CONSOLE|Uncaught)|net::ERR" "$prefix.log" >/dev/null; then
   echo "render_report: the browser reported errors (see $prefix.log)" >&2; exit 1
 fi
-echo "render_report: $prefix.png (${width}x${height}), $prefix.pdf"
+echo "render_report: $prefix.png, $prefix.pdf"

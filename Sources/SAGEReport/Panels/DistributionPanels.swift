@@ -5,13 +5,20 @@ enum DistributionPanels {
         guard !c.regionValues.isEmpty else { return "" }
         let individuals = Set(c.groups.map(\.individuals))
         let across = individuals.count == 1 ? Comparisons.individualsLabel(individuals.first!) : "each set's individuals"
-        return HTML.section("region-r", "Per-region correlation", intro: "For each region, Pearson r across \(across) between the predicted and the observed deviation from the region's mean (PrediXcan: its prediction and the target). Boxes: quartiles, whiskers to min and max, median labelled; violins: the density; points: one per region (hover for its id).",
+        return HTML.section("region-r", "Per-region correlation", intro: """
+            For each region, Pearson r across \(across) between the predicted and the observed deviation from \
+            the region's mean (PrediXcan: its prediction and the target). Boxes: quartiles, whiskers to min and \
+            max, median labelled; violins: the density; points: one per region (hover for its id).
+            """,
                             panel(c, c.regionValues, name: "region_r", yLabel: "per-region Pearson r", what: "regions"))
     }
 
     static func individuals(_ c: Comparisons) -> String {
         guard !c.individualValues.isEmpty else { return "" }
-        return HTML.section("individual-r", "Per-individual correlation", intro: "For each individual, Pearson r across the regions of the set between predicted and observed expression.",
+        return HTML.section("individual-r", "Per-individual correlation", intro: """
+            For each individual, Pearson r across the regions of the set between predicted and observed \
+            expression.
+            """,
                             panel(c, c.individualValues, name: "individual_r", yLabel: "per-individual Pearson r", what: "individuals"))
     }
 

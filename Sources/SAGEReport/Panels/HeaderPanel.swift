@@ -5,7 +5,9 @@ import SAGEDistributed
 /// output its configuration, ranks and times.
 enum HeaderPanel {
     static func html(_ inputs: ReportInputs, version: String, generated: Date) -> String {
-        var content = HTML.element("p", ["class": "meta"], HTML.text("Written by sage-mpi \(version) on \(timestamp(generated)) from \(inputs.runs.count) run(s), \(inputs.evaluations.count) evaluation(s), \(inputs.predixcan.count) PrediXcan output(s) and \(inputs.cohorts.count) simulated cohort(s)."))
+        let counts = "\(inputs.runs.count) run(s), \(inputs.evaluations.count) evaluation(s), \(inputs.predixcan.count) PrediXcan output(s) "
+            + "and \(inputs.cohorts.count) simulated cohort(s)"
+        var content = HTML.element("p", ["class": "meta"], HTML.text("Written by sage-mpi \(version) on \(timestamp(generated)) from \(counts)."))
         if !inputs.runs.isEmpty {
             let rows = inputs.runs.map { r -> [HTML.Cell] in
                 let epochs = r.epochEnds.last?.epoch ?? 0

@@ -23,7 +23,11 @@ enum ScatterPanel {
             }
         }
         guard !figures.isEmpty else { return "" }
-        return HTML.section("scatter", "Model against model", intro: "Per-region r of one model against another on the regions both have, with the identity line; points above it are regions where the model on the y axis does better. n, Pearson and Spearman correlation of the two models' per-region r; many points are coloured by their density.",
+        return HTML.section("scatter", "Model against model", intro: """
+            Per-region r of one model against another on the regions both have, with the identity line; points \
+            above it are regions where the model on the y axis does better. n, Pearson and Spearman correlation \
+            of the two models' per-region r; many points are coloured by their density.
+            """,
                             HTML.figures(figures) + HTML.table("scatter", headers: ["set", "y model", "x model", "regions", "Pearson", "Spearman", "y better"], rows: rows))
     }
 }

@@ -6,7 +6,12 @@ enum TrainingPanel {
     static func html(_ runs: [RunOutput]) -> String {
         guard !runs.isEmpty else { return "" }
         let content = runs.map(run).joined() + overlays(runs)
-        return HTML.section("training", "Training", intro: "Per run, by global step: the training batches' loss averaged over the steps since the previous point, the validation losses (dashed), the learning rate and the validation correlations. The dashed vertical line is the best epoch by the run's monitored metric (best.safetensors). Runs that log the same metrics are also overlaid, by epoch.", content)
+        return HTML.section("training", "Training", intro: """
+            Per run, by global step: the training batches' loss averaged over the steps since the previous \
+            point, the validation losses (dashed), the learning rate and the validation correlations. The dashed \
+            vertical line is the best epoch by the run's monitored metric (best.safetensors). Runs that log the \
+            same metrics are also overlaid, by epoch.
+            """, content)
     }
 
     /// Runs logging the same validation metrics (the same model kind), overlaid by epoch: the end-of-epoch value of

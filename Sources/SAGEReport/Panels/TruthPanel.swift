@@ -48,6 +48,10 @@ enum TruthPanel {
             content += HTML.note("No PrediXcan output with a causal-variant report: run `sage-mpi baseline predixcan --causal COHORT/truth/causal_variants.csv`.")
         }
         content += HTML.note("Variant-effect scores and planted motifs are shown once attribution and motif outputs are given.")
-        return HTML.section("truth", "Planted truth", intro: "Simulated cohorts plant 1-3 causal variants per region. A region is scored when it has planted variants and PrediXcan kept non-zero weights: is its top-weighted feature a planted variant, and how much of the |weight| do planted variants carry?", content)
+        return HTML.section("truth", "Planted truth", intro: """
+            Simulated cohorts plant 1-3 causal variants per region. A region is scored when it has planted \
+            variants and PrediXcan kept non-zero weights: is its top-weighted feature a planted variant, and how \
+            much of the |weight| do planted variants carry?
+            """, content)
     }
 }
