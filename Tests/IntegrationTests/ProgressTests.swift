@@ -22,7 +22,7 @@ import Testing
                                              Self.tmux!, "-L", socket] + args, timeout: 20)
         }
         defer { _ = try? tmux(["kill-server"]) }
-        let command = "sleep 1; " + (train + ["--out", dir + "/live"]).map { "'\($0)'" }.joined(separator: " ") + " 2>&1; echo EXIT=$?; sleep 300"
+        let command = "sleep 2; " + (train + ["--out", dir + "/live"]).map { "'\($0)'" }.joined(separator: " ") + " 2>&1; echo EXIT=$?; sleep 300"
         #expect(try tmux(["new-session", "-d", "-s", "p", "-x", "200", "-y", "50", command]).status == 0)
         #expect(try tmux(["pipe-pane", "-t", "p", "-o", "cat > '\(dir)/raw.log'"]).status == 0)
         var screen = ""
@@ -48,6 +48,14 @@ import Testing
         #expect(plain.status == 0, "\(plain.combined)")
         #expect(plain.stderr.split(separator: "\n").contains { $0.hasPrefix("train: ") && $0.contains(" steps (100%)") }, "\(plain.stderr)")
         #expect(!plain.stderr.contains("\u{1B}") && !plain.stderr.contains("\r"))
+        // The other commands' progress, plain: each ends with its 100% line (rank 0's share: all of it on one rank).
+        let evaluate = try Subprocess.alone(["evaluate", "--checkpoint", dir + "/plain/best.safetensors", "--config", dir + "/sage.toml",
+                                             "--regions", "all", "--individuals", "test", "--out", dir + "/eval"], timeout: 240)
+        #expect(evaluate.status == 0 && evaluate.stderr.contains("evaluate: rank 0 24/24 regions (100%)"), "\(evaluate.combined)")
+        let predixcan = try Subprocess.alone(["baseline", "predixcan", "--config", dir + "/sage.toml", "--out", dir + "/px"], timeout: 240)
+        #expect(predixcan.status == 0 && predixcan.stderr.contains("predixcan: rank 0 24/24 regions (100%)"), "\(predixcan.combined)")
+        let prepare = try Subprocess.alone(["prepare", "--config", dir + "/sage.toml", "--set", "store=\(dir)/store2"], timeout: 240)
+        #expect(prepare.status == 0 && prepare.stderr.contains("prepare: rank 0 24/24 regions (100%)"), "\(prepare.combined)")
         // --quiet: none, the results still.
         let quiet = try Subprocess.alone(Array(train.dropFirst()) + ["--out", dir + "/quiet", "--quiet"], timeout: 240)
         #expect(quiet.status == 0 && !quiet.stderr.contains(" steps (") && quiet.stderr.contains("train: done in"), "\(quiet.stderr)")
