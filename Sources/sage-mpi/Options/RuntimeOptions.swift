@@ -12,7 +12,7 @@ struct RuntimeOptions: ParsableArguments {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (default: SAGE_LOG_LEVEL or info).")
     var logLevel: String?
 
-    @Flag(help: "No progress lines (on a terminal, rank 0 keeps one live line; otherwise a line every few seconds). Warnings, errors and results still print.")
+    @Flag(help: "No progress lines (on a terminal, rank 0 keeps one live line; otherwise a line every few seconds; SAGE_PROGRESS=live|plain|off chooses). Warnings, errors and results still print.")
     var quiet = false
 
     @Option(help: ArgumentHelp("Seconds a rank waits in one collective call (allreduce, broadcast, barrier, gather, split) for the other ranks before it ends the whole job, naming the ranks that did not arrive; 0: no limit (default: SAGE_COLLECTIVE_TIMEOUT, else 1800).", valueName: "seconds"))
