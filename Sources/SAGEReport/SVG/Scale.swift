@@ -20,7 +20,7 @@ public struct Scale {
         let first = (lo / step).rounded(.down) * step, last = (hi / step).rounded(.up) * step
         var ticks: [Double] = []
         var t = first
-        while t <= last + step * 1e-9 { ticks.append(abs(t) < step * 1e-9 ? 0 : t); t = first + Double(ticks.count) * step }
+        while t <= last + step * 1e-9 && ticks.count < 50 { ticks.append(abs(t) < step * 1e-9 ? 0 : t); t = first + Double(ticks.count) * step }
         return Scale(kind: .linear, domain: (first, last), range: range, ticks: ticks)
     }
 
