@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs what sage-mpi needs to build and test on Debian/Ubuntu, and only what is missing:
-# OpenMPI, htslib, OpenBLAS (development files), pkg-config, and bcftools/tabix/samtools for the genome tests.
+# OpenMPI, htslib, OpenBLAS (development files), pkg-config, bcftools/tabix/samtools for the genome tests and
+# tmux for the live-progress test.
 # As root it runs apt-get; otherwise it uses sudo if available, or prints the command to run.
 # The Swift toolchain (6.0 or newer) is not a Debian package: install it from swift.org if `swift` is missing.
 set -euo pipefail
 
-packages=(libopenmpi-dev openmpi-bin libhts-dev libopenblas-dev pkg-config tabix bcftools samtools)
+packages=(libopenmpi-dev openmpi-bin libhts-dev libopenblas-dev pkg-config tabix bcftools samtools tmux)
 
 missing=()
 for p in "${packages[@]}"; do

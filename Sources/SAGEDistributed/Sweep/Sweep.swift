@@ -82,7 +82,10 @@ public struct Sweep {
         }
         try comm.barrier()
         let group = try comm.split(color: comm.rank / K, key: comm.rank)
-        let groupLog = RankLog(rank: group.rank, size: group.size, level: level, prefix: "[group \(comm.rank / K)] ")
+        // Every group's leader shows its progress, as plain lines (live lines of several groups would overwrite each other).
+        let shown = try comm.broadcast(string: comm.rank == 0 && log.progress == .off ? "off" : "plain", root: 0)
+        let style: ProgressStyle = shown == "off" ? .off : .plain
+        let groupLog = RankLog(rank: group.rank, size: group.size, level: level, progress: style, prefix: "[group \(comm.rank / K)] ")
         while true {
             let next = try group.broadcast(string: group.rank == 0 ? claimNext(plan: plan, job: job) ?? "" : "", root: 0)
             guard !next.isEmpty, let k = plan.runs.firstIndex(where: { $0.name == next }) else { break }
