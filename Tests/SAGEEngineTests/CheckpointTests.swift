@@ -208,12 +208,14 @@ import Testing
             for op in pass.ops {
                 switch op {
                 case .block(let a): n += (a.bnOut?.count ?? 0) + a.mean.count + a.rstd.count + a.reluOut.count + (a.out === a.reluOut ? 0 : a.out.count)
+                case .transformer(let a): n += a.buffers.map(\.count).reduce(0, +)
                 case .pool(let out, let argmax): n += out.count + (argmax?.count ?? 0)
                 }
             }
         }
         let t = w.trunkScratch, d = w.denseScratch
         n += t.g1.count + t.g2.count + t.dconv.count + t.dconvIn.count + t.col.count
+        n += t.transformer?.buffers.map(\.count).reduce(0, +) ?? 0
         n += (w.fcInput?.count ?? 0) + dense(w.fc0) + w.fclayers.layers.map(dense).reduce(0, +) + dense(w.refOut)
         n += (w.diffInput?.count ?? 0) + (w.diffFC?.layers.map(dense).reduce(0, +) ?? 0) + (w.diffOut.map(dense) ?? 0) + (w.dDiff?.count ?? 0)
         n += w.outputs.count + w.dOutputs.count + w.dFC0.count + w.dFlat.count
@@ -226,10 +228,12 @@ import Testing
         p.nDilatedConvBlocks = 2; p.poolingType = .max; p.dropout = 0.2; p.subtractOrConcat = .concat
         var r = DamagedCheckpointTests.tinyConfig()
         r.model = .rsagenet; r.firstLayerKernelNumber = 40; r.intLayersKernelNumber = 33; r.hLayers = 2
-        return [DamagedCheckpointTests.tinyConfig(), p, r]
+        var t = DamagedCheckpointTests.tinyConfig()
+        t.blockType = .transformer; t.nConvBlocks = 3; t.intLayersKernelNumber = 6; t.intLayersKernelSize = 3
+        return [DamagedCheckpointTests.tinyConfig(), p, r, t]
     }()
 
-    @Test(arguments: 0..<3)
+    @Test(arguments: 0..<4)
     func theEstimateIsWhatTheModelAndItsWorkspaceAllocate(index: Int) throws {
         let config = Self.configs[index]
         for B in [1, 3] {

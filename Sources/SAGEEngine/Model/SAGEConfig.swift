@@ -3,6 +3,9 @@
 public struct SAGEConfig: Codable, Sendable, Equatable {
     public enum Kind: String, Codable, Sendable { case rsagenet, psagenet }
     public enum DiffMode: String, Codable, Sendable { case subtract, concat }
+    /// The last residual block of the convolutional stack: SAGE-net's conv block, or its transformer block
+    /// (LayerNorm + one TransformerEncoderLayer, d_model int_layers_kernel_number, nhead int_layers_kernel_size).
+    public enum BlockType: String, Codable, Sendable, CaseIterable { case conv, transformer }
 
     public var model: Kind = .psagenet
     public var inputLen = 40000
@@ -21,6 +24,7 @@ public struct SAGEConfig: Codable, Sendable, Equatable {
     public var dropout: Float = 0
     public var splitYData = true
     public var subtractOrConcat: DiffMode = .subtract
+    public var blockType: BlockType = .conv
 
     public init(model: Kind = .psagenet) { self.model = model }
 
@@ -31,7 +35,7 @@ public struct SAGEConfig: Codable, Sendable, Equatable {
         case intLayersKernelSize = "int_layers_kernel_size", hiddenSize = "hidden_size", nConvBlocks = "n_conv_blocks"
         case nDilatedConvBlocks = "n_dilated_conv_blocks", increasingDilation = "increasing_dilation"
         case hLayers = "h_layers", poolingSize = "pooling_size", poolingType = "pooling_type", batchNorm = "batch_norm"
-        case splitYData = "split_y_data", subtractOrConcat = "subtract_or_concat"
+        case splitYData = "split_y_data", subtractOrConcat = "subtract_or_concat", blockType = "block_type"
     }
 
     /// Decodes SAGE-net's keys (unknown keys are ignored, missing ones take the defaults) and validates the result.
@@ -78,6 +82,7 @@ public struct SAGEConfig: Codable, Sendable, Equatable {
         try get(.dropout, &dropout, "a number in [0, 1)")
         try getBool(.splitYData, &splitYData)
         try get(.subtractOrConcat, &subtractOrConcat, "subtract or concat")
+        try get(.blockType, &blockType, "conv or transformer")
         try validate()
     }
 
@@ -111,6 +116,14 @@ public struct SAGEConfig: Codable, Sendable, Equatable {
         if increasingDilation && nDilatedConvBlocks > Self.maxIncreasingDilatedBlocks {
             throw SAGEConfigError("n_dilated_conv_blocks = \(nDilatedConvBlocks) with increasing_dilation gives the last block dilation 2^\(nDilatedConvBlocks); at most \(Self.maxIncreasingDilatedBlocks) blocks (dilation 2^\(Self.maxIncreasingDilatedBlocks)) with increasing_dilation")
         }
+        if blockType == .transformer {
+            if nConvBlocks < 2 {
+                throw SAGEConfigError("block_type = transformer replaces the last residual conv block, and n_conv_blocks = \(nConvBlocks) has none; use n_conv_blocks 2 or more")
+            }
+            if intLayersKernelNumber % intLayersKernelSize != 0 {
+                throw SAGEConfigError("block_type = transformer: d_model (int_layers_kernel_number = \(intLayersKernelNumber)) must be divisible by nhead (int_layers_kernel_size = \(intLayersKernelSize)); SAGE-net's ablation uses 255 and 5")
+            }
+        }
     }
 
     /// Sequence length after each pooling of the convolutional stack (ceil mode): L, ceil(L/p), ...
@@ -129,6 +142,7 @@ public struct SAGEConfig: Codable, Sendable, Equatable {
     public var shortestBatchNormLength: Int? {
         guard batchNorm else { return nil }
         var lengths = Array(pooledLengths.prefix(nConvBlocks))   // the conv blocks' inputs (L[i] for block i)
+        if hasTransformerBlock { lengths.removeLast() }          // (the transformer block has no batch norm)
         if nDilatedConvBlocks > 0 { lengths.append(fcDim) }
         return lengths.min()   // (r-SAGE-net's conv0 batch norm runs at input_len, never the shortest)
     }
@@ -136,6 +150,9 @@ public struct SAGEConfig: Codable, Sendable, Equatable {
     /// Items a process needs in a training batch so that every batch-norm layer sees more than one value per
     /// channel: 2 when some batch norm runs at length 1, else 1.
     public var minimumTrainingBatch: Int { shortestBatchNormLength == 1 ? 2 : 1 }
+
+    /// Whether block n_conv_blocks - 1 (at length L[n_conv_blocks - 1]) is the transformer block.
+    public var hasTransformerBlock: Bool { blockType == .transformer && nConvBlocks >= 2 }
 
     /// Dilation of the i-th dilated block: 2, or 2^(i+1) with increasing_dilation.
     public func dilation(ofDilatedBlock i: Int) -> Int { increasingDilation ? 1 << (i + 1) : 2 }

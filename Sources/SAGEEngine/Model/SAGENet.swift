@@ -15,8 +15,12 @@ public final class SAGENet: @unchecked Sendable {
     let refOut: DenseLayer
     let diffFC: DenseStack?
     let diffOut: DenseLayer?
-    /// Dropout's generator (fclayers / diff_fclayers in training mode).
+    /// Dropout's generator (fclayers / diff_fclayers and the transformer block in training mode).
     public var dropoutRNG = SplitMix64(seed: 0)
+    /// Dropout of the transformer block (block_type = "transformer") in training mode: PyTorch's
+    /// TransformerEncoderLayer default 0.1, as SAGE-net leaves it (not a SAGE-net hyperparameter). The parity tests
+    /// set 0 to compare training mode with PyTorch's.
+    public var transformerDropout: Float = 0.1
     /// Batch statistics shared across processes in training mode (sync_batchnorm); nil = per-process.
     public var batchNormSync: BatchNormSync?
     private var workspace: Workspace?
@@ -70,12 +74,22 @@ public final class SAGENet: @unchecked Sendable {
     }
 
     /// PyTorch's defaults: conv and linear weights and biases U(-1/sqrt(fan_in), 1/sqrt(fan_in)); batch norm
-    /// weight 1, bias 0, running mean 0, running var 1.
+    /// weight 1, bias 0, running mean 0, running var 1; the transformer block's as PyTorch's modules make them
+    /// (layer norms 1 and 0, in_proj_weight Xavier-uniform, in_proj_bias and out_proj.bias 0).
     public func initializeParameters(seed: UInt64) {
         var rng = SplitMix64(seed: seed)
+        let special = trunk.transformerLayer?.initialisation ?? [:]
         for slot in store.parameterSlots {
             let p = store.p(slot.offset)
-            if slot.shape.count == 1 && isBatchNorm(slot.name) {
+            if let kind = special[slot.offset] {
+                switch kind {
+                case .ones: p.update(repeating: 1, count: slot.count)
+                case .zeros: p.update(repeating: 0, count: slot.count)
+                case .xavierUniform:   // U(±sqrt(6 / (fan_in + fan_out))) of a (fan_out, fan_in) matrix
+                    let bound = (6 / Float(slot.shape[0] + slot.shape[1])).squareRoot()
+                    for i in 0..<slot.count { p[i] = (rng.nextUnitFloat() * 2 - 1) * bound }
+                }
+            } else if slot.shape.count == 1 && isBatchNorm(slot.name) {
                 p.update(repeating: slot.name.hasSuffix(".weight") ? 1 : 0, count: slot.count)
             } else {
                 let weightShape = slot.name.hasSuffix(".bias") ? store.slot(named: String(slot.name.dropLast(4)) + "weight")!.shape : slot.shape
@@ -108,7 +122,8 @@ public final class SAGENet: @unchecked Sendable {
         w.training = training
         w.trunkScratch.sync = batchNormSync
         for k in 0..<passes {
-            trunk.forward(w.trunks[k], x: sequences[k], B: B, training: training, store: store, scratch: w.trunkScratch)
+            trunk.forward(w.trunks[k], x: sequences[k], B: B, training: training, store: store, scratch: w.trunkScratch,
+                          transformerDropout: transformerDropout, rng: &dropoutRNG)
         }
         let D = trunk.outputWidth, h = config.hiddenSize
         var fcIn = UnsafePointer(w.trunks[0].output.pointer)

@@ -2,10 +2,12 @@
 //   conv0 = ConvBlock(4 -> F1, k1)                               (batch norm: rSAGEnet per batch_norm; pSAGEnet never)
 //   convlayers = [ConvBlock(F1 -> F, k), Pool] + (n_conv_blocks - 1) x [Residual(ConvBlock(F -> F, k)), Pool]
 //   dilated_convlayers = n_dilated_conv_blocks x Residual(ConvBlock(F -> F, k, dilation 2 or 2^(i+1)))
+// With block_type = "transformer" the last residual block is Residual(TransformerBlock) (TransformerBlock.swift).
 // Shapes: x (B, 4, L) -> (B, F, fcDim), flattened channel-major into fc0.
 
 enum TrunkOp {
     case block(ConvBlockLayer)
+    case transformer(TransformerBlockLayer)
     case pool(rows: Int, L: Int, type: PoolType, size: Int)   // rows = channels; B multiplies in
 }
 
@@ -22,6 +24,11 @@ struct Trunk {
         for i in 0..<c.nConvBlocks {
             let residual = i > 0
             let prefix = "convlayers.\(2 * i)." + (residual ? "_module." : "")
+            if c.hasTransformerBlock && i == c.nConvBlocks - 1 {
+                ops.append(.transformer(TransformerBlockLayer(store: store, prefix: prefix, d: F, heads: c.intLayersKernelSize, L: L[i])))
+                ops.append(.pool(rows: F, L: L[i], type: c.poolingType, size: c.poolingSize))
+                continue
+            }
             ops.append(.block(ConvBlockLayer(store: store, prefix: prefix, Cin: i == 0 ? F1 : F, Cout: F, K: c.intLayersKernelSize,
                                              dilation: 1, L: L[i], batchNorm: c.batchNorm, residual: residual)))
             ops.append(.pool(rows: F, L: L[i], type: c.poolingType, size: c.poolingSize))
@@ -40,6 +47,7 @@ struct Trunk {
         ops.map {
             switch $0 {
             case .block(let l): max(l.Cin, l.Cout) * l.L
+            case .transformer(let l): l.d * l.L
             case .pool(let rows, let L, _, _): rows * L
             }
         }.max() ?? 0
@@ -55,11 +63,13 @@ struct Trunk {
 
 enum TrunkOpActivations {
     case block(ConvBlockActivations)
+    case transformer(TransformerBlockActivations)
     case pool(out: FloatBuffer, argmax: Int32Buffer?)
 
     var output: FloatBuffer {
         switch self {
         case .block(let a): a.out
+        case .transformer(let a): a.out
         case .pool(let out, _): out
         }
     }
@@ -72,6 +82,7 @@ final class TrunkActivations {
         ops = trunk.ops.map {
             switch $0 {
             case .block(let l): .block(ConvBlockActivations(l, B: B))
+            case .transformer(let l): .transformer(TransformerBlockActivations(l, B: B))
             case .pool(let rows, let L, let type, let size):
                 .pool(out: FloatBuffer(count: B * rows * pooledLength(L, size: size)),
                       argmax: type == .max ? Int32Buffer(count: B * rows * pooledLength(L, size: size)) : nil)
@@ -86,6 +97,8 @@ final class TrunkActivations {
 final class TrunkScratch {
     let g1: FloatBuffer, g2: FloatBuffer, dconv: FloatBuffer, dconvIn: FloatBuffer, col: FloatBuffer
     let parts: Int
+    /// The transformer block's backward scratch (nil without one).
+    let transformer: TransformerBlockScratch?
     /// Synchronised batch norm across processes (training mode), or nil for per-process statistics.
     var sync: BatchNormSync?
     init(_ trunk: Trunk, B: Int) {
@@ -94,17 +107,28 @@ final class TrunkScratch {
         dconv = FloatBuffer(count: n); dconvIn = FloatBuffer(count: n)
         parts = max(1, min(Parallel.threads, B))
         col = FloatBuffer(count: trunk.maxColCount(parts: parts))
+        transformer = trunk.transformerLayer.map { TransformerBlockScratch($0, B: B) }
     }
 }
 
 extension Trunk {
-    func forward(_ a: TrunkActivations, x: UnsafePointer<Float>, B: Int, training: Bool, store: ParameterStore, scratch: TrunkScratch) {
+    /// The transformer block, when block_type = "transformer".
+    var transformerLayer: TransformerBlockLayer? {
+        for op in ops { if case .transformer(let l) = op { return l } }
+        return nil
+    }
+
+    /// One pass; the transformer block's dropout (p = `transformerDropout`, training only) draws from `rng`.
+    func forward(_ a: TrunkActivations, x: UnsafePointer<Float>, B: Int, training: Bool, store: ParameterStore, scratch: TrunkScratch,
+                 transformerDropout: Float = 0, rng: inout SplitMix64) {
         var input = x
         for (op, act) in zip(ops, a.ops) {
             switch (op, act) {
             case (.block(let layer), .block(let blockActs)):
                 layer.forward(blockActs, x: input, B: B, training: training, store: store, col: scratch.col.pointer,
                               colParts: scratch.parts, sync: scratch.sync)
+            case (.transformer(let layer), .transformer(let blockActs)):
+                layer.forward(blockActs, x: input, B: B, training: training, dropout: transformerDropout, store: store, rng: &rng)
             case (.pool(let rows, let L, let type, let size), .pool(let out, let argmax)):
                 if type == .avg {
                     avgPool1dForward(out: out.pointer, inp: input, rows: B * rows, L: L, size: size)
@@ -129,6 +153,8 @@ extension Trunk {
                                store: store, col: scratch.col.pointer, colParts: scratch.parts, dconv: scratch.dconv.pointer,
                                dconvIn: scratch.dconvIn.pointer,
                                sync: scratch.sync)
+            case (.transformer(let layer), .transformer(let blockActs)):
+                layer.backward(blockActs, dout: dout.pointer, dx: dx.pointer, B: B, store: store, scratch: scratch.transformer!)
             case (.pool(let rows, let L, let type, let size), .pool(_, let argmax)):
                 if type == .avg {
                     avgPool1dBackward(dinp: dx.pointer, dout: dout.pointer, rows: B * rows, L: L, size: size)
