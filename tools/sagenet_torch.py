@@ -1,7 +1,9 @@
 """A PyTorch reference of SAGE-net's rSAGEnet and pSAGEnet, written from the architecture description
 (shared/docs/SAGENET-REFERENCE.md §2.5), with module names chosen so that state_dict keys equal SAGE-net's:
 conv0.1.weight, convlayers.0.0.running_var, convlayers.2._module.1.weight, dilated_convlayers.0._module.1.weight,
-fc0.0.weight, fclayers.0.weight, ref_out.0.bias, diff_fclayers.0.weight, diff_out.0.weight.
+fc0.0.weight, fclayers.0.weight, ref_out.0.bias, diff_fclayers.0.weight, diff_out.0.weight; with
+block_type="transformer" the last residual block is convlayers.{2(n-1)}._module.0.{1: LayerNorm, 2: TransformerEncoder}
+(convlayers.6._module.0.2.layers.0.self_attn.in_proj_weight, ....norm2.bias).
 Used only to make golden fixtures and to check round trips; sage-mpi never runs it."""
 import math
 
@@ -11,13 +13,31 @@ from torch import nn
 DEFAULTS = dict(input_len=40000, first_layer_kernel_number=900, int_layers_kernel_number=256,
                 first_layer_kernel_size=10, int_layers_kernel_size=5, hidden_size=256, n_conv_blocks=5,
                 n_dilated_conv_blocks=0, increasing_dilation=False, h_layers=1, pooling_size=10,
-                pooling_type="avg", batch_norm=True, dropout=0.0, split_y_data=True, subtract_or_concat="subtract")
+                pooling_type="avg", batch_norm=True, dropout=0.0, split_y_data=True, subtract_or_concat="subtract",
+                block_type="conv")
+# Not a SAGE-net hyperparameter: the dropout of nn.TransformerEncoderLayer, which SAGE-net leaves at PyTorch's 0.1.
+# The fixtures set 0 to compare training mode.
+TRANSFORMER_DROPOUT = 0.1
 
 
 def conv_block(cin, cout, k, dilation=1, batch_norm=True):
     """[BatchNorm1d(cin) or Identity] -> Conv1d(padding='same') -> ReLU (pre-norm)."""
     return nn.Sequential(nn.BatchNorm1d(cin) if batch_norm else nn.Identity(),
                          nn.Conv1d(cin, cout, k, padding="same", dilation=dilation), nn.ReLU())
+
+
+class Permute21(nn.Module):
+    def forward(self, x):
+        return x.permute(0, 2, 1)
+
+
+def transformer_block(n_filters, nhead, dropout=TRANSFORMER_DROPOUT):
+    """Sequential(Sequential(Permute21, LayerNorm, TransformerEncoder(1 layer, ff 2x, ReLU, post-norm, batch_first),
+    Permute21)): the doubly nested Sequential gives SAGE-net's names _module.0.1.* and _module.0.2.layers.0.*."""
+    layer = nn.TransformerEncoderLayer(d_model=n_filters, nhead=nhead, dim_feedforward=2 * n_filters, dropout=dropout,
+                                       batch_first=True)
+    encoder = nn.TransformerEncoder(layer, num_layers=1, enable_nested_tensor=False)
+    return nn.Sequential(nn.Sequential(Permute21(), nn.LayerNorm(n_filters), encoder, Permute21()))
 
 
 class Residual(nn.Module):
@@ -39,8 +59,12 @@ class Trunk(nn.Module):
         F1, F = h["first_layer_kernel_number"], h["int_layers_kernel_number"]
         self.conv0 = conv_block(4, F1, h["first_layer_kernel_size"], batch_norm=conv0_batch_norm)
         layers = [conv_block(F1, F, h["int_layers_kernel_size"], batch_norm=h["batch_norm"]), pool(h["pooling_type"], h["pooling_size"])]
-        for _ in range(h["n_conv_blocks"] - 1):
-            layers += [Residual(conv_block(F, F, h["int_layers_kernel_size"], batch_norm=h["batch_norm"])), pool(h["pooling_type"], h["pooling_size"])]
+        for i in range(h["n_conv_blocks"] - 1):
+            if i == h["n_conv_blocks"] - 2 and h["block_type"] == "transformer":
+                block = transformer_block(F, h["int_layers_kernel_size"], h.get("transformer_dropout", TRANSFORMER_DROPOUT))
+            else:
+                block = conv_block(F, F, h["int_layers_kernel_size"], batch_norm=h["batch_norm"])
+            layers += [Residual(block), pool(h["pooling_type"], h["pooling_size"])]
         self.convlayers = nn.Sequential(*layers)
         self.dilated_convlayers = nn.Sequential(*[
             Residual(conv_block(F, F, h["int_layers_kernel_size"], dilation=2 ** (i + 1) if h["increasing_dilation"] else 2, batch_norm=h["batch_norm"]))
