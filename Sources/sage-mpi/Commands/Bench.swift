@@ -75,7 +75,7 @@ struct BenchModel: ParsableCommand {
             let trainRate = trainFLOPs / train.seconds / 1e9, inferRate = inferFLOPs / infer.seconds / 1e9
             func ofCeiling(_ fraction: Double?) -> String { fraction.map { String(format: " = %.0f%% of SGEMM", 100 * $0) } ?? "" }
             var lines = [
-                "bench model: \(config.model.rawValue) input_len \(inputLen), filters \(config.firstLayerKernelNumber)/\(config.intLayersKernelNumber), hidden \(config.hiddenSize), \(config.nConvBlocks) blocks, \(net.store.parameterCount) parameters, \(ctx.threads) thread(s)",
+                "bench model: \(config.model.rawValue) input_len \(inputLen), filters \(config.firstLayerKernelNumber)/\(config.intLayersKernelNumber), hidden \(config.hiddenSize), \(config.nConvBlocks) blocks\(config.hasTransformerBlock ? " (the last a transformer, \(config.intLayersKernelSize) heads)" : ""), \(net.store.parameterCount) parameters, \(ctx.threads) thread(s)",
                 String(format: "train (B=%d):     %.3f samples/s  (median step %.3f s, %.1f GFLOP/step, %.1f GFLOP/s",
                        batch, Double(batch) / train.seconds, train.seconds, trainFLOPs / 1e9, trainRate) + ofCeiling(train.fraction) + ")",
                 String(format: "inference (B=%d): %.3f samples/s  (median pass %.3f s, %.1f GFLOP/pass, %.1f GFLOP/s",

@@ -20,6 +20,8 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "dropout.") var dropout: Float = 0
     @Option(help: "split_y_data (0 or 1; p-SAGE-net).") var splitYData = 1
     @Option(help: "subtract_or_concat: subtract or concat (p-SAGE-net).") var subtractOrConcat = "subtract"
+    @Option(help: "block_type: conv, or transformer (the last residual block becomes a transformer encoder layer; nhead = int_layers_kernel_size must divide int_layers_kernel_number).")
+    var blockType = "conv"
 
     func validate() throws { _ = try config() }
 
@@ -28,6 +30,9 @@ struct ModelOptions: ParsableArguments {
         guard let pool = PoolType(rawValue: poolingType) else { throw ValidationError("--pooling-type must be avg or max, got '\(poolingType)'.") }
         guard let diff = SAGEConfig.DiffMode(rawValue: subtractOrConcat) else {
             throw ValidationError("--subtract-or-concat must be subtract or concat, got '\(subtractOrConcat)'.")
+        }
+        guard let block = SAGEConfig.BlockType(rawValue: blockType) else {
+            throw ValidationError("--block-type must be conv or transformer, got '\(blockType)'.")
         }
         var c = SAGEConfig(model: kind)
         c.inputLen = inputLen
@@ -46,6 +51,7 @@ struct ModelOptions: ParsableArguments {
         c.dropout = dropout
         c.splitYData = splitYData != 0
         c.subtractOrConcat = diff
+        c.blockType = block
         do { try c.validate() } catch let e as SAGEConfigError { throw ValidationError(e.description) }
         return c
     }
