@@ -27,6 +27,8 @@ EXE = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file_
 HP = dict(input_len=300, first_layer_kernel_number=16, int_layers_kernel_number=8, first_layer_kernel_size=10,
           int_layers_kernel_size=5, hidden_size=12, n_conv_blocks=3, pooling_size=5, pooling_type="max",
           n_dilated_conv_blocks=1, h_layers=2, batch_norm=True)
+# The same with SAGE-net's transformer block (d_model 10, 5 heads) in place of the last residual conv block.
+HP_TRANSFORMER = dict(HP, block_type="transformer", int_layers_kernel_number=10)
 
 
 def onehot(seq, L):
@@ -55,6 +57,12 @@ def compare(label, ours, theirs):
 
 
 def main():
+    for HP_ in (HP, HP_TRANSFORMER):
+        round_trips(HP_)
+    print("round trips OK")
+
+
+def round_trips(HP):
     random.seed(3)
     d = tempfile.mkdtemp()
     for model_name in ["psagenet", "rsagenet"]:
@@ -79,7 +87,7 @@ def main():
         m.load_state_dict(load_file(ckpt), strict=True)
         m.eval()
         with torch.no_grad():
-            compare(f"{model_name}: sage-mpi checkpoint in PyTorch", run_predict(ckpt, fasta, ckpt + ".csv"), m(*xs))
+            compare(f"{model_name} ({HP.get('block_type', 'conv')}): sage-mpi checkpoint in PyTorch", run_predict(ckpt, fasta, ckpt + ".csv"), m(*xs))
 
         # 2. PyTorch -> ours (random running statistics, so eval-mode batch norm matters)
         torch.manual_seed(11)
@@ -94,8 +102,7 @@ def main():
         ckpt = os.path.join(d, f"{model_name}-torch.safetensors")
         save_file(m.state_dict(), ckpt, metadata={"sage_config": json.dumps(hp)})
         with torch.no_grad():
-            compare(f"{model_name}: PyTorch checkpoint in sage-mpi", run_predict(ckpt, fasta, ckpt + ".csv"), m(*xs))
-    print("round trips OK")
+            compare(f"{model_name} ({HP.get('block_type', 'conv')}): PyTorch checkpoint in sage-mpi", run_predict(ckpt, fasta, ckpt + ".csv"), m(*xs))
 
 
 main()
