@@ -64,6 +64,19 @@ import Testing
         withExtendedLifetime(x) {}
     }
 
+    /// Attention weights grow with L^2: a block at length 10^6 would need terabytes, which `reserve` reports (with
+    /// what it would need) before anything is allocated; so does a batch no machine holds.
+    @Test func theMemoryEstimateJudgesTheAttentionWeightsBeforeAllocating() throws {
+        var c = Self.tiny(.rsagenet)
+        c.inputLen = 1_000_000; c.poolingSize = 1; c.nConvBlocks = 2; c.firstLayerKernelNumber = 2
+        let model = try SAGENet(config: c)
+        let error = #expect(throws: SAGEConfigError.self) { try model.reserve(batch: 1, training: true) }
+        #expect(error?.description.contains("TiB") == true && error?.description.contains("of memory here") == true, "\(String(describing: error))")
+        let batch = #expect(throws: SAGEConfigError.self) { try SAGENet(config: Self.tiny()).reserve(batch: 1 << 50, training: false) }
+        #expect(batch?.description.contains("of memory here") == true)
+        #expect(model.currentWorkspace == nil)
+    }
+
     @Test func flopsCountTheBlocksProjectionsAndAttention() throws {
         let t = Self.tiny(.rsagenet)
         var c = t; c.blockType = .conv

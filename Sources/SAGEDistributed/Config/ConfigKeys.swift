@@ -171,7 +171,7 @@ public enum ConfigKeys {
         key("pooling_type", .string, .string("avg"), "avg or max"), key("batch_norm", .bool, .bool(true), ""),
         key("dropout", .double, .double(0), ""), key("split_y_data", .bool, .bool(true), "y1 = deviation/z-score (else raw y)"),
         key("subtract_or_concat", .string, .string("subtract"), "subtract or concat"),
-        key("block_type", .string, .string("conv"), "last residual block: conv, or transformer (LayerNorm + 1 encoder layer, d_model = int_layers_kernel_number, nhead = int_layers_kernel_size, which must divide it)").allowing(.oneOf(["conv", "transformer"])),
+        key("block_type", .string, .string("conv"), "the last residual block: a conv block, or SAGE-net's transformer block (nhead = int_layers_kernel_size, which must divide int_layers_kernel_number)").allowing(.oneOf(["conv", "transformer"])),
             ]
 
     /// SAGE-net's r-SAGE-net trainer (train_rsagenet.py: EarlyStopping on val_pearson, patience 10, max_epochs 100)

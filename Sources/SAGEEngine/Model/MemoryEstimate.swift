@@ -82,14 +82,14 @@ extension SAGEConfig {
                 let (cin, cout, L) = (Double(l.Cin), Double(l.Cout), Double(l.L))
                 trunkPass += (l.bn == nil ? 0 : B * cin * L) + 2 * cin + B * cout * L * (l.residual ? 2 : 1)
             case .transformer(let l):
-                trunkPass += Double(TransformerBlockActivations.floatCount(l, B: batch))
+                trunkPass += TransformerBlockActivations.floatCount(l, B: batch)
             case .pool(let rows, let L, let type, let size):
                 trunkPass += B * Double(rows) * Double(pooledLength(L, size: size)) * (type == .max ? 2 : 1)  // + Int32 argmax
             }
         }
         let parts = max(1, min(threads, batch))
         let scratch = 4 * B * Double(m.trunk.maxActivationPerItem) + Double(m.trunk.maxColCount(parts: parts))
-            + Double(m.trunk.transformerLayer.map { TransformerBlockScratch.floatCount($0, B: batch) } ?? 0)
+            + (m.trunk.transformerLayer.map { TransformerBlockScratch.floatCount($0, B: batch) } ?? 0)
         func dense(_ l: DenseLayer, rows: Double) -> Double { rows * Double(l.OUT) * (l.dropout > 0 ? 3 : 1) }
         func stack(_ s: DenseStack, rows: Double) -> Double { s.layers.reduce(0) { $0 + dense($1, rows: rows) } }
         var heads = dense(m.fc0, rows: fcRows) + stack(m.fclayers, rows: B) + dense(m.refOut, rows: B)

@@ -37,6 +37,8 @@ struct TransformerBlockLayer {
     }
 
     func attentionShape(B: Int) -> AttentionShape { AttentionShape(B: B, L: L, d: d, heads: heads) }
+    /// B * H * L * L in Double (the attention weights of B items).
+    func probsFloats(B: Int) -> Double { Double(B) * Double(heads) * Double(L) * Double(L) }
 
     /// PyTorch's initialisation where it differs from Linear's U(±1/sqrt(fan_in)): layer norms weight 1 and bias 0;
     /// MultiheadAttention's in_proj_weight Xavier-uniform, in_proj_bias and out_proj.bias 0.
@@ -90,11 +92,12 @@ final class TransformerBlockActivations {
         [xhat0, rstd0, h0, qkv, probs, attnDropped, attnMask, attn, tokens, projMask, xhat1, rstd1, n1, ff, ffMask, ff2Mask,
          xhat2, rstd2, out]
     }
-    /// Floats of the buffers for B items (what `init` allocates), for the memory estimate.
-    static func floatCount(_ layer: TransformerBlockLayer, B: Int) -> Int {
-        let rows = B * layer.L, d = layer.d
+    /// Floats of the buffers for B items (what `init` allocates), for the memory estimate: in Double, so that a
+    /// batch no machine holds is judged instead of overflowing.
+    static func floatCount(_ layer: TransformerBlockLayer, B: Int) -> Double {
+        let rows = Double(B) * Double(layer.L), d = Double(layer.d)
         // 9 of (rows, d), 3 of (rows), qkv (rows, 3d), 3 of (B, H, L, L), 2 of (rows, 2d), out (B, d, L).
-        return 9 * rows * d + 3 * rows + 3 * rows * d + 3 * layer.attentionShape(B: B).probsCount + 4 * rows * d + B * d * layer.L
+        return 9 * rows * d + 3 * rows + 3 * rows * d + 3 * layer.probsFloats(B: B) + 4 * rows * d + rows * d
     }
 }
 
@@ -111,9 +114,9 @@ final class TransformerBlockScratch {
         dprobs = FloatBuffer(count: layer.attentionShape(B: B).probsCount)
     }
     var buffers: [FloatBuffer] { [dA, dB, dqkv, dff, dprobs] }
-    static func floatCount(_ layer: TransformerBlockLayer, B: Int) -> Int {
-        let rows = B * layer.L, d = layer.d
-        return rows * d * (1 + 1 + 3 + 2) + layer.attentionShape(B: B).probsCount
+    static func floatCount(_ layer: TransformerBlockLayer, B: Int) -> Double {
+        let rows = Double(B) * Double(layer.L), d = Double(layer.d)
+        return rows * d * (1 + 1 + 3 + 2) + layer.probsFloats(B: B)
     }
 }
 
