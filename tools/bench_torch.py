@@ -4,7 +4,8 @@ weight decay 1e-5) on the reference pSAGEnet (tools/sagenet_torch.py), random on
 
     ~/venv-sage/bin/python tools/bench_torch.py --input-len 2000 --first-layer-kernel-number 64 \
         --int-layers-kernel-number 32 --hidden-size 32 --n-conv-blocks 3 --batch 4 --threads 2
-Run it beside `sage-mpi bench model` with the same flags and compare the ratios (the machine is shared)."""
+Run it beside `sage-mpi bench model` with the same flags and compare the ratios (the machine is shared). The
+transformer ablation: --block-type transformer --int-layers-kernel-number 255 (--int-layers-kernel-size 5 = nhead)."""
 import argparse
 import os
 import resource
@@ -22,8 +23,10 @@ ap.add_argument("--model", default="psagenet")
 ap.add_argument("--input-len", type=int, default=40000)
 ap.add_argument("--first-layer-kernel-number", type=int, default=900)
 ap.add_argument("--int-layers-kernel-number", type=int, default=256)
+ap.add_argument("--int-layers-kernel-size", type=int, default=5)
 ap.add_argument("--hidden-size", type=int, default=256)
 ap.add_argument("--n-conv-blocks", type=int, default=5)
+ap.add_argument("--block-type", default="conv", choices=["conv", "transformer"])
 ap.add_argument("--batch", type=int, default=1)
 ap.add_argument("--inference-batch", type=int, default=1)
 ap.add_argument("--steps", type=int, default=3)
@@ -31,7 +34,8 @@ ap.add_argument("--threads", type=int, default=2)
 a = ap.parse_args()
 torch.set_num_threads(a.threads)
 hp = dict(input_len=a.input_len, first_layer_kernel_number=a.first_layer_kernel_number,
-          int_layers_kernel_number=a.int_layers_kernel_number, hidden_size=a.hidden_size, n_conv_blocks=a.n_conv_blocks)
+          int_layers_kernel_number=a.int_layers_kernel_number, int_layers_kernel_size=a.int_layers_kernel_size,
+          hidden_size=a.hidden_size, n_conv_blocks=a.n_conv_blocks, block_type=a.block_type)
 p = a.model == "psagenet"
 m = (PSAGEnet if p else RSAGEnet)(**hp)
 opt = torch.optim.Adam(m.parameters(), lr=5e-4, weight_decay=1e-5)
@@ -73,7 +77,9 @@ m.train()
 tt = median(step)
 m.eval()
 ti = median(infer)
-print(f"torch {torch.__version__} {a.model} input_len {a.input_len} filters {a.first_layer_kernel_number}/{a.int_layers_kernel_number}, {a.threads} thread(s)")
+block = f", last block a transformer ({a.int_layers_kernel_size} heads)" if a.block_type == "transformer" else ""
+print(f"torch {torch.__version__} {a.model} input_len {a.input_len} filters {a.first_layer_kernel_number}/{a.int_layers_kernel_number}{block}, "
+      f"{sum(q.numel() for q in m.parameters())} parameters, {a.threads} thread(s)")
 print(f"train (B={a.batch}):     {a.batch / tt:.3f} samples/s  (median step {tt:.3f} s)")
 print(f"inference (B={a.inference_batch}): {a.inference_batch / ti:.3f} samples/s  (median pass {ti:.3f} s)")
 print(f"peak memory:      {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1048576:.2f} GiB")

@@ -4,10 +4,13 @@ import Testing
 /// A batch smaller than the largest seen (a short last batch) runs in the front of the existing workspace: the same
 /// outputs and gradients as a model that only ever saw that batch size, and no new allocation.
 @Suite struct WorkspaceTests {
-    @Test func smallerBatchReusesTheWorkspaceWithTheSameResults() throws {
+    /// With the transformer block too (its dropout on: the same masks from the same generator state).
+    @Test(arguments: SAGEConfig.BlockType.allCases)
+    func smallerBatchReusesTheWorkspaceWithTheSameResults(blockType: SAGEConfig.BlockType) throws {
         var config = SAGEConfig(model: .psagenet)
         config.inputLen = 60; config.firstLayerKernelNumber = 6; config.intLayersKernelNumber = 4; config.hiddenSize = 5
         config.nConvBlocks = 2; config.poolingSize = 4; config.nDilatedConvBlocks = 1
+        config.blockType = blockType; config.intLayersKernelSize = blockType == .transformer ? 2 : 5
         let items = 4, small = 3
         let inputs = (0..<3).map { pass -> FloatBuffer in
             let x = FloatBuffer(count: items * 4 * 60)
