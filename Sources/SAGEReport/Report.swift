@@ -2,8 +2,9 @@ import Foundation
 
 /// `sage-mpi report`: one self-contained HTML page (inline SVG and CSS, no script, no web font, nothing fetched)
 /// drawn from the outputs found in the given directories. Panels, each present only when its data is: what was
-/// run; training curves; per-region and per-individual r by model and region set; model against model; the
-/// planted truth of a simulated cohort. The page also parses as XML, and every number drawn is in its markup
+/// run; training curves; per-region and per-individual r by model and region set (CNNs, PrediXcan, Enformer
+/// features, another cohort's evaluations apart); model against model; the planted truth of a simulated cohort;
+/// sweeps. The page also parses as XML, and every number drawn is in its markup
 /// (data-* attributes, table cells' data-value), so that it can be checked against the CSVs it came from.
 public struct Report {
     /// How the page starts: the mark by which `report` recognises a file it wrote (and may replace).
@@ -22,7 +23,8 @@ public struct Report {
                       DistributionPanels.regions(comparisons),
                       DistributionPanels.individuals(comparisons),
                       ScatterPanel.html(comparisons),
-                      TruthPanel.html(inputs)].filter { !$0.isEmpty }
+                      TruthPanel.html(inputs),
+                      SweepPanel.html(inputs.sweeps)].filter { !$0.isEmpty }
         let head = HTML.element("head", [:], "<meta charset=\"utf-8\"/>" + "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>"
                                 + HTML.element("title", [:], HTML.text(title)) + HTML.element("style", [:], Self.css))
         let body = HTML.element("body", [:], HTML.element("h1", [:], HTML.text(title)) + panels.joined())

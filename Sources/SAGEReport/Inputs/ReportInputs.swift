@@ -7,13 +7,17 @@ import SAGEDistributed
 /// levels deep; so are a simulated cohort (the demo writes its runs inside it) and a run (evaluations go
 /// inside it by default).
 ///
-/// Extension point: a new kind of output (sweep, attribution, motifs, Enformer features) gets a reader here
+/// Extension point: a new kind of output (attribution, motifs) gets a reader here
 /// and a case in `add`; until then its directories are listed in `notDrawn`, never an error.
 public struct ReportInputs {
     public var runs: [RunOutput] = []
     public var evaluations: [EvaluationOutput] = []
     public var predixcan: [PrediXcanOutput] = []
     public var cohorts: [CohortOutput] = []
+    public var enformer: [EnformerOutput] = []
+    /// PrediXcan weights applied to another cohort (`baseline predixcan --apply`).
+    public var applied: [PrediXcanApplyOutput] = []
+    public var sweeps: [SweepOutput] = []
     /// Outputs recognised but not drawn by this version: (path, kind).
     public var notDrawn: [(path: String, kind: String)] = []
 
@@ -41,7 +45,7 @@ public struct ReportInputs {
         }
     }
 
-    var count: Int { runs.count + evaluations.count + predixcan.count + cohorts.count + notDrawn.count }
+    var count: Int { runs.count + evaluations.count + predixcan.count + cohorts.count + enformer.count + applied.count + sweeps.count + notDrawn.count }
 
     /// What `path` holds: an output of a known kind, or (searched below) a directory of them.
     mutating func add(_ path: String, depth: Int, seen: inout Set<String>) throws {
@@ -56,6 +60,9 @@ public struct ReportInputs {
             try addChildren(of: path, depth: depth, seen: &seen)
         case "evaluate": evaluations.append(try EvaluationOutput(path: path))
         case "predixcan": predixcan.append(try PrediXcanOutput(path: path))
+        case "enformer": enformer.append(try EnformerOutput(path: path))
+        case "predixcan-apply": applied.append(try PrediXcanApplyOutput(path: path))
+        case "sweep": sweeps.append(try SweepOutput(path: path))  // its runs are drawn as its table, not one by one
         case "simulate":
             cohorts.append(try CohortOutput(path: path))
             try addChildren(of: path, depth: depth, seen: &seen)

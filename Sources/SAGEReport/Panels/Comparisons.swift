@@ -19,7 +19,9 @@ struct Comparisons {
     init(_ inputs: ReportInputs) {
         let runsByModel = Dictionary(grouping: inputs.evaluations) { $0.model }.mapValues { Set($0.map(Self.runName)) }
         for e in inputs.evaluations {
-            let g = Group(regions: e.regions, individuals: e.individuals)
+            // An evaluation of another cohort (train_subs_*) is its own group: its individuals are other people.
+            let other = (e.summary["training_cohort"] as? [String: Any])?["other_cohort"] as? Bool == true
+            let g = Group(regions: e.regions, individuals: (other ? Self.otherCohort : "") + e.individuals)
             let label = Self.modelLabel(e.model) + ((runsByModel[e.model]?.count ?? 0) > 1 ? " · \(Self.runName(e))" : "")
             add(group: g, model: label)
             regionValues[g, default: [:]][label] = e.regionPearson
@@ -27,7 +29,7 @@ struct Comparisons {
         }
         for p in inputs.predixcan {
             let label = "PrediXcan" + (inputs.predixcan.count > 1 ? " · \(p.name)" : "")
-            let targets = groups.isEmpty ? [Group(regions: "all", individuals: "test")] : groups
+            let targets = groups.isEmpty ? [Group(regions: "all", individuals: "test")] : groups.filter { !$0.individuals.hasPrefix(Self.otherCohort) }
             for g in targets {
                 let split: [Double]
                 switch g.individuals { case "train": split = p.trainPearson; case "val": split = p.valPearson; case "test": split = p.testPearson; default: continue }
@@ -38,6 +40,26 @@ struct Comparisons {
                 add(group: g, model: label)
                 regionValues[g, default: [:]][label] = values
             }
+        }
+        for e in inputs.enformer {
+            join("Enformer (\(e.mode))" + (inputs.enformer.filter { $0.mode == e.mode }.count > 1 ? " · \((e.path as NSString).lastPathComponent)" : ""),
+                 e.regionPearson) { $0.individuals == e.individuals }
+        }
+        for a in inputs.applied {
+            join("PrediXcan" + (inputs.applied.count > 1 ? " · \(a.name)" : ""), a.regionPearson) { $0.individuals.hasPrefix(Self.otherCohort) }
+        }
+    }
+
+    /// Prefix of the individuals of an evaluation on another cohort.
+    static let otherCohort = "other cohort: "
+
+    /// A baseline measured per region on a group's individuals joins every group over that group's region ids.
+    mutating func join(_ label: String, _ byRegion: [String: Double], where include: (Group) -> Bool) {
+        for g in groups where include(g) {
+            let values = (regionValues[g]?.values.first?.map(\.id) ?? []).compactMap { id in byRegion[id].map { (id: id, value: $0) } }
+            guard !values.isEmpty else { continue }
+            add(group: g, model: label)
+            regionValues[g, default: [:]][label] = values
         }
     }
 
@@ -67,7 +89,8 @@ struct Comparisons {
     }
 
     static func individualsLabel(_ s: String) -> String {
-        ["train": "training individuals", "val": "validation individuals", "test": "held-out (test) individuals", "all": "all individuals"][s]
+        if s.hasPrefix(otherCohort) { return "another cohort (" + individualsLabel(String(s.dropFirst(otherCohort.count))) + ")" }
+        return ["train": "training individuals", "val": "validation individuals", "test": "held-out (test) individuals", "all": "all individuals"][s]
             ?? (s as NSString).lastPathComponent
     }
 

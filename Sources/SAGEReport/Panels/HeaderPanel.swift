@@ -6,6 +6,7 @@ import SAGEDistributed
 enum HeaderPanel {
     static func html(_ inputs: ReportInputs, version: String, generated: Date) -> String {
         let counts = "\(inputs.runs.count) run(s), \(inputs.evaluations.count) evaluation(s), \(inputs.predixcan.count) PrediXcan output(s) "
+            + "\(inputs.enformer.count) Enformer baseline(s), \(inputs.applied.count) PrediXcan application(s), \(inputs.sweeps.count) sweep(s) "
             + "and \(inputs.cohorts.count) simulated cohort(s)"
         var content = HTML.element("p", ["class": "meta"], HTML.text("Written by sage-mpi \(version) on \(timestamp(generated)) from \(counts)."))
         if !inputs.runs.isEmpty {
