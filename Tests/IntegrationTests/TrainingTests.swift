@@ -48,10 +48,12 @@ import Testing
         #expect(one.stderr.contains("step 20") || one.stderr.contains("--max-steps"))
     }
 
-    @Test func aRunKilledMidEpochAndResumedEqualsAnUninterruptedOne() throws {
+    /// With dropout too: every rank's dropout generator is saved, so the masks after the resume are the ones an
+    /// uninterrupted run draws (rank 1's generator differs from rank 0's).
+    @Test(arguments: ["0", "0.3"]) func aRunKilledMidEpochAndResumedEqualsAnUninterruptedOne(dropout: String) throws {
         let (dir, config) = try Self.cohort()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let base = ["train", "--config", config, "--set", "batch_size=4"] + Self.tiny
+        let base = ["train", "--config", config, "--set", "batch_size=4"] + Self.tiny + ["--set", "dropout=\(dropout)"]
         let whole = try Subprocess.mpi(2, base + ["--out", dir + "/whole", "--max-steps", "24"], timeout: 300)
         #expect(whole.status == 0, "\(whole.combined)")
         // Rank 1 dies at step 13 (mid-epoch: 8 steps an epoch); the last state is from step 10.

@@ -15,6 +15,10 @@ public struct TrainState: Codable, Sendable {
     public var epochsWithoutImprovement = 0
     public var plateau: ReduceLROnPlateau? = nil
     public var dropoutState: UInt64 = 0
+    /// Every rank's dropout generator (rank r's at index r; rank 0's is also `dropoutState`), so that a resumed
+    /// run on several ranks draws the masks an uninterrupted one would; nil in states written before (or by a
+    /// single rank alone, at a divergence stop).
+    public var rankDropoutStates: [UInt64]? = nil
     public var batchesTracked: [String: Int64] = [:]
     public var finished = false
     public init() {}
@@ -36,6 +40,7 @@ public struct TrainState: Codable, Sendable {
         epochsWithoutImprovement = try field(.epochsWithoutImprovement, integer) { try c.decode(Int.self, forKey: .epochsWithoutImprovement) }
         plateau = try field(.plateau, "the plateau scheduler's state") { try c.decodeIfPresent(ReduceLROnPlateau.self, forKey: .plateau) }
         dropoutState = try field(.dropoutState, "a non-negative integer") { try c.decode(UInt64.self, forKey: .dropoutState) }
+        rankDropoutStates = try field(.rankDropoutStates, "a list of non-negative integers") { try c.decodeIfPresent([UInt64].self, forKey: .rankDropoutStates) }
         batchesTracked = try field(.batchesTracked, "an object of integer counts") { try c.decode([String: Int64].self, forKey: .batchesTracked) }
         finished = try field(.finished, "true or false") { try c.decode(Bool.self, forKey: .finished) }
     }

@@ -128,6 +128,7 @@ public final class Trainer {
             state = try TrainState.read(path: runPath("state.safetensors"), model: model, adam: adam)
         }
         if options.resume {
+            try adoptDropoutState()
             adoptScheduleSettings()
             if comm.rank == 0 { try truncateMetrics(after: state.globalStep) }
             log.root.info("train: resuming \(options.runDirectory) at epoch \(state.epoch + 1), step \(state.stepInEpoch) of the epoch (global step \(state.globalStep))")
@@ -340,10 +341,34 @@ public final class Trainer {
     }
 
     /// Rank 0 writes state.safetensors and last.safetensors (every rank calls; the others return).
+    /// Every rank calls: rank 0 gathers each rank's dropout generator into the state and writes it.
     func saveState() throws {
+        let generators = try comm.gather([Int64(bitPattern: model.dropoutRNG.state)], root: 0)
+        guard comm.rank == 0 else { return }
+        state.rankDropoutStates = generators.map { $0.map { UInt64(bitPattern: $0[0]) } }
+        try writeState()
+    }
+
+    /// Rank 0 alone (a divergence stop, where the other ranks do not take part): the state without the other
+    /// ranks' generators.
+    func writeState() throws {
         guard comm.rank == 0 else { return }
         try state.write(path: runPath("state.safetensors"), model: model, adam: adam)
         try model.save(checkpoint: runPath("last.safetensors"))
+    }
+
+    /// On resume: this rank's dropout generator as it was saved. A state without the ranks' generators (written
+    /// before they were kept, or at a divergence stop) gives ranks > 0 fresh streams derived from rank 0's, so
+    /// their masks differ from each other but not as an uninterrupted run's would.
+    func adoptDropoutState() throws {
+        if let saved = state.rankDropoutStates, saved.count == comm.size {
+            model.dropoutRNG = SplitMix64(seed: saved[comm.rank])
+        } else if comm.rank > 0 {
+            model.dropoutRNG = SplitMix64(seed: state.dropoutState &+ 0x9E37_79B9_7F4A_7C15 &* UInt64(comm.rank))
+        }
+        if comm.size > 1 && state.rankDropoutStates?.count != comm.size {
+            log.root.warning("train: the state holds no dropout generator per rank (\(state.rankDropoutStates == nil ? "written by an older sage-mpi or at a divergence stop" : "saved on \(state.rankDropoutStates!.count) ranks")): dropout masks after the resume differ from an uninterrupted run's")
+        }
     }
 
     /// A step whose loss or gradient is not finite: nothing of it is applied (the caller restored what its forward
@@ -356,7 +381,7 @@ public final class Trainer {
         let s = model.store
         let finite = UnsafeBufferPointer(start: s.params.pointer, count: s.params.count).allSatisfy(\.isFinite)
             && UnsafeBufferPointer(start: s.buffers.pointer, count: s.buffers.count).allSatisfy(\.isFinite)
-        if finite { try saveState() }
+        if finite { try writeState() }
         let terms = "loss \(fmt(loss.total)) (ref \(fmt(loss.ref)), diff \(fmt(loss.diff))), gradient norm \(fmt(Double(gradientNorm)))"
         let kept = finite ? "the state before this step is saved in \(runPath("state.safetensors"))" : "the parameters are no longer finite, so the last saved state was kept"
         throw TrainingError("train: diverged at global step \(state.globalStep + 1) (epoch \(state.epoch + 1), step \(state.stepInEpoch + 1) of the epoch): \(terms); \(kept). Lower learning_rate (or gradient_clip_val) and continue with `sage-mpi train --resume \(options.runDirectory) --set learning_rate=...`, or check the targets")
