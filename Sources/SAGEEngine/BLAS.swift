@@ -15,6 +15,23 @@ public enum BLAS {
 
     /// Kernel family chosen for this CPU at run time, e.g. "Cooperlake" or "Haswell".
     public static var coreName: String { String(cString: openblas_get_corename()) }
+
+    /// The OpenBLAS core type this CPU supports when OpenBLAS picked older kernels (it falls back to SSE3
+    /// "Prescott" on a CPU it does not recognise, e.g. a VM reporting a generic model name, and matrix products
+    /// then run 3-5x slower); nil when its choice is fine. Reads /proc/cpuinfo's flags (Linux).
+    public static var betterCoreType: String? {
+        let old: Set<String> = ["Prescott", "Core2", "Penryn", "Dunnington", "Nehalem", "Atom", "Katmai", "Coppermine", "Northwood", "Banias"]
+        guard old.contains(coreName), let cpuinfo = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+              let flags = cpuinfo.split(separator: "\n").first(where: { $0.hasPrefix("flags") })?.split(separator: " ").map(String.init) else { return nil }
+        let f = Set(flags)
+        return f.isSuperset(of: ["avx512f", "avx512bw", "avx512dq", "avx512vl"]) ? "SkylakeX" : f.isSuperset(of: ["avx2", "fma"]) ? "Haswell" : nil
+    }
+
+    /// A warning for `betterCoreType` (when it could not be applied).
+    public static var kernelWarning: String? {
+        let better = betterCoreType
+        return better.map { "OpenBLAS picked its \(coreName) kernels, older than this CPU (it did not recognise the CPU model): matrix products run several times slower; set OPENBLAS_CORETYPE=\($0) in the job's environment" }
+    }
 }
 
 /// Row-major single-precision GEMM: C (m, n) = alpha * op(A) * op(B) + beta * C, where op(A) is (m, k) and

@@ -33,6 +33,7 @@ func runOnRanks(_ options: RuntimeOptions, _ body: (RankContext) throws -> Void)
     BLAS.setThreads(1)
     Parallel.threads = threads
 
+    if comm.rank == 0, let warning = BLAS.kernelWarning { log.root.warning("\(warning)") }
     do {
         try body(RankContext(comm: comm, log: log, threads: threads, usesMPI: usesMPI))
     } catch {

@@ -23,6 +23,7 @@ struct SageMPI: ParsableCommand {
     /// Parses and runs; on an error before MPI starts (bad flags, an unknown command), only launcher rank 0 prints
     /// it, so that a usage error under `mpirun -np 64` is printed once, and every rank exits non-zero (64 for usage).
     static func main() {
+        BLASKernels.restartWithBetterKernelsIfNeeded()
         let launcherRank = LaunchEnvironment(environment: ProcessInfo.processInfo.environment).rank ?? 0
         do {
             try UnknownCommand.check(CommandLine.arguments.dropFirst(), root: SageMPI.self)
