@@ -1,0 +1,190 @@
+/// Settings of tangermeme's `recursive_seqlets` (tangermeme/seqlet.py). The defaults are SAGE-net's
+/// `identify_seqlets` call: threshold 0.05 (tangermeme's own default is 0.01), the others tangermeme's.
+public struct SeqletSettings: Sendable, Equatable {
+    /// p-value threshold: every sub-span (of at least `minLength`) of a seqlet must have p < threshold.
+    public var threshold = 0.05
+    public var minLength = 4
+    public var maxLength = 25
+    /// Bins of the score histogram the null distribution is built from.
+    public var bins = 1000
+    /// Positions added on each side of a called seqlet (does not change which are called).
+    public var flanks = 0
+
+    public init(threshold: Double = 0.05, minLength: Int = 4, maxLength: Int = 25, bins: Int = 1000, flanks: Int = 0) {
+        self.threshold = threshold; self.minLength = minLength; self.maxLength = maxLength; self.bins = bins; self.flanks = flanks
+    }
+
+    /// What is wrong with these settings (tangermeme loops forever or reads out of bounds on them), or nil.
+    public var problem: String? {
+        if !(threshold > 0 && threshold <= 1) { return "threshold \(threshold) must be in (0, 1]" }
+        if minLength < 1 || maxLength < minLength { return "lengths must satisfy 1 <= min \(minLength) <= max \(maxLength)" }
+        if maxLength > 1000 { return "max length \(maxLength) is implausible (at most 1000)" }
+        if bins < 2 || bins > 100_000 { return "bins \(bins) must be in 2...100000" }
+        if flanks < 0 { return "flanks \(flanks) must be at least 0" }
+        return nil
+    }
+}
+
+/// One seqlet of a track: positions [start, end) (0-based half-open, flanks included), the track's sum over them,
+/// and the p-value of the (start, length) span as called (before flanks).
+public struct Seqlet: Sendable, Equatable {
+    public let start: Int
+    public let end: Int
+    public let attribution: Double
+    public let pValue: Double
+    public init(start: Int, end: Int, attribution: Double, pValue: Double) {
+        self.start = start; self.end = end; self.attribution = attribution; self.pValue = pValue
+    }
+}
+
+/// tangermeme's `recursive_seqlets` (version 1.6.0, tangermeme/seqlet.py) on one track, as SAGE-net calls it, one
+/// region at a time (`X[np.newaxis]`), with the same float32/float64 arithmetic as its numba kernels, so starts, ends,
+/// attributions and p-values are the same numbers. Only positive seqlets are found.
+///
+/// The algorithm: each value goes to one of `bins` bins of width (max - min) / (bins - 1) from the track's min
+/// (float32 difference, float64 division, floor, clamped to the end bins); the null of the binned sum of `len`
+/// values is the histogram convolved with itself len - 1 times (each output summed over ascending input from +0.0,
+/// no fused multiply-add, as tangermeme's blocked loop), and rcdfs[len][i] = P(S >= i) is summed down from the top.
+/// A span [k, k + len) has p = max(rcdfs[len][its binned sum], p of [k, k + len - 1)) (zero below minLength), and
+/// its "triangle" maximum q = max(p, q of [k + 1, k + len)). From the longest length to the shortest, the spans
+/// with q < threshold are visited in order of p (ties: lowest start); a span none of whose positions is in a
+/// seqlet already becomes one, reported with its own p-value rcdfs[len][binned sum] and, after `flanks` are added
+/// (clamped to the track), the float64 sum of the track over it.
+///
+/// A track shorter than minLength or constant (every span has the same sum) has no seqlets, as in tangermeme.
+/// Output order: p-value ascending, ties by start then end (tangermeme's pandas `sort_values` quicksort leaves ties
+/// in an unspecified order). A caller keeps its buffers between tracks; use one per thread.
+public final class SeqletCaller {
+    public let settings: SeqletSettings
+    /// Null tables: row `len` holds P(S >= i) for S the binned sum of `len` values, i in 0...bins * maxLength.
+    private var rcdfs: [Double]
+    /// Score rows (previous and current length) with `bins` zeros of padding before and after.
+    private var previous: [Double], current: [Double]
+    private var binSums: [Int] = [], sums: [Double] = []
+    private let width: Int
+
+    public init(settings: SeqletSettings = SeqletSettings()) {
+        precondition(settings.problem == nil, "SeqletCaller: \(settings.problem!)")
+        self.settings = settings
+        width = settings.bins * settings.maxLength + 1
+        rcdfs = [Double](repeating: 0, count: (settings.maxLength + 1) * width)
+        previous = [Double](repeating: 0, count: width + 2 * settings.bins + 64)
+        current = previous
+    }
+
+    /// Seqlets of `track` (the projected attribution: one value per position). Values must be finite.
+    public func call(_ track: UnsafeBufferPointer<Float>) -> [Seqlet] {
+        let l = track.count, s = settings
+        guard l >= s.minLength else { return [] }
+        var xmin = track[0], xmax = track[0]
+        for x in track { xmin = Swift.min(xmin, x); xmax = Swift.max(xmax, x) }
+        guard xmax > xmin else { return [] }
+        let binWidth = Double(xmax - xmin) / Double(s.bins - 1)  // float32 difference, float64 division
+        if binSums.count < l + 1 { binSums = [Int](repeating: 0, count: l + 1); sums = [Double](repeating: 0, count: l + 1) }
+        var counts = [Int](repeating: 0, count: s.bins)
+        for j in 0..<l {
+            let b = Swift.min(Swift.max(Int((Double(track[j] - xmin) / binWidth).rounded(.down)), 0), s.bins - 1)
+            counts[b] += 1
+            binSums[j + 1] = binSums[j] + b
+            sums[j + 1] = sums[j] + Double(track[j])
+        }
+        buildNull(counts.map { Double($0) / Double(l) })
+        return decode(length: l)
+    }
+
+    /// scores[1] = f; scores[len][t] = sum over i ascending of scores[len-1][i] * f[t-i]; then rcdfs[len][i] =
+    /// rcdfs[len][i+1] + scores[len][i] from i = bins * len - 1 down to 0 (rcdfs[len][bins * len] = 0).
+    private func buildNull(_ f: [Double]) {
+        let nb = settings.bins, maxLen = settings.maxLength, pad = nb
+        // Nonzero histogram bins, descending: with t fixed, j descending is i = t - j ascending. Skipping the zero
+        // bins drops only +0.0 terms, which change no sum.
+        let nonzero = (0..<nb).reversed().filter { f[$0] != 0 }
+        previous.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+        current.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }  // nothing of the previous track
+        for j in 0..<nb { previous[pad + j] = f[j] }
+        rcdfs.withUnsafeMutableBufferPointer { r in
+            let base = r.baseAddress!
+            for len in 1...maxLen {
+                let outputs = nb * len
+                if len >= 2 {
+                    previous.withUnsafeBufferPointer { prev in
+                        current.withUnsafeMutableBufferPointer { cur in
+                            f.withUnsafeBufferPointer { fb in
+                                Self.convolve(prev.baseAddress! + pad, fb.baseAddress!, nonzero, outputs, cur.baseAddress! + pad)
+                            }
+                        }
+                    }
+                    swap(&previous, &current)
+                }
+                // `previous` now holds scores[len].
+                previous.withUnsafeBufferPointer { sc in
+                    let row = base + len * width, scores = sc.baseAddress! + pad
+                    var c = 0.0
+                    row[outputs] = 0
+                    for i in stride(from: outputs - 1, through: 0, by: -1) {
+                        c = c + scores[i]
+                        row[i] = c
+                    }
+                }
+            }
+        }
+    }
+
+    /// out[t] = sum over j in `nonzero` (descending) of prev[t - j] * f[j], for t in 0..<outputs (rounded up to 8),
+    /// eight outputs per block in scalar accumulators (the optimiser keeps them in vector registers; separate
+    /// multiply and add, so no fused rounding). `prev` is readable from -bins to outputs + 8 and zero outside its row.
+    private static func convolve(_ prev: UnsafePointer<Double>, _ f: UnsafePointer<Double>, _ nonzero: [Int], _ outputs: Int,
+                                 _ out: UnsafeMutablePointer<Double>) {
+        nonzero.withUnsafeBufferPointer { js in
+            for t0 in stride(from: 0, to: outputs, by: 8) {
+                var a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0, a4 = 0.0, a5 = 0.0, a6 = 0.0, a7 = 0.0
+                for j in js {
+                    let w = f[j], p = prev + (t0 - j)
+                    a0 += p[0] * w; a1 += p[1] * w; a2 += p[2] * w; a3 += p[3] * w
+                    a4 += p[4] * w; a5 += p[5] * w; a6 += p[6] * w; a7 += p[7] * w
+                }
+                let o = out + t0
+                o[0] = a0; o[1] = a1; o[2] = a2; o[3] = a3; o[4] = a4; o[5] = a5; o[6] = a6; o[7] = a7
+            }
+        }
+    }
+
+    /// Steps 3-4: p and triangle maxima q length by length (two rows kept), the candidates (q < threshold) of every
+    /// length, then the greedy decode from the longest length.
+    private func decode(length l: Int) -> [Seqlet] {
+        let s = settings, minLen = s.minLength, maxLen = Swift.min(s.maxLength, l), threshold = s.threshold
+        var pBelow = [Double](repeating: 0, count: l + 1), qBelow = [Double](repeating: 0, count: l + 1)
+        var pRow = pBelow, qRow = qBelow
+        var candidates: [[(p: Double, k: Int)]] = []
+        rcdfs.withUnsafeBufferPointer { rc in
+            binSums.withUnsafeBufferPointer { bs in
+                for len in minLen...maxLen {
+                    let row = len * width
+                    var list: [(p: Double, k: Int)] = []
+                    for k in 0...(l - len) {
+                        let p = Swift.max(rc[row + bs[k + len] - bs[k]], pBelow[k])
+                        let q = Swift.max(p, qBelow[k + 1])
+                        pRow[k] = p; qRow[k] = q
+                        if q < threshold { list.append((p, k)) }
+                    }
+                    list.sort { $0.p < $1.p || ($0.p == $1.p && $0.k < $1.k) }
+                    candidates.append(list)
+                    swap(&pRow, &pBelow); swap(&qRow, &qBelow)
+                }
+            }
+        }
+        var called = [Bool](repeating: false, count: l)
+        var seqlets: [Seqlet] = []
+        for len in stride(from: maxLen, through: minLen, by: -1) {
+            for (_, start) in candidates[len - minLen] where !called[start..<(start + len)].contains(true) {
+                for i in start..<(start + len) { called[i] = true }
+                let p = rcdfs[len * width + binSums[start + len] - binSums[start]]
+                let end = Swift.min(start + len + s.flanks, l), first = Swift.max(start - s.flanks, 0)
+                seqlets.append(Seqlet(start: first, end: end, attribution: sums[end] - sums[first], pValue: p))
+            }
+        }
+        return seqlets.sorted { a, b in
+            a.pValue != b.pValue ? a.pValue < b.pValue : (a.start != b.start ? a.start < b.start : a.end < b.end)
+        }
+    }
+}
