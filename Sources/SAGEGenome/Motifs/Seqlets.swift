@@ -68,7 +68,7 @@ public final class SeqletCaller {
         self.settings = settings
         width = settings.bins * settings.maxLength + 1
         rcdfs = [Double](repeating: 0, count: (settings.maxLength + 1) * width)
-        previous = [Double](repeating: 0, count: width + 2 * settings.bins + 64)
+        previous = [Double](repeating: 0, count: width + 2 * settings.bins + 64)  // outputs are written in blocks of 32
         current = previous
     }
 
@@ -130,49 +130,76 @@ public final class SeqletCaller {
         }
     }
 
-    /// out[t] = sum over j in `nonzero` (descending) of prev[t - j] * f[j], for t in 0..<outputs (rounded up to 8),
-    /// eight outputs per block in scalar accumulators (the optimiser keeps them in vector registers; separate
-    /// multiply and add, so no fused rounding). `prev` is readable from -bins to outputs + 8 and zero outside its row.
+    /// out[t] = sum over j in `nonzero` (descending) of prev[t - j] * f[j], for t in 0..<outputs (rounded up to 32),
+    /// 32 outputs per block in eight independent vector accumulators (so the adds' latency overlaps; separate
+    /// multiply and add, so no fused rounding). `prev` is readable from -bins to outputs + 32 and zero outside its row.
+    /// Optimised also in debug builds (the fixture tests run it on every track).
+    @_optimize(speed)
     private static func convolve(_ prev: UnsafePointer<Double>, _ f: UnsafePointer<Double>, _ nonzero: [Int], _ outputs: Int,
                                  _ out: UnsafeMutablePointer<Double>) {
+        typealias V = SIMD4<Double>
+        let weights = nonzero.map { f[$0] }
         nonzero.withUnsafeBufferPointer { js in
-            for t0 in stride(from: 0, to: outputs, by: 8) {
-                var a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0, a4 = 0.0, a5 = 0.0, a6 = 0.0, a7 = 0.0
-                for j in js {
-                    let w = f[j], p = prev + (t0 - j)
-                    a0 += p[0] * w; a1 += p[1] * w; a2 += p[2] * w; a3 += p[3] * w
-                    a4 += p[4] * w; a5 += p[5] * w; a6 += p[6] * w; a7 += p[7] * w
+            weights.withUnsafeBufferPointer { ws in
+                let n = js.count, jp = js.baseAddress!, wp = ws.baseAddress!
+                for t0 in stride(from: 0, to: outputs, by: 32) {
+                    var a0 = V(), a1 = V(), a2 = V(), a3 = V(), a4 = V(), a5 = V(), a6 = V(), a7 = V()
+                    let base = UnsafeRawPointer(prev + t0)
+                    for q in 0..<n {
+                        let w = V(repeating: wp[q]), p = base - 8 &* jp[q]
+                        a0 = a0 + p.loadUnaligned(fromByteOffset: 0, as: V.self) * w
+                        a1 = a1 + p.loadUnaligned(fromByteOffset: 32, as: V.self) * w
+                        a2 = a2 + p.loadUnaligned(fromByteOffset: 64, as: V.self) * w
+                        a3 = a3 + p.loadUnaligned(fromByteOffset: 96, as: V.self) * w
+                        a4 = a4 + p.loadUnaligned(fromByteOffset: 128, as: V.self) * w
+                        a5 = a5 + p.loadUnaligned(fromByteOffset: 160, as: V.self) * w
+                        a6 = a6 + p.loadUnaligned(fromByteOffset: 192, as: V.self) * w
+                        a7 = a7 + p.loadUnaligned(fromByteOffset: 224, as: V.self) * w
+                    }
+                    let o = UnsafeMutableRawPointer(out + t0)
+                    o.storeBytes(of: a0, toByteOffset: 0, as: V.self); o.storeBytes(of: a1, toByteOffset: 32, as: V.self)
+                    o.storeBytes(of: a2, toByteOffset: 64, as: V.self); o.storeBytes(of: a3, toByteOffset: 96, as: V.self)
+                    o.storeBytes(of: a4, toByteOffset: 128, as: V.self); o.storeBytes(of: a5, toByteOffset: 160, as: V.self)
+                    o.storeBytes(of: a6, toByteOffset: 192, as: V.self); o.storeBytes(of: a7, toByteOffset: 224, as: V.self)
                 }
-                let o = out + t0
-                o[0] = a0; o[1] = a1; o[2] = a2; o[3] = a3; o[4] = a4; o[5] = a5; o[6] = a6; o[7] = a7
             }
         }
     }
 
-    /// Steps 3-4: p and triangle maxima q length by length (two rows kept), the candidates (q < threshold) of every
-    /// length, then the greedy decode from the longest length.
+    /// Steps 3-4: p and triangle maxima q length by length, the candidates (q < threshold) of every length, then
+    /// the greedy decode from the longest length. Only entries below the threshold are built: q[len][k] is at least
+    /// q[len-1][k] and q[len-1][k+1], so an entry of length len > minLength can be below the threshold only if both
+    /// of those are, and its p and q come from them exactly as the full matrices compute them (tangermeme's
+    /// sparse decoder).
     private func decode(length l: Int) -> [Seqlet] {
         let s = settings, minLen = s.minLength, maxLen = Swift.min(s.maxLength, l), threshold = s.threshold
-        var pBelow = [Double](repeating: 0, count: l + 1), qBelow = [Double](repeating: 0, count: l + 1)
-        var pRow = pBelow, qRow = qBelow
         var candidates: [[(p: Double, k: Int)]] = []
+        var ks: [Int] = [], ps: [Double] = [], qs: [Double] = []
+        var nextK: [Int] = [], nextP: [Double] = [], nextQ: [Double] = []
         rcdfs.withUnsafeBufferPointer { rc in
             binSums.withUnsafeBufferPointer { bs in
-                for len in minLen...maxLen {
+                let row = minLen * width
+                for k in 0...(l - minLen) {
+                    let p = Swift.max(rc[row + bs[k + minLen] - bs[k]], 0.0)
+                    if p < threshold { ks.append(k); ps.append(p); qs.append(p) }
+                }
+                candidates.append(zip(ps, ks).map { ($0, $1) })
+                guard maxLen > minLen else { return }
+                for len in (minLen + 1)...maxLen {
                     let row = len * width
-                    var list: [(p: Double, k: Int)] = []
-                    for k in 0...(l - len) {
-                        let p = Swift.max(rc[row + bs[k + len] - bs[k]], pBelow[k])
-                        let q = Swift.max(p, qBelow[k + 1])
-                        pRow[k] = p; qRow[k] = q
-                        if q < threshold { list.append((p, k)) }
+                    nextK.removeAll(keepingCapacity: true); nextP.removeAll(keepingCapacity: true); nextQ.removeAll(keepingCapacity: true)
+                    for a in 0..<Swift.max(ks.count - 1, 0) where ks[a + 1] == ks[a] + 1 {
+                        let k = ks[a]
+                        let p = Swift.max(rc[row + bs[k + len] - bs[k]], ps[a])
+                        let q = Swift.max(p, qs[a + 1])
+                        if q < threshold { nextK.append(k); nextP.append(p); nextQ.append(q) }
                     }
-                    list.sort { $0.p < $1.p || ($0.p == $1.p && $0.k < $1.k) }
-                    candidates.append(list)
-                    swap(&pRow, &pBelow); swap(&qRow, &qBelow)
+                    swap(&ks, &nextK); swap(&ps, &nextP); swap(&qs, &nextQ)
+                    candidates.append(zip(ps, ks).map { ($0, $1) })
                 }
             }
         }
+        for i in candidates.indices { candidates[i].sort { $0.p < $1.p || ($0.p == $1.p && $0.k < $1.k) } }
         var called = [Bool](repeating: false, count: l)
         var seqlets: [Seqlet] = []
         for len in stride(from: maxLen, through: minLen, by: -1) {
