@@ -1,0 +1,125 @@
+import ArgumentParser
+import Foundation
+import SAGEDistributed
+import SAGEEngine
+import SAGEGenome
+
+struct BenchSeqlets: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "seqlets",
+        abstract: "Seqlets per second per core of recursive_seqlets on synthetic 40 kb tracks, beside tangermeme's on the same tracks.",
+        discussion: """
+        Writes --regions seeded real-looking projected attribution tracks of --length positions (noise, SD 0.05, \
+        and a positive bump every ~500 positions) to WORK_DIR/tracks.npy and calls seqlets on each, one region \
+        at a time on one thread, as `sage-mpi seqlets` and SAGE-net's identify_seqlets do (best of --repeats). \
+        With --python, runs tools/tangermeme_seqlets_bench.py (or --script) with that interpreter on the same \
+        tracks, checks that its seqlets are ours (starts and ends exactly, p-values to 1e-6 relative) and prints \
+        the ratio of the two rates.
+        """)
+
+    @Option(help: "Tracks (regions).") var regions = 8
+    @Option(help: "Positions per track.") var length = 40000
+    @Option(help: "p-value threshold.") var threshold = 0.05
+    @Option(help: "Timed passes over all tracks (best is reported).") var repeats = 3
+    @Option(help: "Python with tangermeme installed, to time tangermeme on the same tracks.") var python: String?
+    @Option(help: "tangermeme's side of the benchmark.") var script = "tools/tangermeme_seqlets_bench.py"
+    @Option(help: "Where to write the tracks and tangermeme's seqlets (default: seqlets-bench in the current directory).") var workDir = "seqlets-bench"
+
+    func validate() throws {
+        if regions < 1 || length < 100 || repeats < 1 { throw ValidationError("--regions and --repeats must be at least 1, --length at least 100.") }
+        if !(threshold > 0 && threshold <= 1) { throw ValidationError("--threshold must be in (0, 1].") }
+    }
+
+    func run() throws {
+        if python != nil, !FileManager.default.fileExists(atPath: script) {
+            throw CommandError("\(script): no such file; run from the repository's root or give --script")
+        }
+        try OutputGuard.claim(workDir, kind: "bench-seqlets", inputs: [], owns: { $0 == "tracks.npy" || $0 == "tangermeme.csv" }, replace: true)
+        let tracks = Self.tracks(regions: regions, length: length)
+        try AtomicFile.write(NPY.encode(NPYArray(shape: [regions, length], values: .float32(tracks.flatMap { $0 }))),
+                             to: (workDir as NSString).appendingPathComponent("tracks.npy"))
+        let caller = SeqletCaller(settings: SeqletSettings(threshold: threshold))
+        var ours: [[Seqlet]] = [], best = Double.infinity
+        for _ in 0..<repeats {
+            let start = DispatchTime.now().uptimeNanoseconds
+            ours = tracks.map { t in t.withUnsafeBufferPointer { caller.call($0) } }
+            best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        }
+        let count = ours.reduce(0) { $0 + $1.count }
+        print("bench seqlets: one thread; \(regions) tracks x \(length) positions, threshold \(threshold), \(count) seqlets")
+        print(String(format: "sage-mpi:   %.3f s (%.1f ms per region): %.1f regions/s, %.0f seqlets/s, best of %d", best, 1000 * best / Double(regions),
+                     Double(regions) / best, Double(count) / best, repeats))
+        guard let python else {
+            print("tangermeme on the same tracks: sage-mpi bench seqlets --python PYTHON (with tangermeme installed)")
+            return
+        }
+        let result = try runTangermeme(python)
+        let theirs = try readTangermeme()
+        try compare(ours, theirs)
+        let version = result["version"] as? String ?? "?", seconds = result["seconds"] as? Double ?? .nan
+        print(String(format: "tangermeme: %.3f s (%.1f ms per region): %.1f regions/s, %.0f seqlets/s (tangermeme %@, numba, one thread, compilation excluded)",
+                     seconds, 1000 * seconds / Double(regions), Double(regions) / seconds, Double(count) / seconds, version))
+        print(String(format: "ratio:      %.1fx tangermeme per core; the same %d seqlets (starts, ends exactly; p-values, attributions to 1e-6 relative)",
+                     seconds / best, count))
+    }
+
+    /// Seeded tracks: N(0, 0.05) noise (Box-Muller on SplitMix64) with a bump of 4-14 positions every ~500.
+    static func tracks(regions: Int, length: Int) -> [[Float]] {
+        var rng = SplitMix64(seed: 20261201)
+        func unit() -> Double { (Double(rng.next() >> 11) + 0.5) * 0x1p-53 }
+        return (0..<regions).map { _ in
+            var t = (0..<length).map { _ in Float(0.05 * (-2 * log(unit())).squareRoot() * cos(2 * Double.pi * unit())) }
+            for _ in 0..<(length / 500) {
+                let w = 4 + Int(rng.next() % 11), s = Int(rng.next() % UInt64(length - w)), h = 0.5 + 1.5 * unit()
+                for k in 0..<w { t[s + k] += Float(h * sin(Double.pi * Double(k + 1) / Double(w + 1))) }
+            }
+            return t
+        }
+    }
+
+    func runTangermeme(_ python: String) throws -> [String: Any] {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: python)
+        process.arguments = [script, workDir, "--threshold", "\(threshold)", "--repeats", "\(repeats)"]
+        var environment = ProcessInfo.processInfo.environment
+        environment["NUMBA_NUM_THREADS"] = "1"; environment["OMP_NUM_THREADS"] = "1"
+        process.environment = environment
+        let output = Pipe()
+        process.standardOutput = output
+        do { try process.run() } catch { throw CommandError("\(python): cannot run it (\(error.localizedDescription))") }
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0, let line = String(decoding: data, as: UTF8.self).split(separator: "\n").last,
+              let json = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
+            throw CommandError("\(python) \(script) failed (status \(process.terminationStatus)); is tangermeme installed in that Python?")
+        }
+        return json
+    }
+
+    /// tangermeme.csv: region, start, end, attribution, p_value rows.
+    func readTangermeme() throws -> [[Seqlet]] {
+        let path = (workDir as NSString).appendingPathComponent("tangermeme.csv")
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw CommandError("\(path): cannot read tangermeme's seqlets") }
+        var result = [[Seqlet]](repeating: [], count: regions)
+        for (i, line) in text.split(separator: "\n").dropFirst().enumerated() {
+            let f = line.split(separator: ",")
+            guard f.count == 5, let r = Int(f[0]), r >= 0, r < regions, let s = Int(f[1]), let e = Int(f[2]), let a = Double(f[3]), let p = Double(f[4]) else {
+                throw CommandError("\(path): line \(i + 2) is not region,start,end,attribution,p_value")
+            }
+            result[r].append(Seqlet(start: s, end: e, attribution: a, pValue: p))
+        }
+        return result
+    }
+
+    func compare(_ ours: [[Seqlet]], _ theirs: [[Seqlet]]) throws {
+        for (r, (a, b)) in zip(ours, theirs).enumerated() {
+            guard a.count == b.count else { throw CommandError("track \(r): \(a.count) seqlets, tangermeme \(b.count)") }
+            for (x, y) in zip(a, b) {
+                guard x.start == y.start, x.end == y.end, abs(x.pValue - y.pValue) <= 1e-6 * y.pValue,
+                      abs(x.attribution - y.attribution) <= 1e-6 * max(1, abs(y.attribution)) else {
+                    throw CommandError("track \(r): seqlet [\(x.start), \(x.end)) p \(x.pValue) differs from tangermeme's [\(y.start), \(y.end)) p \(y.pValue)")
+                }
+            }
+        }
+    }
+}
