@@ -110,7 +110,7 @@ public final class SeqletCaller {
                     previous.withUnsafeBufferPointer { prev in
                         current.withUnsafeMutableBufferPointer { cur in
                             f.withUnsafeBufferPointer { fb in
-                                Self.convolve(prev.baseAddress! + pad, fb.baseAddress!, nonzero, outputs, cur.baseAddress! + pad)
+                                Self.convolve(prev.baseAddress! + pad, nb * (len - 1), fb.baseAddress!, nonzero, outputs, cur.baseAddress! + pad)
                             }
                         }
                     }
@@ -132,20 +132,24 @@ public final class SeqletCaller {
 
     /// out[t] = sum over j in `nonzero` (descending) of prev[t - j] * f[j], for t in 0..<outputs (rounded up to 32),
     /// 32 outputs per block in eight independent vector accumulators (so the adds' latency overlaps; separate
-    /// multiply and add, so no fused rounding). `prev` is readable from -bins to outputs + 32 and zero outside its row.
+    /// multiply and add, so no fused rounding). `prev` is readable from -bins to outputs + 32 and zero outside
+    /// [0, prevCount); a block visits only the bins j that reach it (t - j in that range), skipping +0.0 terms only.
     /// Optimised also in debug builds (the fixture tests run it on every track).
     @_optimize(speed)
-    private static func convolve(_ prev: UnsafePointer<Double>, _ f: UnsafePointer<Double>, _ nonzero: [Int], _ outputs: Int,
+    private static func convolve(_ prev: UnsafePointer<Double>, _ prevCount: Int, _ f: UnsafePointer<Double>, _ nonzero: [Int], _ outputs: Int,
                                  _ out: UnsafeMutablePointer<Double>) {
         typealias V = SIMD4<Double>
         let weights = nonzero.map { f[$0] }
         nonzero.withUnsafeBufferPointer { js in
             weights.withUnsafeBufferPointer { ws in
                 let n = js.count, jp = js.baseAddress!, wp = ws.baseAddress!
+                var first = n, last = n  // js[first..<last]: the bins in (t0 - prevCount, t0 + 31], descending
                 for t0 in stride(from: 0, to: outputs, by: 32) {
+                    while first > 0 && jp[first - 1] <= t0 + 31 { first -= 1 }
+                    while last > 0 && jp[last - 1] <= t0 - prevCount { last -= 1 }
                     var a0 = V(), a1 = V(), a2 = V(), a3 = V(), a4 = V(), a5 = V(), a6 = V(), a7 = V()
                     let base = UnsafeRawPointer(prev + t0)
-                    for q in 0..<n {
+                    for q in first..<last {
                         let w = V(repeating: wp[q]), p = base - 8 &* jp[q]
                         a0 = a0 + p.loadUnaligned(fromByteOffset: 0, as: V.self) * w
                         a1 = a1 + p.loadUnaligned(fromByteOffset: 32, as: V.self) * w
