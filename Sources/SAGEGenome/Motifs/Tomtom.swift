@@ -1,0 +1,93 @@
+/// One query's Tomtom matches against every database motif, in database order (memelite's tomtom outputs, one
+/// row): the p-value of the best ungapped alignment (both strands merged: 1 - (1 - min p)^2), its score (the
+/// summed bins, memelite's `best_scores`), offset (target position minus query position of the aligned columns),
+/// overlap (aligned columns) and strand (1: the database motif reverse-complemented, chosen when its score is >=
+/// the forward one's).
+public struct TomtomRow: Equatable, Sendable {
+    public var pValues: [Double]
+    public var scores: [Double]
+    public var offsets: [Int]
+    public var overlaps: [Int]
+    public var strands: [Int]
+}
+
+/// memelite's `tomtom(Qs, Ts)` (memesuite-lite 0.5, "complete score" Tomtom), reimplemented: each query column
+/// scored against every (merged) target column by minus the Euclidean distance, median-centred and binned
+/// (TomtomQueryScores), null distributions of every span and target length (TomtomBackground), then per target the
+/// best offset's summed bins and its p-value. Queries and targets are PPMs (L x 4 Motifs; a CWM goes through
+/// `cwmToPPM` first). The p-values depend on the whole database (its columns are each query column's background).
+public enum Tomtom {
+    /// All queries against `database`, one row per query; throws a GenomeError for a bad query (`check`).
+    public static func compare(_ queries: [Motif], database: TomtomDatabase, name: String = "queries") throws -> [TomtomRow] {
+        for q in queries { try TomtomDatabase.check(query: q, name: name) }
+        let w = TomtomWorkspace()
+        return queries.map { compare($0, database: database, workspace: w) }
+    }
+
+    /// One (checked) query; `workspace` is this thread's scratch.
+    public static func compare(_ query: Motif, database db: TomtomDatabase, workspace w: TomtomWorkspace) -> TomtomRow {
+        let nq = query.length
+        let scores = query.values.withUnsafeBufferPointer { TomtomQueryScores.compute(query: $0, nq: nq, database: db, workspace: w) }
+        let background = TomtomBackground.build(scores: scores, nq: nq, database: db, workspace: w)
+        let nTargets = db.lengths.count
+        var p = [Double](repeating: 1, count: nTargets), score = [Int](repeating: 0, count: nTargets)
+        var offset = [Int](repeating: 0, count: nTargets), overlap = offset
+        let maxSums = (db.lengths.max() ?? 0) + nq - 1
+        if w.sums.count < maxSums { w.sums = [Int](repeating: 0, count: maxSums) }
+        let base = nq * scores.offset
+        w.sums.withUnsafeMutableBufferPointer { sumsBuffer in
+        w.survival.withUnsafeBufferPointer { survivalBuffer in
+        db.columnIndex.withUnsafeBufferPointer { columnIndex in
+            let sums = sumsBuffer.baseAddress!, survival = survivalBuffer.baseAddress!, g = w.gammaInt
+            var column = 0
+            for t in 0..<nTargets {
+                let nt = db.lengths[t], m = nt + nq - 1
+                for k in 0..<m { sums[k] = base }
+                for k in 0..<nt {
+                    let row = g + columnIndex[column + k] * nq, dst = sums + k
+                    for l in 0..<nq { dst[l] += Int(row[l]) }
+                }
+                column += nt
+                // The best sum; among equal sums memelite keeps the first position unless a later one's overlap
+                // exceeds the kept position's offset (its `results[i, 2] >= overlap` test, kept as is).
+                var best = Int.min
+                for k in 0..<m { best = max(best, sums[k]) }
+                var keptOffset = Int.min, keptScore = 0, keptOverlap = 0, found = false
+                for k in 0..<m where sums[k] == best {
+                    let ov = min(k + 1, nq) - max(0, k - nt + 1)
+                    guard best >= keptScore else { continue }
+                    if found && best == keptScore && keptOffset >= ov { continue }
+                    found = true
+                    keptScore = best
+                    keptOffset = k - nq + 1
+                    keptOverlap = ov
+                }
+                if found {
+                    p[t] = keptScore > 0 ? background.pValue(keptScore, length: nt, survival) : 1
+                    score[t] = keptScore
+                    offset[t] = keptOffset
+                    overlap[t] = keptOverlap
+                }
+            }
+        }
+        }
+        }
+        guard db.settings.reverseComplement else {
+            return TomtomRow(pValues: p, scores: score.map(Double.init), offsets: offset, overlaps: overlap,
+                             strands: [Int](repeating: 0, count: nTargets))
+        }
+        let n = nTargets / 2
+        var row = TomtomRow(pValues: [], scores: [], offsets: [], overlaps: [], strands: [])
+        for i in 0..<n {
+            let m = min(p[i], p[i + n])
+            row.pValues.append(m * (2 - m))  // 1 - (1 - m)^2 without rounding to 0 below 1e-16
+            let reverse = score[i] <= score[i + n]
+            let j = reverse ? i + n : i
+            row.scores.append(Double(score[j]))
+            row.offsets.append(offset[j])
+            row.overlaps.append(overlap[j])
+            row.strands.append(reverse ? 1 : 0)
+        }
+        return row
+    }
+}

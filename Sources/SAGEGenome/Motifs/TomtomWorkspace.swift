@@ -1,0 +1,35 @@
+/// Scratch memory of one thread's Tomtom queries, grown to the largest query seen and reused (nothing is
+/// allocated per query once it has grown). Not thread-safe: one per thread.
+public final class TomtomWorkspace {
+    private(set) var gamma = UnsafeMutablePointer<Double>.allocate(capacity: 1)  // nq x nu scores
+    private(set) var gammaInt = UnsafeMutablePointer<Int32>.allocate(capacity: 1)  // nu x nq bins - offset
+    private(set) var f = UnsafeMutablePointer<Double>.allocate(capacity: 1)  // nq x (scoreBins + 1)
+    private(set) var medianIndex = UnsafeMutablePointer<Int32>.allocate(capacity: 1)  // nu
+    private(set) var medianCounts = UnsafeMutablePointer<Int>.allocate(capacity: 1)  // medianBins
+    private var capacities = [Int](repeating: 1, count: 5)
+    /// Packed span backgrounds and their cumulative sums (TomtomBackground), survival rows, score sums.
+    var spans: [Double] = [], spanSums: [Double] = []
+    var chain: [Double] = [], row: [Double] = []
+    var survival: [Double] = []
+    var sums: [Int] = []
+
+    public init() {}
+
+    deinit {
+        gamma.deallocate(); gammaInt.deallocate(); f.deallocate(); medianIndex.deallocate(); medianCounts.deallocate()
+    }
+
+    func reserve(nq: Int, nu: Int, scoreBins: Int, medianBins: Int) {
+        func grow<T>(_ p: inout UnsafeMutablePointer<T>, _ slot: Int, _ n: Int) {
+            guard n > capacities[slot] else { return }
+            p.deallocate()
+            p = .allocate(capacity: n)
+            capacities[slot] = n
+        }
+        grow(&gamma, 0, nq * nu)
+        grow(&gammaInt, 1, nq * nu)
+        grow(&f, 2, nq * (scoreBins + 1))
+        grow(&medianIndex, 3, nu)
+        grow(&medianCounts, 4, medianBins)
+    }
+}
