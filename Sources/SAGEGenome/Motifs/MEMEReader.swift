@@ -129,12 +129,15 @@ private struct MEMEParser {
             while index < lines.count, rows == 0, lines[index].allSatisfy({ $0 == " " || $0 == "\t" }) { index += 1 }
             guard index < lines.count else {
                 if width == nil && rows > 0 { break }
-                throw error("motif \(id): the file ends after \(rows) of \(width.map(String.init) ?? "its") matrix rows")
+                throw error("motif \(id): the matrix ends after \(rows) of \(width.map(String.init) ?? "its") matrix rows")
             }
             let tokens = lines[index].split(whereSeparator: { $0 == " " || $0 == "\t" })
             let numbers = tokens.compactMap { Double($0) }
             if numbers.count != tokens.count || tokens.isEmpty {
                 if width == nil && rows > 0 { break }
+                if tokens.isEmpty || lines[index].hasPrefix("MOTIF") {
+                    throw error("motif \(id): the matrix ends after \(rows) of \(width!) rows")
+                }
                 throw error("motif \(id): matrix row \(rows + 1) '\(lines[index].trimmingCharacters(in: .whitespaces))' is not 4 numbers")
             }
             guard numbers.count == 4 else {
@@ -165,7 +168,7 @@ private struct MEMEParser {
             }
             // A core symbol line: `A "Adenine" CC0000 ~ T "Thymine" 008000` or `A`; aliases (`N = ACGT`) are skipped.
             let tokens = line.split(separator: " ")
-            if let first = tokens.first, first.count == 1, !(tokens.count > 1 && tokens[1] == "=") {
+            if let first = tokens.first, first.count == 1, !line.contains("=") {
                 core.append(first.uppercased())
                 if let tilde = tokens.firstIndex(of: "~"), tilde + 1 < tokens.count { core.append(tokens[tilde + 1].uppercased()) }
             }
