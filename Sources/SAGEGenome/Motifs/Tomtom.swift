@@ -9,6 +9,10 @@ public struct TomtomRow: Equatable, Sendable {
     public var offsets: [Int]
     public var overlaps: [Int]
     public var strands: [Int]
+
+    public init(pValues: [Double], scores: [Double], offsets: [Int], overlaps: [Int], strands: [Int]) {
+        self.pValues = pValues; self.scores = scores; self.offsets = offsets; self.overlaps = overlaps; self.strands = strands
+    }
 }
 
 /// memelite's `tomtom(Qs, Ts)` (memesuite-lite 0.5, "complete score" Tomtom), reimplemented: each query column
