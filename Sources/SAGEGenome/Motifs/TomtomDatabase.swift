@@ -33,7 +33,8 @@ public final class TomtomDatabase: Sendable {
     let columnIndex: [Int]
     /// needed[t]: some target has length t.
     let needed: [Bool]
-    var uniqueCount: Int { norms.count }
+    /// Number of distinct target columns after merging.
+    public var uniqueCount: Int { norms.count }
 
     /// Throws a GenomeError naming the motif for an empty database or a target with a non-finite value.
     public init(targets: [Motif], settings: TomtomSettings = TomtomSettings(), name: String = "the database") throws {
