@@ -70,15 +70,7 @@ struct TomtomBackground {
                     }
                     out.update(repeating: 0, count: n)
                     let p = i * nq + j - 1, prev = A + start[p], pn = hi[p] - lo[p]
-                    var t = fn - 1
-                    while t >= 0 {
-                        let c = fj[t]
-                        if c != 0 {
-                            let dst = out + t
-                            for k in 0..<pn { dst[k] += c * prev[k] }
-                        }
-                        t -= 1
-                    }
+                    convolve(prev, pn, fj, fn, out)
                 }
             }
             // Cumulative sums: the window's running sum, 1 from the mark on.
@@ -174,5 +166,57 @@ struct TomtomBackground {
         }
         }
         return background
+    }
+
+    /// out[t + k] += f[t] * prev[k] for taps t from fn - 1 down to 0 (each output's terms in ascending k, as
+    /// memelite's scatter adds them); four taps per pass over the outputs in the interior, in SIMD lanes over k,
+    /// every element getting the same operations in the same order. prev and out do not overlap.
+    @inline(__always)
+    static func convolve(_ prev: UnsafeMutablePointer<Double>, _ pn: Int, _ f: UnsafeMutablePointer<Double>, _ fn: Int,
+                         _ out: UnsafeMutablePointer<Double>) {
+        var t = fn - 1
+        while t >= 3 && pn >= 8 {
+            // Taps t, t-1, t-2, t-3: output q = t - 3 + e receives f[t - r] * prev[q - t + r] for r = 0...3 where valid.
+            let c0 = f[t], c1 = f[t - 1], c2 = f[t - 2], c3 = f[t - 3]
+            let b = t - 3
+            for e in 0..<3 {  // outputs b ..< b + 3: only taps with prev index >= 0
+                var x = out[b + e]
+                for r in (3 - e)...3 { x += f[t - r] * prev[e - 3 + r] }
+                out[b + e] = x
+            }
+            // outputs b + 3 + k, k in 0 ..< pn - 3: all four taps, prev indices k + 3 - r.
+            let n = pn - 3, dst = out + b + 3
+            var k = 0
+            let v0 = SIMD4(repeating: c0), v1 = SIMD4(repeating: c1), v2 = SIMD4(repeating: c2), v3 = SIMD4(repeating: c3)
+            while k + 4 <= n {
+                var x = UnsafeRawPointer(dst + k).loadUnaligned(as: SIMD4<Double>.self)
+                x += v0 * UnsafeRawPointer(prev + k).loadUnaligned(as: SIMD4<Double>.self)
+                x += v1 * UnsafeRawPointer(prev + k + 1).loadUnaligned(as: SIMD4<Double>.self)
+                x += v2 * UnsafeRawPointer(prev + k + 2).loadUnaligned(as: SIMD4<Double>.self)
+                x += v3 * UnsafeRawPointer(prev + k + 3).loadUnaligned(as: SIMD4<Double>.self)
+                UnsafeMutableRawPointer(dst + k).storeBytes(of: x, as: SIMD4<Double>.self)
+                k += 4
+            }
+            while k < n {
+                var x = dst[k]
+                x += c0 * prev[k]; x += c1 * prev[k + 1]; x += c2 * prev[k + 2]; x += c3 * prev[k + 3]
+                dst[k] = x
+                k += 1
+            }
+            for e in 0..<3 {  // outputs b + pn + e: taps with prev index < pn
+                var x = out[b + pn + e]
+                for r in 0..<(3 - e) { x += f[t - r] * prev[pn - 3 + e + r] }
+                out[b + pn + e] = x
+            }
+            t -= 4
+        }
+        while t >= 0 {
+            let c = f[t]
+            if c != 0 {
+                let dst = out + t
+                for k in 0..<pn { dst[k] += c * prev[k] }
+            }
+            t -= 1
+        }
     }
 }
