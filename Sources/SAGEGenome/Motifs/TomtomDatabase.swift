@@ -24,6 +24,8 @@ public final class TomtomDatabase: Sendable {
     let lengths: [Int]
     /// Unique target columns: letter a of column u at `columns[u * 4 + a]`; their squared norms and counts.
     let columns: [Double]
+    /// The same columns letter by letter (letters[a * nu + u]), for the vectorised distance loop.
+    let letters: [Double]
     let norms: [Double]
     let counts: [Int]
     /// counts / sum(counts), and sum(counts) / 2 (the binned median's half count).
@@ -92,6 +94,9 @@ public final class TomtomDatabase: Sendable {
         var cols = [Double](repeating: 0, count: firsts.count * 4)
         for (u, c) in firsts.enumerated() { for a in 0..<4 { cols[u * 4 + a] = raw[c * 4 + a] } }
         columns = cols
+        var byLetter = [Double](repeating: 0, count: cols.count)
+        for u in 0..<firsts.count { for a in 0..<4 { byLetter[a * firsts.count + u] = cols[u * 4 + a] } }
+        letters = byLetter
         norms = firsts.map { rawNorms[$0] }
         counts = cnt
         columnIndex = inverse

@@ -21,9 +21,10 @@ struct TomtomQueryScores {
         let nu = db.uniqueCount, nBins = db.settings.scoreBins, nMedian = db.settings.medianBins
         w.reserve(nq: nq, nu: nu, scoreBins: nBins, medianBins: nMedian)
         var rowMin = [Double](repeating: 0, count: nq), rowMax = rowMin, medians = rowMin
-        db.columns.withUnsafeBufferPointer { cols in
+        db.letters.withUnsafeBufferPointer { letters in
             db.norms.withUnsafeBufferPointer { norms in
                 db.counts.withUnsafeBufferPointer { counts in
+                    let y0 = letters.baseAddress!, y1 = y0 + nu, y2 = y1 + nu, y3 = y2 + nu, yn = norms.baseAddress!
                     for c in 0..<nq {
                         let row = w.gamma + c * nu
                         var xn = q[c * 4] * q[c * 4]
@@ -31,17 +32,20 @@ struct TomtomQueryScores {
                         xn += q[c * 4 + 2] * q[c * 4 + 2]
                         xn += q[c * 4 + 3] * q[c * 4 + 3]
                         let x0 = 2 * q[c * 4], x1 = 2 * q[c * 4 + 1], x2 = 2 * q[c * 4 + 2], x3 = 2 * q[c * 4 + 3]
+                        for u in 0..<nu {
+                            var z = xn + yn[u]
+                            z -= x0 * y0[u]
+                            z -= x1 * y1[u]
+                            z -= x2 * y2[u]
+                            z -= x3 * y3[u]
+                            row[u] = z > 0 ? -z.squareRoot() : 0
+                        }
+                        // Every value is -sqrt(z) or +0: no NaN, no -0, so min and max in any order give the same bits.
                         var lo = 9999999.9, hi = -9999999.9
                         for u in 0..<nu {
-                            var z = xn + norms[u]
-                            z -= x0 * cols[u * 4]
-                            z -= x1 * cols[u * 4 + 1]
-                            z -= x2 * cols[u * 4 + 2]
-                            z -= x3 * cols[u * 4 + 3]
-                            let g = z > 0 ? -z.squareRoot() : 0
-                            row[u] = g
-                            lo = min(lo, g)
-                            hi = max(hi, g)
+                            let g = row[u]
+                            lo = g < lo ? g : lo
+                            hi = g > hi ? g : hi
                         }
                         rowMin[c] = lo
                         rowMax[c] = hi
@@ -95,11 +99,8 @@ struct TomtomQueryScores {
         let top = Double(bins - 1)
         let zb = w.medianIndex, cnt = w.medianCounts
         cnt.update(repeating: 0, count: bins)
-        for i in 0..<n {
-            let z = Int32((row[i] - lo) / range * top)
-            zb[i] = z
-            cnt[Int(z)] += counts[i]
-        }
+        for i in 0..<n { zb[i] = Int32((row[i] - lo) / range * top) }
+        for i in 0..<n { cnt[Int(zb[i])] += counts[i] }
         var count = 0
         for b in 0..<bins {
             count += cnt[b]
