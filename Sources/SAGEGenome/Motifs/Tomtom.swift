@@ -49,7 +49,7 @@ public enum Tomtom {
                 for k in 0..<m { sums[k] = base }
                 for k in 0..<nt {
                     let row = g + columnIndex[column + k] * nq, dst = sums + k
-                    for l in 0..<nq { dst[l] += Int(row[l]) }
+                    for l in 0..<nq { dst[l] &+= Int(row[l]) }
                 }
                 column += nt
                 // The best sum; among equal sums memelite keeps the first position unless a later one's overlap

@@ -100,10 +100,10 @@ struct TomtomQueryScores {
         let zb = w.medianIndex, cnt = w.medianCounts
         cnt.update(repeating: 0, count: bins)
         for i in 0..<n { zb[i] = Int32((row[i] - lo) / range * top) }
-        for i in 0..<n { cnt[Int(zb[i])] += counts[i] }
+        for i in 0..<n { cnt[Int(zb[i])] &+= counts[i] }
         var count = 0
         for b in 0..<bins {
-            count += cnt[b]
+            count &+= cnt[b]
             if Double(count) >= halfway {
                 var s = 0.0
                 let b32 = Int32(b)
