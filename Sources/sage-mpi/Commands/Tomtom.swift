@@ -50,6 +50,9 @@ struct TomtomCommand: ParsableCommand {
             let db = try TomtomDatabase(targets: try readMEME(path: database), name: database)
             let mine = balancedRanges(count: query.count, parts: comm.size)[comm.rank]
             if comm.rank == 0 {
+                if !cwm, let q = query.first(where: { $0.values.contains { $0 < 0 } }) {
+                    ctx.log.root.warning("tomtom: query \(q.id) has negative values, as a CWM does; they are used as given (add --cwm to convert CWMs to PPMs as SAGE-net does)")
+                }
                 if db.targets.count < 25 {
                     ctx.log.root.warning("tomtom: only \(db.targets.count) database motifs; Tomtom's background is the database's columns, so its p-values depend strongly on which motifs it holds (memelite warns below 25)")
                 }
