@@ -169,46 +169,66 @@ struct TomtomBackground {
     }
 
     /// out[t + k] += f[t] * prev[k] for taps t from fn - 1 down to 0 (each output's terms in ascending k, as
-    /// memelite's scatter adds them); four taps per pass over the outputs in the interior, in SIMD lanes over k,
+    /// memelite's scatter adds them); eight, then four taps per pass over the outputs in the interior, in SIMD lanes over k,
     /// every element getting the same operations in the same order. prev and out do not overlap.
     @inline(__always)
     static func convolve(_ prev: UnsafeMutablePointer<Double>, _ pn: Int, _ f: UnsafeMutablePointer<Double>, _ fn: Int,
                          _ out: UnsafeMutablePointer<Double>) {
         var t = fn - 1
-        while t >= 3 && pn >= 8 {
-            // Taps t, t-1, t-2, t-3: output q = t - 3 + e receives f[t - r] * prev[q - t + r] for r = 0...3 where valid.
-            let c0 = f[t], c1 = f[t - 1], c2 = f[t - 2], c3 = f[t - 3]
-            let b = t - 3
-            for e in 0..<3 {  // outputs b ..< b + 3: only taps with prev index >= 0
-                var x = out[b + e]
-                for r in (3 - e)...3 { x += f[t - r] * prev[e - 3 + r] }
-                out[b + e] = x
+        // Eight taps per pass, then four: output q = b + e (b = t - g + 1) gets f[t - r] * prev[q - t + r], r = 0 ..< g.
+        for g in [8, 4] {
+            while t >= g - 1 && pn >= 2 * g {
+                let b = t - g + 1
+                for e in 0..<(g - 1) {  // outputs b ..< b + g - 1: only taps with prev index >= 0
+                    var x = out[b + e]
+                    for r in (g - 1 - e)..<g { x += f[t - r] * prev[e - (g - 1) + r] }
+                    out[b + e] = x
+                }
+                // Outputs b + g - 1 + k, k in 0 ..< pn - g + 1: all g taps, prev indices k + r.
+                let n = pn - g + 1, dst = out + b + g - 1
+                var k = 0
+                if g == 8 {
+                    let c0 = SIMD4(repeating: f[t]), c1 = SIMD4(repeating: f[t - 1]), c2 = SIMD4(repeating: f[t - 2])
+                    let c3 = SIMD4(repeating: f[t - 3]), c4 = SIMD4(repeating: f[t - 4]), c5 = SIMD4(repeating: f[t - 5])
+                    let c6 = SIMD4(repeating: f[t - 6]), c7 = SIMD4(repeating: f[t - 7])
+                    while k + 4 <= n {
+                        var x = UnsafeRawPointer(dst + k).loadUnaligned(as: SIMD4<Double>.self)
+                        x += c0 * UnsafeRawPointer(prev + k).loadUnaligned(as: SIMD4<Double>.self)
+                        x += c1 * UnsafeRawPointer(prev + k + 1).loadUnaligned(as: SIMD4<Double>.self)
+                        x += c2 * UnsafeRawPointer(prev + k + 2).loadUnaligned(as: SIMD4<Double>.self)
+                        x += c3 * UnsafeRawPointer(prev + k + 3).loadUnaligned(as: SIMD4<Double>.self)
+                        x += c4 * UnsafeRawPointer(prev + k + 4).loadUnaligned(as: SIMD4<Double>.self)
+                        x += c5 * UnsafeRawPointer(prev + k + 5).loadUnaligned(as: SIMD4<Double>.self)
+                        x += c6 * UnsafeRawPointer(prev + k + 6).loadUnaligned(as: SIMD4<Double>.self)
+                        x += c7 * UnsafeRawPointer(prev + k + 7).loadUnaligned(as: SIMD4<Double>.self)
+                        UnsafeMutableRawPointer(dst + k).storeBytes(of: x, as: SIMD4<Double>.self)
+                        k += 4
+                    }
+                } else {
+                    let c0 = SIMD4(repeating: f[t]), c1 = SIMD4(repeating: f[t - 1]), c2 = SIMD4(repeating: f[t - 2]), c3 = SIMD4(repeating: f[t - 3])
+                    while k + 4 <= n {
+                        var x = UnsafeRawPointer(dst + k).loadUnaligned(as: SIMD4<Double>.self)
+                        x += c0 * UnsafeRawPointer(prev + k).loadUnaligned(as: SIMD4<Double>.self)
+                        x += c1 * UnsafeRawPointer(prev + k + 1).loadUnaligned(as: SIMD4<Double>.self)
+                        x += c2 * UnsafeRawPointer(prev + k + 2).loadUnaligned(as: SIMD4<Double>.self)
+                        x += c3 * UnsafeRawPointer(prev + k + 3).loadUnaligned(as: SIMD4<Double>.self)
+                        UnsafeMutableRawPointer(dst + k).storeBytes(of: x, as: SIMD4<Double>.self)
+                        k += 4
+                    }
+                }
+                while k < n {
+                    var x = dst[k]
+                    for r in 0..<g { x += f[t - r] * prev[k + r] }
+                    dst[k] = x
+                    k += 1
+                }
+                for e in 0..<(g - 1) {  // outputs b + pn + e: taps with prev index < pn
+                    var x = out[b + pn + e]
+                    for r in 0..<(g - 1 - e) { x += f[t - r] * prev[pn - (g - 1) + e + r] }
+                    out[b + pn + e] = x
+                }
+                t -= g
             }
-            // outputs b + 3 + k, k in 0 ..< pn - 3: all four taps, prev indices k + 3 - r.
-            let n = pn - 3, dst = out + b + 3
-            var k = 0
-            let v0 = SIMD4(repeating: c0), v1 = SIMD4(repeating: c1), v2 = SIMD4(repeating: c2), v3 = SIMD4(repeating: c3)
-            while k + 4 <= n {
-                var x = UnsafeRawPointer(dst + k).loadUnaligned(as: SIMD4<Double>.self)
-                x += v0 * UnsafeRawPointer(prev + k).loadUnaligned(as: SIMD4<Double>.self)
-                x += v1 * UnsafeRawPointer(prev + k + 1).loadUnaligned(as: SIMD4<Double>.self)
-                x += v2 * UnsafeRawPointer(prev + k + 2).loadUnaligned(as: SIMD4<Double>.self)
-                x += v3 * UnsafeRawPointer(prev + k + 3).loadUnaligned(as: SIMD4<Double>.self)
-                UnsafeMutableRawPointer(dst + k).storeBytes(of: x, as: SIMD4<Double>.self)
-                k += 4
-            }
-            while k < n {
-                var x = dst[k]
-                x += c0 * prev[k]; x += c1 * prev[k + 1]; x += c2 * prev[k + 2]; x += c3 * prev[k + 3]
-                dst[k] = x
-                k += 1
-            }
-            for e in 0..<3 {  // outputs b + pn + e: taps with prev index < pn
-                var x = out[b + pn + e]
-                for r in 0..<(3 - e) { x += f[t - r] * prev[pn - 3 + e + r] }
-                out[b + pn + e] = x
-            }
-            t -= 4
         }
         while t >= 0 {
             let c = f[t]
