@@ -41,7 +41,7 @@ func runOnRanks(_ options: RuntimeOptions, _ body: (RankContext) throws -> Void)
         // abort ends the others during this pause; an error of this rank alone is printed a moment later.
         if comm.size > 1 && comm.rank != 0 { Thread.sleep(forTimeInterval: 1) }
         let prefix = comm.size > 1 ? "[rank \(comm.rank)/\(comm.size)] " : ""
-        RankLogHandler.writeToStandardError("\(prefix)error: \(describe(error))\n")
+        RankLogHandler.writeToStandardError("\(prefix)error: \(errorMessage(error))\n")
         if comm.size > 1 { comm.abort(code: 1) }
         if usesMPI { MPIRuntime.finalize() }
         throw ExitCode.failure
@@ -49,8 +49,3 @@ func runOnRanks(_ options: RuntimeOptions, _ body: (RankContext) throws -> Void)
     if usesMPI { MPIRuntime.finalize() }
 }
 
-/// The message a user reads for an error: its description, without Swift's type decoration (a Foundation file
-/// error as "<path>: <reason>", not its NSError dump).
-func describe(_ error: any Error) -> String {
-    fileErrorDescription(error) ?? String(describing: error)
-}

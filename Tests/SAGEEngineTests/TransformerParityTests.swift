@@ -144,17 +144,12 @@ enum TransformerFixtures {
         let target = f("curve/target"), B = target.count / 2
         let lr = Float(info["learning_rate"] as! Double)
         let schedule = CyclicLR(baseLR: lr / 2, maxLR: lr * 2, stepSizeUp: info["step_size_up"] as! Int)
-        let adam = Adam(parameterCount: model.store.parameterCount)
-        let all = 0..<model.store.parameterCount
+        let training = TrainingStep(model: model, adam: Adam(parameterCount: model.store.parameterCount), clip: 1, lamRef: 1, lamDiff: 10)
         var losses: [Float] = [], lrs: [Float] = [], norms: [Float] = []
         for step in 0..<10 {
-            model.store.zeroGrads()
-            model.forward(sequences: sequences, batch: B, training: true)
-            losses.append(model.loss(targets: target, lamRef: 1, lamDiff: 10).total)
-            model.backward(sequences: sequences)
-            norms.append(clipGradNorm(model.store.grads.pointer, range: all, maxNorm: 1))
+            losses.append(Float(training.gradients(sequences: sequences, targets: target, batch: B).total / Double(B)))
             lrs.append(schedule.lr(afterSteps: step))
-            adam.step(params: model.store.params.pointer, grads: model.store.grads.pointer, range: all, lr: lrs.last!)
+            norms.append(training.apply(lr: lrs.last!))
         }
         withExtendedLifetime(inputs) {}
         expectClose(lrs, f("curve/lr"), rtol: 1e-6, atol: 0, "learning rates")

@@ -168,5 +168,3 @@ public struct Sweep {
     }
 }
 
-/// An error's message as the command line shows it.
-func errorMessage(_ error: any Error) -> String { fileErrorDescription(error) ?? String(describing: error) }

@@ -69,7 +69,7 @@ struct Seqlets: ParsableCommand {
                     payload += try rows(region, reader: reader, directory: directory, caller: caller, inputLen: inputLen, reverse: reverse)
                 }
             } catch {
-                payload = "error\n" + describe(error)
+                payload = "error\n" + errorMessage(error)
             }
             guard let parts = try ctx.comm.gather(string: payload, root: 0) else { return }
             if let failure = parts.first(where: { $0.hasPrefix("error\n") }) { throw CommandError(String(failure.dropFirst("error\n".count))) }
