@@ -138,6 +138,7 @@ if [ -z "$binary" ]; then
   [ -x "$binary" ] || { say "building $binary"; (cd "$repo" && swift build -c release); }
 fi
 [ -x "$binary" ] || fail "$binary is not an executable"
+binary="$(cd "$(dirname "$binary")" && pwd)/$(basename "$binary")"  # the jobs run in another directory
 export SAGE_MPI_BINARY="$binary"
 # slurmd runs as root here, so the ranks do: OpenMPI refuses root without these (sbatch exports the environment).
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
