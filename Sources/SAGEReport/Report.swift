@@ -49,7 +49,15 @@ public struct Report {
     table.numbers th, table.numbers td { border-bottom: 1px solid #e0e0e0; padding: 3px 10px; text-align: left; vertical-align: top; }
     table.numbers th { background: #f3f3f3; font-weight: 600; }
     table.numbers td.num { text-align: right; font-variant-numeric: tabular-nums; }
+    div.sortable > input { position: absolute; opacity: 0; width: 1px; height: 1px; }
+    div.sortable > label { font-size: 12.5px; margin-right: 12px; cursor: pointer; color: #0060a0; text-decoration: underline; }
+    span.sortby { font-size: 12.5px; color: #444; }
+    div.sortable > div.view { display: none; overflow-x: auto; }
+    div.sortable > input.v0:checked ~ div.v0, div.sortable > input.v1:checked ~ div.v1, div.sortable > input.v2:checked ~ div.v2,
+    div.sortable > input.v3:checked ~ div.v3, div.sortable > input.v4:checked ~ div.v4 { display: block; }
+    div.sortable > input:checked + label { font-weight: 600; color: #1a1a1a; text-decoration: none; }
     @media print {
+      div.sortable > label, span.sortby { display: none; }
       body { margin: 0; max-width: none; }
       section.panel { break-inside: auto; }
       div.run, table.numbers { break-inside: avoid; page-break-inside: avoid; }

@@ -44,6 +44,11 @@ import Testing
         let order = ["001-learning_rate=0.0005", "000-learning_rate=0.001", "002-learning_rate=0.0001"].map { table.range(of: $0)?.lowerBound }
         #expect(order.allSatisfy { $0 != nil } && order[0]! < order[1]! && order[1]! < order[2]!)
         #expect(html.contains("Test median r by learning_rate"))
+        // Sortable without a script: a table per ordering (4 measures and the grid's order), the first one shown.
+        #expect((1...4).allSatisfy { html.contains("data-table=\"sweep-\($0)\"") } && !html.contains("<script"))
+        let grid = try #require(html.range(of: "data-table=\"sweep-4\""))
+        let inGrid = ["000-learning_rate=0.001", "001-learning_rate=0.0005", "002-learning_rate=0.0001"].map { html[grid.lowerBound...].range(of: $0)?.lowerBound }
+        #expect(inGrid.allSatisfy { $0 != nil } && inGrid[0]! < inGrid[1]! && inGrid[1]! < inGrid[2]!)
         // Two groups: this cohort (p-SAGE-net, Enformer) and another cohort (p-SAGE-net, PrediXcan applied).
         let comparisons = Comparisons(inputs)
         let groups = comparisons.orderedGroups
