@@ -83,3 +83,20 @@ func randomFloats(_ count: Int, seed: UInt64, scale: Float = 1) -> [Float] {
 func dot(_ a: [Float], _ b: [Float]) -> Double {
     zip(a, b).reduce(0) { $0 + Double($1.0) * Double($1.1) }
 }
+
+/// The training curve the fixtures hold: ten steps of clip_grad_norm 1.0 -> Adam (L2 weight decay) with CyclicLR
+/// (base lr/2, max 2 lr, the case's step_size_up), losses weighted 1 and 10. Returns each step's loss, learning
+/// rate and gradient norm before clipping.
+func tenCurveSteps(_ model: SAGENet, sequences: [UnsafePointer<Float>], target: [Float], batch B: Int, info: [String: Any])
+    -> (losses: [Float], lrs: [Float], norms: [Float]) {
+    let lr = Float(info["learning_rate"] as! Double)
+    let schedule = CyclicLR(baseLR: lr / 2, maxLR: lr * 2, stepSizeUp: info["step_size_up"] as! Int)
+    let training = TrainingStep(model: model, adam: Adam(parameterCount: model.store.parameterCount), clip: 1, lamRef: 1, lamDiff: 10)
+    var losses: [Float] = [], lrs: [Float] = [], norms: [Float] = []
+    for step in 0..<10 {
+        losses.append(Float(training.gradients(sequences: sequences, targets: target, batch: B).total / Double(B)))
+        lrs.append(schedule.lr(afterSteps: step))
+        norms.append(training.apply(lr: lrs.last!))
+    }
+    return (losses, lrs, norms)
+}

@@ -142,15 +142,7 @@ enum TransformerFixtures {
         let inputs = Self.inputs(model, case: base)
         let sequences = inputs.map { UnsafePointer($0.pointer) }
         let target = f("curve/target"), B = target.count / 2
-        let lr = Float(info["learning_rate"] as! Double)
-        let schedule = CyclicLR(baseLR: lr / 2, maxLR: lr * 2, stepSizeUp: info["step_size_up"] as! Int)
-        let training = TrainingStep(model: model, adam: Adam(parameterCount: model.store.parameterCount), clip: 1, lamRef: 1, lamDiff: 10)
-        var losses: [Float] = [], lrs: [Float] = [], norms: [Float] = []
-        for step in 0..<10 {
-            losses.append(Float(training.gradients(sequences: sequences, targets: target, batch: B).total / Double(B)))
-            lrs.append(schedule.lr(afterSteps: step))
-            norms.append(training.apply(lr: lrs.last!))
-        }
+        let (losses, lrs, norms) = tenCurveSteps(model, sequences: sequences, target: target, batch: B, info: info)
         withExtendedLifetime(inputs) {}
         expectClose(lrs, f("curve/lr"), rtol: 1e-6, atol: 0, "learning rates")
         expectClose(norms, f("curve/grad_norm"), "gradient norms")
