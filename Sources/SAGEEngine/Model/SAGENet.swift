@@ -125,38 +125,11 @@ public final class SAGENet: @unchecked Sendable {
             trunk.forward(w.trunks[k], x: sequences[k], B: B, training: training, store: store, scratch: w.trunkScratch,
                           transformerDropout: transformerDropout, rng: &dropoutRNG)
         }
-        let D = trunk.outputWidth, h = config.hiddenSize
-        var fcIn = UnsafePointer(w.trunks[0].output.pointer)
-        if config.model == .psagenet {
-            // Rows 0..<B: reference features; rows B..<2B: the haplotypes' mean.
-            let stack = w.fcInput!.pointer, m = w.trunks[1].output.pointer, p = w.trunks[2].output.pointer
-            stack.update(from: w.trunks[0].output.pointer, count: B * D)
-            for i in 0..<(B * D) { stack[B * D + i] = (m[i] + p[i]) * 0.5 }
-            fcIn = UnsafePointer(stack)
-        }
-        fc0.forward(w.fc0, x: fcIn, rows: w.fcRows, training: training, store: store, rng: &dropoutRNG)
-        let r = UnsafePointer(w.fc0.out.pointer)
-        let refH = fclayers.forward(w.fclayers, x: r, rows: B, training: training, store: store, rng: &dropoutRNG)
-        refOut.forward(w.refOut, x: refH, rows: B, training: training, store: store, rng: &dropoutRNG)
-        let out = w.outputs.pointer, count = config.outputCount
-        for b in 0..<B { out[b * count] = w.refOut.out.pointer[b] }
-        if let diffFC, let diffOut, let diffIn = w.diffInput, let dfc = w.diffFC, let dout = w.diffOut {
-            let p = r + B * h, d = diffIn.pointer
-            if !config.splitYData {
-                d.update(from: p, count: B * h)
-            } else if config.subtractOrConcat == .subtract {
-                for i in 0..<(B * h) { d[i] = p[i] - r[i] }
-            } else {
-                for b in 0..<B {
-                    (d + b * 2 * h).update(from: p + b * h, count: h)
-                    (d + b * 2 * h + h).update(from: r + b * h, count: h)
-                }
-            }
-            let diffH = diffFC.forward(dfc, x: d, rows: B, training: training, store: store, rng: &dropoutRNG)
-            diffOut.forward(dout, x: diffH, rows: B, training: training, store: store, rng: &dropoutRNG)
-            for b in 0..<B { out[b * count + 1] = dout.out.pointer[b] }
-        }
-        return UnsafeBufferPointer(start: out, count: B * count)
+        let D = trunk.outputWidth
+        let features = TrunkFeatures(reference: UnsafePointer(w.trunks[0].output.pointer), referenceStride: D,
+                                     maternal: passes == 3 ? UnsafePointer(w.trunks[1].output.pointer) : nil,
+                                     paternal: passes == 3 ? UnsafePointer(w.trunks[2].output.pointer) : nil, haplotypeStride: D)
+        return forwardHeads(w.heads, features: features, B: B, training: training)
     }
 
     /// Loss of the last forward against `targets` (B, outputCount): returns (total, mean term, difference term)
@@ -247,12 +220,17 @@ public final class SAGENet: @unchecked Sendable {
         var training = false
         let trunks: [TrunkActivations]
         let trunkScratch: TrunkScratch
-        let fcInput: FloatBuffer?
-        let fc0: DenseActivations
-        let fclayers: DenseStackActivations
-        let refOut: DenseActivations
-        let diffInput: FloatBuffer?, diffFC: DenseStackActivations?, diffOut: DenseActivations?, dDiff: FloatBuffer?
-        let outputs: FloatBuffer, dOutputs: FloatBuffer
+        /// The dense heads' activations (fc0 to the outputs).
+        let heads: HeadActivations
+        var fcInput: FloatBuffer? { heads.fcInput }
+        var fc0: DenseActivations { heads.fc0 }
+        var fclayers: DenseStackActivations { heads.fclayers }
+        var refOut: DenseActivations { heads.refOut }
+        var diffInput: FloatBuffer? { heads.diffInput }
+        var diffFC: DenseStackActivations? { heads.diffFC }
+        var diffOut: DenseActivations? { heads.diffOut }
+        var outputs: FloatBuffer { heads.outputs }
+        let dDiff: FloatBuffer?, dOutputs: FloatBuffer
         let dFC0: FloatBuffer, dFlat: FloatBuffer
         let denseScratch: DenseScratch
 
@@ -264,15 +242,8 @@ public final class SAGENet: @unchecked Sendable {
             let fcRows = p ? 2 * B : B
             trunks = (0..<m.passes).map { _ in TrunkActivations(m.trunk, B: B) }
             trunkScratch = TrunkScratch(m.trunk, B: B)
-            fcInput = p ? FloatBuffer(count: 2 * B * D) : nil
-            fc0 = DenseActivations(m.fc0, rows: fcRows)
-            fclayers = DenseStackActivations(m.fclayers, rows: B)
-            refOut = DenseActivations(m.refOut, rows: B)
-            diffInput = m.diffFC.map { FloatBuffer(count: B * $0.inputWidth) }
-            diffFC = m.diffFC.map { DenseStackActivations($0, rows: B) }
-            diffOut = m.diffOut.map { DenseActivations($0, rows: B) }
+            heads = HeadActivations(model: m, B: B)
             dDiff = m.diffFC.map { FloatBuffer(count: B * $0.inputWidth) }
-            outputs = FloatBuffer(count: B * m.config.outputCount)
             dOutputs = FloatBuffer(count: B * m.config.outputCount)
             dFC0 = FloatBuffer(count: fcRows * h)
             dFlat = FloatBuffer(count: fcRows * D)

@@ -78,14 +78,17 @@ enum TrunkOpActivations {
 /// Activations of one pass through the trunk (pSAGEnet makes three per step: reference, maternal, paternal).
 final class TrunkActivations {
     let ops: [TrunkOpActivations]
-    init(_ trunk: Trunk, B: Int) {
-        ops = trunk.ops.map {
-            switch $0 {
-            case .block(let l): .block(ConvBlockActivations(l, B: B))
-            case .transformer(let l): .transformer(TransformerBlockActivations(l, B: B))
+    /// With `first` > 0 the ops before it get empty placeholders (a caller that computes them another way, as
+    /// the variant-sparse path computes everything up to the first pooling, runs `forward(from: first)`).
+    init(_ trunk: Trunk, B: Int, from first: Int = 0) {
+        ops = trunk.ops.enumerated().map { k, op -> TrunkOpActivations in
+            if k < first { return .pool(out: FloatBuffer(count: 0), argmax: nil) }
+            switch op {
+            case .block(let l): return .block(ConvBlockActivations(l, B: B))
+            case .transformer(let l): return .transformer(TransformerBlockActivations(l, B: B))
             case .pool(let rows, let L, let type, let size):
-                .pool(out: FloatBuffer(count: B * rows * pooledLength(L, size: size)),
-                      argmax: type == .max ? Int32Buffer(count: B * rows * pooledLength(L, size: size)) : nil)
+                return .pool(out: FloatBuffer(count: B * rows * pooledLength(L, size: size)),
+                             argmax: type == .max ? Int32Buffer(count: B * rows * pooledLength(L, size: size)) : nil)
             }
         }
     }
@@ -101,8 +104,9 @@ final class TrunkScratch {
     let transformer: TransformerBlockScratch?
     /// Synchronised batch norm across processes (training mode), or nil for per-process statistics.
     var sync: BatchNormSync?
-    init(_ trunk: Trunk, B: Int) {
-        let n = B * trunk.maxActivationPerItem
+    /// `training: false` leaves out the gradient buffers (an inference-only scratch needs only `col`).
+    init(_ trunk: Trunk, B: Int, training: Bool = true) {
+        let n = training ? B * trunk.maxActivationPerItem : 0
         g1 = FloatBuffer(count: n); g2 = FloatBuffer(count: n)
         dconv = FloatBuffer(count: n); dconvIn = FloatBuffer(count: n)
         parts = max(1, min(Parallel.threads, B))
@@ -118,11 +122,11 @@ extension Trunk {
         return nil
     }
 
-    /// One pass; the transformer block's dropout (p = `transformerDropout`, training only) draws from `rng`.
+    /// One pass (from op `first`, reading that op's input `x`); the transformer block's dropout (p = `transformerDropout`, training only) draws from `rng`.
     func forward(_ a: TrunkActivations, x: UnsafePointer<Float>, B: Int, training: Bool, store: ParameterStore, scratch: TrunkScratch,
-                 transformerDropout: Float = 0, rng: inout SplitMix64) {
+                 transformerDropout: Float = 0, rng: inout SplitMix64, from first: Int = 0) {
         var input = x
-        for (op, act) in zip(ops, a.ops) {
+        for (op, act) in zip(ops, a.ops).dropFirst(first) {
             switch (op, act) {
             case (.block(let layer), .block(let blockActs)):
                 layer.forward(blockActs, x: input, B: B, training: training, store: store, col: scratch.col.pointer,
