@@ -5,10 +5,16 @@ import SAGEGenome
 /// gathers every item's outputs to rank 0 in item order. Each item is 1 sequence (rSAGEnet) or 3 (pSAGEnet:
 /// reference, maternal, paternal) of at most input_len bases; shorter ones are N-padded at the end.
 /// Returns (items, outputCount) row-major on rank 0, nil elsewhere. The result does not depend on the number of ranks.
-public func predictInParallel(comm: any Communicator, model: SAGENet, items: [[[UInt8]]], batchSize: Int) throws -> [Float]? {
+/// p-SAGE-net items go through the variant-sparse path unless `path` is .dense: each item against its own reference
+/// (kept while consecutive items share it), its haplotypes' shifts found in the bases.
+public func predictInParallel(comm: any Communicator, model: SAGENet, items: [[[UInt8]]], batchSize: Int,
+                              path: InferencePath = .sparse) throws -> [Float]? {
     let config = model.config, L = config.inputLen, passes = config.model == .psagenet ? 3 : 1
     let count = config.outputCount
     let mine = Array(stride(from: comm.rank, to: items.count, by: comm.size))
+    if path == .sparse && config.model == .psagenet {
+        return try gatherItems(comm: comm, count: items.count, outputs: count, indices: mine, values: predictSparse(model: model, items: items, mine: mine))
+    }
     let batchSize = min(batchSize, max(mine.count, 1))  // never more room than this rank's items need
     try model.reserve(batch: batchSize, training: false, available: memoryShareOfThisRank())
     let inputs = (0..<passes).map { _ in FloatBuffer(count: batchSize * 4 * L) }
@@ -26,11 +32,43 @@ public func predictInParallel(comm: any Communicator, model: SAGENet, items: [[[
         values += Array(out)
     }
     withExtendedLifetime(inputs) {}  // the model read them through raw pointers
+    return try gatherItems(comm: comm, count: items.count, outputs: count, indices: indices, values: values)
+}
+
+/// p-SAGE-net items (reference, maternal, paternal) through `SparseInference`, one item per call (so that an
+/// item's result does not depend on its neighbours), in `mine`'s order; (mine.count, 2) row-major.
+func predictSparse(model: SAGENet, items: [[[UInt8]]], mine: [Int]) throws -> [Float] {
+    let L = model.config.inputLen
+    let sparse = try SparseInference(model: model, capacity: 2)
+    let batch = HaplotypeBatch(capacity: 2, length: L)
+    var reference = [UInt8](repeating: 0, count: L), current: [UInt8]? = nil
+    var values: [Float] = []
+    values.reserveCapacity(2 * mine.count)
+    func padded(_ s: [UInt8], into out: UnsafeMutablePointer<UInt8>) {
+        out.update(from: s, count: s.count)
+        (out + s.count).update(repeating: UInt8(ascii: "N"), count: L - s.count)
+    }
+    for item in mine {
+        let sequences = items[item]
+        if current != sequences[0] {
+            reference.withUnsafeMutableBufferPointer { padded(sequences[0], into: $0.baseAddress!) }
+            sparse.setReference(reference)
+            current = sequences[0]
+        }
+        batch.removeAll()
+        for k in [1, 2] { batch.append { out, _ in padded(sequences[k], into: out) } }
+        values += sparse.predict(batch)
+    }
+    return values
+}
+
+/// Every rank's (indices, values) to rank 0, placed in item order: (count, outputs) on rank 0, nil elsewhere.
+func gatherItems(comm: any Communicator, count itemCount: Int, outputs count: Int, indices: [Int], values: [Float]) throws -> [Float]? {
     // Both gathers run on every rank (a guard over both would skip the second where the first returns nil).
     let gatheredIndices = try comm.gather(indices, root: 0)
     let gatheredValues = try comm.gather(values, root: 0)
     guard let allIndices = gatheredIndices, let allValues = gatheredValues else { return nil }
-    var result = [Float](repeating: .nan, count: items.count * count)
+    var result = [Float](repeating: .nan, count: itemCount * count)
     for (rankIndices, rankValues) in zip(allIndices, allValues) {
         for (j, item) in rankIndices.enumerated() {
             for c in 0..<count { result[item * count + c] = rankValues[j * count + c] }

@@ -41,6 +41,26 @@ public final class PersonalDataset: @unchecked Sendable {
 
     /// Channel 0 reference (or majority), 1 maternal, 2 paternal of (r, i) into `out` (input_len bytes).
     public func sequence(region r: Int, individual i: Int, channel: Int, into out: UnsafeMutablePointer<UInt8>) {
+        sequence(region: r, individual: i, channel: channel, into: out, shifted: { _ in })
+    }
+
+    /// As `sequence(region:individual:channel:into:)`, and appends to `shifts` the model-coordinate shifts at which
+    /// stretches of this haplotype copy the reference channel (0 and one per applied indel: base t of the haplotype
+    /// is base t - s of the reference after it, in the model's orientation). For `SparseInference`.
+    public func sequence(region r: Int, individual i: Int, channel: Int, into out: UnsafeMutablePointer<UInt8>, shifts: inout [Int32]) {
+        let start = shifts.count
+        shifts.append(0)
+        let n = sequence(region: r, individual: i, channel: channel, into: out) { shifts.append(Int32($0)) }
+        if minus[r] && channel != 0 {   // reverse complement: model index n - 1 - h of genomic h, m - 1 - g of reference g
+            let m = min(inputLen, store.blocks[r].reference.count)
+            for k in start..<shifts.count { shifts[k] = Int32(n - m) - shifts[k] }
+        }
+    }
+
+    /// Writes the sequence, reports each applied indel's cumulative shift (genomic orientation); returns the length
+    /// before N padding.
+    @discardableResult
+    private func sequence(region r: Int, individual i: Int, channel: Int, into out: UnsafeMutablePointer<UInt8>, shifted: (Int) -> Void) -> Int {
         precondition(i >= 0 && i < store.individualCount && channel >= 0 && channel < 3, "PersonalDataset: individual \(i) channel \(channel) out of range")
         let block = store.blocks[r]
         let n: Int
@@ -53,10 +73,12 @@ public final class PersonalDataset: @unchecked Sendable {
             }
         } else {
             let f = filter
-            n = assembleHaplotype(block, edits: block.edits(ofHaplotype: 2 * i + channel - 1), keep: { f.keeps(block, $0) }, into: out, limit: inputLen)
+            n = assembleHaplotype(block, edits: block.edits(ofHaplotype: 2 * i + channel - 1), keep: { f.keeps(block, $0) }, into: out,
+                                  limit: inputLen, shifted: shifted)
         }
         if minus[r] { reverseComplementInPlace(out, count: n) }
         if n < inputLen { (out + n).update(repeating: UInt8(ascii: "N"), count: inputLen - n) }
+        return n
     }
 
     /// One-hot of channel `channel` of (r, i) into `out` (4, input_len).

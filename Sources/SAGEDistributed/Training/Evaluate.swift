@@ -12,6 +12,7 @@ public struct Evaluation {
     public var out: String
     public var batchSize = 16
     public var referenceInput = ReferenceModelInput.personal
+    public var inference = InferencePath.sparse
     public init(checkpoint: String, out: String) { self.checkpoint = checkpoint; self.out = out }
 
     public func run(config: RunConfig, comm: any Communicator, log: RankLog) throws {
@@ -38,10 +39,11 @@ public struct Evaluation {
                                          owns: Self.files.contains)
         log.root.info("evaluate: \(model.config.model.rawValue) from \(checkpoint) on \(regionList.count) regions x \(individualList.count) individuals, \(comm.size) rank(s)")
         log.root.info("evaluate: \(set.trainingCohort.description)")
+        log.root.info("evaluate: \(inference == .sparse ? "variant-sparse inference (each region's reference once, then the columns each haplotype's variants change; --dense to check)" : "dense inference (--dense)")")
         let start = Date()
         let progress = ProgressLine(task: "evaluate", scope: "rank 0", total: regionList.count, unit: "regions", log: log)
         let predictions = try predictFromStore(comm: comm, model: model, dataset: dataset, regions: regionList, individuals: individualList,
-                                               batchSize: batchSize, referenceInput: referenceInput) { done, total in progress.update(done, of: total) }
+                                               batchSize: batchSize, referenceInput: referenceInput, path: inference) { done, total in progress.update(done, of: total) }
         progress.finish()
         guard let p = predictions else { return }
         let m = EvaluationMetrics(predictions: p, set: set)

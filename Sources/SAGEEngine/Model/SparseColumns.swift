@@ -1,3 +1,5 @@
+import Foundation
+
 // Which columns of the trunk's full-resolution stem a haplotype can copy from its reference.
 //
 // The stem (conv0, then convlayers.0, "same" padding, dilation 1, no residual) maps bases (L) to columns (F, L);
@@ -66,5 +68,22 @@ func findColumnRuns(hap: UnsafePointer<UInt8>, ref: UnsafePointer<UInt8>, L: Int
             runs.copied.append((t, e, Int(v)))
         }
         t = e
+    }
+}
+
+/// Candidate shifts of `hap` against `ref` (both L bytes) when the caller has none, e.g. sequences read from a
+/// file: at anchors of 16 bases every 64 positions that differ from the reference in place, the nearest offset
+/// s (|s| <= maxShift) with hap[t..<t+16] == ref[t-s..<t-s+16]. At most 32, appended to `shifts`.
+func inferShifts(hap: UnsafePointer<UInt8>, ref: UnsafePointer<UInt8>, L: Int, maxShift: Int = 256, into shifts: inout [Int32]) {
+    let k = 16
+    guard L > k else { return }
+    for t in stride(from: 0, to: L - k, by: 64) where shifts.count < 32 {
+        guard memcmp(hap + t, ref + t, k) != 0 else { continue }
+        search: for d in 1...maxShift {
+            for s in [d, -d] where t - s >= 0 && t - s + k <= L && memcmp(hap + t, ref + t - s, k) == 0 {
+                if !shifts.contains(Int32(s)) { shifts.append(Int32(s)) }
+                break search
+            }
+        }
     }
 }

@@ -35,7 +35,8 @@ public final class HaplotypeBatch {
     public func removeAll() { count = 0 }
 
     /// Adds one haplotype: `fill` writes its `length` bases and appends candidate shifts (0 is always tried; pass
-    /// the cumulative length changes of its indels in model coordinates; any list gives exact results).
+    /// the cumulative length changes of its indels in model coordinates; any list gives exact results; with none,
+    /// `predict` looks for them in the bases, `inferShifts`).
     public func append(_ fill: (UnsafeMutablePointer<UInt8>, inout [Int32]) -> Void) {
         precondition(count < capacity, "HaplotypeBatch: full (\(capacity))")
         shifts[count].removeAll(keepingCapacity: true)
@@ -228,6 +229,7 @@ public final class SparseInference {
         precondition(!psagenet || batch.count % 2 == 0, "SparseInference: pSAGE-net reads haplotype pairs")
         let n = batch.count
         for h in 0..<n {
+            if batch.shifts[h].isEmpty { inferShifts(hap: batch.haplotype(h), ref: reference, L: L, into: &batch.shifts[h]) }
             batch.shifts[h].withUnsafeBufferPointer { shifts in
                 findColumnRuns(hap: batch.haplotype(h), ref: reference, L: L, lo: lo, hi: hi, shifts: shifts, best: best.pointer,
                                narrowBy: narrowBy, into: &runs[h])

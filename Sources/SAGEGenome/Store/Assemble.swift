@@ -30,11 +30,12 @@ public struct EditFilter: Sendable {
 
 /// Applies `edits` (ascending edit indices) of `block` that `keep` accepts to the reference window and writes the
 /// first `limit` bases of the result to `out`. Returns how many were written (less than `limit` when the
-/// haplotype is shorter; the caller pads).
+/// haplotype is shorter; the caller pads). `shifted(c)` is called after each applied indel with the cumulative
+/// length change c (bases after it sit at their reference index + c).
 public func assembleHaplotype(_ block: RegionBlock, edits: UnsafeBufferPointer<Int32>, keep: (Int) -> Bool,
-                              into out: UnsafeMutablePointer<UInt8>, limit: Int) -> Int {
+                              into out: UnsafeMutablePointer<UInt8>, limit: Int, shifted: (Int) -> Void = { _ in }) -> Int {
     let ref = block.reference
-    var n = 0, refPos = 0
+    var n = 0, refPos = 0, shift = 0
     @inline(__always) func emit(_ src: UnsafePointer<UInt8>, _ count: Int) {
         let c = min(count, limit - n)
         if c > 0 { (out + n).update(from: src, count: c); n += c }
@@ -43,10 +44,11 @@ public func assembleHaplotype(_ block: RegionBlock, edits: UnsafeBufferPointer<I
         let e = Int(index)
         guard keep(e) else { continue }
         let p = Int(block.editPos[e]), rl = Int(block.refLen[e])
-        if p < refPos { return assembleGeneral(block, edits: edits, keep: keep, into: out, limit: limit) }
+        if p < refPos { return assembleGeneral(block, edits: edits, keep: keep, into: out, limit: limit, shifted: shifted) }
         guard p + rl <= ref.count, memcmp(ref.baseAddress! + p, block.alleles + Int(block.alleleAt[e]), rl) == 0 else { continue }
         emit(ref.baseAddress! + refPos, p - refPos)
         emit(block.alleles + Int(block.alleleAt[e]) + rl, Int(block.altLen[e]))
+        if Int(block.altLen[e]) != rl { shift += Int(block.altLen[e]) - rl; shifted(shift) }
         refPos = p + rl
     }
     emit(ref.baseAddress! + refPos, ref.count - refPos)
@@ -55,7 +57,7 @@ public func assembleHaplotype(_ block: RegionBlock, edits: UnsafeBufferPointer<I
 
 /// The general path: the edits applied one by one to a growing array, as `applyAlleles`.
 func assembleGeneral(_ block: RegionBlock, edits: UnsafeBufferPointer<Int32>, keep: (Int) -> Bool,
-                     into out: UnsafeMutablePointer<UInt8>, limit: Int) -> Int {
+                     into out: UnsafeMutablePointer<UInt8>, limit: Int, shifted: (Int) -> Void = { _ in }) -> Int {
     var seq = Array(block.reference)
     var shift = 0
     for index in edits {
@@ -65,7 +67,7 @@ func assembleGeneral(_ block: RegionBlock, edits: UnsafeBufferPointer<Int32>, ke
         guard i >= 0, i + ref.count <= seq.count, seq[i..<(i + ref.count)].elementsEqual(ref) else { continue }
         let alt = block.alt(e)
         seq.replaceSubrange(i..<(i + ref.count), with: alt)
-        shift += alt.count - ref.count
+        if alt.count != ref.count { shift += alt.count - ref.count; shifted(shift) }
     }
     let n = min(limit, seq.count)
     seq.withUnsafeBufferPointer { out.update(from: $0.baseAddress!, count: n) }

@@ -11,7 +11,9 @@ struct Predict: ParsableCommand {
         p-SAGE-net reads consecutive triples of records (reference, maternal, paternal), e.g. the output of \
         `sage-mpi sequences`; r-SAGE-net scores each record. Sequences shorter than the model's input_len are \
         N-padded at the end; longer ones are an error. Writes CSV: item,pred_mean[,pred_diff] (p-SAGE-net item = \
-        the maternal record's name without "|maternal"). Under mpirun, items are split across ranks.
+        the maternal record's name without "|maternal"). Under mpirun, items are split across ranks. \
+        p-SAGE-net items go through the variant-sparse path (the reference once while consecutive items share it, \
+        then only what each haplotype's differences change); --dense runs every sequence whole.
         """)
 
     @Option(help: "Checkpoint (.safetensors with sage_config metadata).")
@@ -25,6 +27,9 @@ struct Predict: ParsableCommand {
 
     @Option(help: "Items per forward pass.")
     var batchSize = 8
+
+    @Flag(help: "p-SAGE-net: run the dense forward on every sequence instead of the variant-sparse path (equal to float rounding; for checking).")
+    var dense = false
 
     @OptionGroup var force: ForceOption
     @OptionGroup var runtime: RuntimeOptions
@@ -42,7 +47,8 @@ struct Predict: ParsableCommand {
             let records = try readFASTARecords(path: sequences)
             let (names, items) = try groupItems(records, model: model.config)
             ctx.log.root.info("scoring \(items.count) item(s) with \(model.config.model.rawValue) (input_len \(model.config.inputLen)) on \(ctx.comm.size) rank(s)")
-            guard let predictions = try predictInParallel(comm: ctx.comm, model: model, items: items, batchSize: batchSize) else { return }
+            guard let predictions = try predictInParallel(comm: ctx.comm, model: model, items: items, batchSize: batchSize,
+                                                            path: dense ? .dense : .sparse) else { return }
             let count = model.config.outputCount
             var csv = count == 2 ? "item,pred_mean,pred_diff\n" : "item,pred_mean\n"
             for (i, name) in names.enumerated() {
