@@ -1,0 +1,111 @@
+import SAGEEngine
+import SAGEGenome
+
+/// One input channel in model coordinates (truncated to input_len, reverse-complemented for a minus-strand
+/// region, not yet N-padded), optionally with one base substituted at a model index (< input_len; an index past
+/// the sequence's end substitutes into the N padding). Items of one call share their `sequence` arrays (copy on
+/// write: no copy is made), so a scorer can tell cheaply which channels are the region's unmodified base.
+public struct ChannelInput: Sendable {
+    public let sequence: [UInt8]
+    public let substitution: (index: Int, base: UInt8)?
+
+    public init(_ sequence: [UInt8], substitution: (index: Int, base: UInt8)? = nil) {
+        self.sequence = sequence; self.substitution = substitution
+    }
+
+    /// Same bases (the same storage is checked first, then the bytes) and the same substitution.
+    public func isSame(as other: ChannelInput) -> Bool {
+        guard substitution?.index == other.substitution?.index, substitution?.base == other.substitution?.base else { return false }
+        let sameStorage = sequence.withUnsafeBufferPointer { a in other.sequence.withUnsafeBufferPointer { b in a.baseAddress == b.baseAddress && a.count == b.count } }
+        return sameStorage || sequence == other.sequence
+    }
+}
+
+/// What a model reads for one prediction: p-SAGE-net the reference, maternal and paternal channels; r-SAGE-net
+/// the two haplotypes (the mean of their predictions, SAGE-net's predict_from_personal; the reference is unused).
+public struct ScoringItem: Sendable {
+    public let reference: ChannelInput, maternal: ChannelInput, paternal: ChannelInput
+    public init(reference: ChannelInput, maternal: ChannelInput, paternal: ChannelInput) {
+        self.reference = reference; self.maternal = maternal; self.paternal = paternal
+    }
+}
+
+/// Every model evaluation of `ism` and `variant-effect` goes through this: a batch of items of ONE region's
+/// window (variations of its reference by a few bases or one variant) -> `outputCount` values per item,
+/// row-major (p-SAGE-net: mean head, difference head; r-SAGE-net: one). Deterministic: the same items give the
+/// same bytes, whatever else runs and on whichever rank.
+public protocol HaplotypeScorer: AnyObject {
+    var outputCount: Int { get }
+    func score(_ items: [ScoringItem]) throws -> [Float]
+}
+
+/// Full forward passes (`--naive`): each item one-hot encoded (N-padded to input_len) and run through
+/// SAGENet.forward in eval mode, in batches of exactly `batchSize` (a short last batch is padded by repeating its
+/// last item), so an item's result depends only on the items of its call. Buffers are allocated once, here.
+public final class DenseScorer: HaplotypeScorer {
+    public let model: SAGENet
+    public let batchSize: Int
+    public var outputCount: Int { model.config.outputCount }
+    let inputLen: Int, psagenet: Bool
+    let buffers: [FloatBuffer]          // p-SAGE-net: reference, maternal, paternal; r-SAGE-net: maternal, paternal
+    let scratch: OwnedBuffer<UInt8>     // one channel's bytes, N-padded to input_len
+
+    public init(model: SAGENet, batchSize: Int) throws {
+        self.model = model
+        self.batchSize = batchSize
+        let L = model.config.inputLen, psagenet = model.config.model == .psagenet
+        inputLen = L
+        self.psagenet = psagenet
+        try model.reserve(batch: batchSize, training: false, available: memoryShareOfThisRank())
+        buffers = (0..<(psagenet ? 3 : 2)).map { _ in FloatBuffer(count: batchSize * 4 * L) }
+        scratch = OwnedBuffer<UInt8>(count: L)
+    }
+
+    public func score(_ items: [ScoringItem]) throws -> [Float] {
+        let n = outputCount, L = inputLen, stride = 4 * L
+        var result = [Float](repeating: 0, count: items.count * n)
+        for start in Swift.stride(from: 0, to: items.count, by: batchSize) {
+            let batch = items[start..<min(start + batchSize, items.count)]
+            let channels: [KeyPath<ScoringItem, ChannelInput>] = psagenet ? [\.reference, \.maternal, \.paternal] : [\.maternal, \.paternal]
+            // r-SAGE-net: the paternal pass only when some item's haplotypes differ.
+            let passes = psagenet || batch.contains(where: { !$0.maternal.isSame(as: $0.paternal) }) ? channels.count : 1
+            for (b, item) in batch.enumerated() {
+                for k in 0..<passes { encode(item[keyPath: channels[k]], into: buffers[k].pointer + b * stride) }
+            }
+            for b in batch.count..<batchSize {
+                for k in 0..<passes { (buffers[k].pointer + b * stride).update(from: buffers[k].pointer + (batch.count - 1) * stride, count: stride) }
+            }
+            if psagenet {
+                let out = model.forward(sequences: buffers.map { UnsafePointer($0.pointer) }, batch: batchSize, training: false)
+                for b in 0..<batch.count { for c in 0..<n { result[(start + b) * n + c] = out[b * n + c] } }
+            } else {
+                let maternal = model.forward(sequences: [UnsafePointer(buffers[0].pointer)], batch: batchSize, training: false)
+                for b in 0..<batch.count { result[start + b] = maternal[b] }
+                if passes == 2 {
+                    let paternal = model.forward(sequences: [UnsafePointer(buffers[1].pointer)], batch: batchSize, training: false)
+                    for b in 0..<batch.count { result[start + b] = (result[start + b] + paternal[b]) / 2 }
+                }
+            }
+        }
+        withExtendedLifetime(buffers) {}
+        return result
+    }
+
+    /// One channel's one-hot (4, input_len): its bytes N-padded, the substitution applied, then encoded.
+    func encode(_ channel: ChannelInput, into out: UnsafeMutablePointer<Float>) {
+        let L = inputLen, p = scratch.pointer
+        let count = min(channel.sequence.count, L)
+        if count > 0 { channel.sequence.withUnsafeBufferPointer { p.update(from: $0.baseAddress!, count: count) } }
+        (p + count).update(repeating: UInt8(ascii: "N"), count: L - count)
+        if let s = channel.substitution {
+            precondition(s.index >= 0 && s.index < L, "DenseScorer: substitution at \(s.index) outside input_len \(L)")
+            p[s.index] = s.base
+        }
+        oneHotEncode(UnsafeBufferPointer(start: p, count: L), into: out, length: L)
+    }
+}
+
+/// The scorer `--naive` (or, until the variant-sparse engine lands, the default) asks for.
+public func makeHaplotypeScorer(model: SAGENet, naive: Bool, batchSize: Int) throws -> any HaplotypeScorer {
+    try DenseScorer(model: model, batchSize: batchSize)
+}
