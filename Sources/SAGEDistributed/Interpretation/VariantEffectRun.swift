@@ -4,7 +4,7 @@ import SAGEGenome
 
 /// `sage-mpi variant-effect`: variant groups (one per region) dealt to ranks in contiguous blocks, scored with
 /// scoreVariants, gathered on rank 0, which writes (in `<out>.partial/`, moved to `out` when complete):
-/// - variant_effects.csv: line (of the variant table, else empty), region_id, chr, pos, ref, alt, status, then
+/// - variant_effects.csv (a table's rows in its order): line (of the variant table, else empty), region_id, chr, pos, ref, alt, status, then
 ///   ref_mean, ref_diff, alt_mean, alt_diff, delta_mean, delta_diff (p-SAGE-net) or ref_pred, alt_pred, delta
 ///   (r-SAGE-net); values empty unless status is ok;
 /// - rankings.csv: per region its scored variants by |delta| of the difference head (p-SAGE-net; r-SAGE-net its
@@ -58,6 +58,7 @@ public struct VariantEffectRun {
         let all = Array(gathered.joined()), width = 1 + 2 * n
         let psagenet = n == 2
         var csv = "line,region_id,chr,pos,ref,alt,status," + (psagenet ? "ref_mean,ref_diff,alt_mean,alt_diff,delta_mean,delta_diff" : "ref_pred,alt_pred,delta") + "\n"
+        var csvRows: [(line: Int, text: String)] = []  // a table's rows go out in its line order
         var rankings = "region_id,rank,chr,pos,ref,alt,delta,causal\n"
         var counts = Dictionary(uniqueKeysWithValues: VariantStatus.allCases.map { ($0, 0) })
         var recovery = CausalRecovery()
@@ -78,7 +79,7 @@ public struct VariantEffectRun {
                 } else {
                     fields += [String](repeating: "", count: 3 * n)
                 }
-                csv += fields.joined(separator: ",") + "\n"
+                csvRows.append((v.line ?? csvRows.count, fields.joined(separator: ",") + "\n"))
             }
             let ranked = scored.enumerated().sorted { a, b in
                 abs(a.element.delta) != abs(b.element.delta) ? abs(a.element.delta) > abs(b.element.delta) : a.offset < b.offset
@@ -93,6 +94,7 @@ public struct VariantEffectRun {
                              predixcanTop: predixcanTop?[region.id])
             }
         }
+        csv += csvRows.enumerated().sorted { ($0.element.line, $0.offset) < ($1.element.line, $1.offset) }.map(\.element.text).joined()
         try AtomicFile.write(Data(csv.utf8), to: staged.path("variant_effects.csv"))
         try AtomicFile.write(Data(rankings.utf8), to: staged.path("rankings.csv"))
         var summary: [String: Any] = ["checkpoint": checkpoint, "model": model.config.model.rawValue, "source": source,
