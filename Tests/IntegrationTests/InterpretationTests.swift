@@ -223,6 +223,16 @@ import Testing
         #expect((causal["regions"] as! Int) == 10 && (summary["ok"] as! Int) > 50, "\(summary)")
         let rankings = try Self.csv(f.path("ve1/rankings.csv"))
         #expect(rankings.allSatisfy { $0["causal"] == "0" || $0["causal"] == "1" } && rankings.contains { $0["causal"] == "1" })
+
+        // The cohort's VCF as --variants scores the same alleles the same way (no MAF filter in this configuration).
+        let vcf = try Subprocess.alone(["variant-effect", "--checkpoint", f.psagenet, "--config", f.config, "--variants", f.path("cohort.vcf.gz"),
+                                        "--regions", "test", "--out", f.path("ve-vcf")])
+        #expect(vcf.status == 0, "\(vcf.combined)")
+        func keyed(_ path: String) throws -> [String: String] {
+            Dictionary(try Self.csv(path).map { ("\($0["region_id"]!) \($0["pos"]!) \($0["ref"]!) \($0["alt"]!)", $0["alt_diff"]!) }, uniquingKeysWith: { a, _ in a })
+        }
+        let fromVCF = try keyed(f.path("ve-vcf/variant_effects.csv")), fromStore = try keyed(f.path("ve1/variant_effects.csv"))
+        #expect(fromStore.count > 50 && fromStore.allSatisfy { fromVCF[$0.key] == $0.value }, "\(fromStore.count) cohort alleles, \(fromVCF.count) from the VCF")
     }
 
     @Test func badInputGivesOneClearError() throws {

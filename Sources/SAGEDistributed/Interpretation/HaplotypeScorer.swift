@@ -48,6 +48,8 @@ public final class DenseScorer: HaplotypeScorer {
     public var outputCount: Int { model.config.outputCount }
     let inputLen: Int, psagenet: Bool
     let buffers: [FloatBuffer]          // p-SAGE-net: reference, maternal, paternal; r-SAGE-net: maternal, paternal
+    let pointers: [[UnsafePointer<Float>]]  // what forward reads: p-SAGE-net all three; r-SAGE-net one buffer each
+    let channels: [KeyPath<ScoringItem, ChannelInput>]
     let scratch: OwnedBuffer<UInt8>     // one channel's bytes, N-padded to input_len
 
     public init(model: SAGENet, batchSize: Int) throws {
@@ -59,6 +61,9 @@ public final class DenseScorer: HaplotypeScorer {
         try model.reserve(batch: batchSize, training: false, available: memoryShareOfThisRank())
         buffers = (0..<(psagenet ? 3 : 2)).map { _ in FloatBuffer(count: batchSize * 4 * L) }
         scratch = OwnedBuffer<UInt8>(count: L)
+        let all = buffers.map { UnsafePointer($0.pointer) }
+        pointers = psagenet ? [all] : all.map { [$0] }
+        channels = psagenet ? [\.reference, \.maternal, \.paternal] : [\.maternal, \.paternal]
     }
 
     public func score(_ items: [ScoringItem]) throws -> [Float] {
@@ -66,7 +71,6 @@ public final class DenseScorer: HaplotypeScorer {
         var result = [Float](repeating: 0, count: items.count * n)
         for start in Swift.stride(from: 0, to: items.count, by: batchSize) {
             let batch = items[start..<min(start + batchSize, items.count)]
-            let channels: [KeyPath<ScoringItem, ChannelInput>] = psagenet ? [\.reference, \.maternal, \.paternal] : [\.maternal, \.paternal]
             // r-SAGE-net: the paternal pass only when some item's haplotypes differ.
             let passes = psagenet || batch.contains(where: { !$0.maternal.isSame(as: $0.paternal) }) ? channels.count : 1
             for (b, item) in batch.enumerated() {
@@ -76,13 +80,13 @@ public final class DenseScorer: HaplotypeScorer {
                 for k in 0..<passes { (buffers[k].pointer + b * stride).update(from: buffers[k].pointer + (batch.count - 1) * stride, count: stride) }
             }
             if psagenet {
-                let out = model.forward(sequences: buffers.map { UnsafePointer($0.pointer) }, batch: batchSize, training: false)
+                let out = model.forward(sequences: pointers[0], batch: batchSize, training: false)
                 for b in 0..<batch.count { for c in 0..<n { result[(start + b) * n + c] = out[b * n + c] } }
             } else {
-                let maternal = model.forward(sequences: [UnsafePointer(buffers[0].pointer)], batch: batchSize, training: false)
+                let maternal = model.forward(sequences: pointers[0], batch: batchSize, training: false)
                 for b in 0..<batch.count { result[start + b] = maternal[b] }
                 if passes == 2 {
-                    let paternal = model.forward(sequences: [UnsafePointer(buffers[1].pointer)], batch: batchSize, training: false)
+                    let paternal = model.forward(sequences: pointers[1], batch: batchSize, training: false)
                     for b in 0..<batch.count { result[start + b] = (result[start + b] + paternal[b]) / 2 }
                 }
             }

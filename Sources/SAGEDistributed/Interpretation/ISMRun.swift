@@ -31,6 +31,7 @@ public struct ISMRun {
         let psagenet = model.config.model == .psagenet
         let mutated: [ISMInput] = psagenet ? inputs : [.reference]
         let heads = psagenet ? ["mean", "diff"] : ["mean"]
+        if !psagenet && inputs != ISMInput.allCases { log.root.warning("ism: --input applies to p-SAGE-net; r-SAGE-net mutates its one sequence") }
         let fastaPath = try config.required("fasta", for: "(the reference ISM mutates)")
         let fasta = try FASTAReader(path: fastaPath)
         let allowReverse = config.sequenceOptions.allowReverseComplement
