@@ -9,9 +9,9 @@ struct ISM: ParsableCommand {
         abstract: "In-silico mutagenesis: predictions for every single-base substitution in a window around each region's centre.",
         discussion: """
         SAGE-net's save_gene_ism, fixed. The window is the W genome positions [center - W/2, center - W/2 + W) \
-        (1-based; center default: the region's pos) on either strand, mapped to model indices strand-aware; \
-        SAGE-net's get_pos_idx_in_seq puts plus-strand positions one base off (BUG-18), so its plus-strand windows \
-        sat one base to the right of ours. For each position and each of A, C, G, T (the model's strand; the \
+        (1-based; center default: the region's pos) on either strand, mapped to model indices strand-aware \
+        (get_pos_idx_in_seq with its plus-strand off-by-one fixed, BUG-18; SAGE-net's windows, from that bug and \
+        the minimum of the two ends' indices, were [center - W/2 + 1, center + W/2], one base higher). For each position and each of A, C, G, T (the model's strand; the \
         reference base included: 4 x W predictions) the model is run with that base set. p-SAGE-net, with personal \
         = reference as SAGE-net: input 'reference' mutates the reference channels, 'personal' the maternal \
         haplotype; both heads. r-SAGE-net mutates its one sequence, one head. --variant chr:pos:ref:alt is first \
