@@ -38,6 +38,12 @@ public struct ISMRun {
         // Every region's frame and window on every rank first: a bad region or window fails before any work.
         let frames = try regions.map { try RegionFrame(fasta: fasta, region: $0, inputLen: inputLen, allowReverseComplement: allowReverse) }
         let windows = try frames.map { try ISMWindow(frame: $0, centre: centre ?? $0.region.pos, width: width) }
+        if let variant, let frame = frames.first {
+            let input = try RegionInput(fasta: fasta, frame: frame)
+            guard variantStatus(variant, input: input) == .ok else {
+                throw ConfigError("\(frame.region.described): --variant \(variant.label) does not apply: \(variantProblem(variant, input: input))")
+            }
+        }
         let staged = try StagedDirectory(out: out, kind: "ism", inputs: config.inputPaths(except: ["predixcan_out"]) + [checkpoint] + extraInputs,
                                          comm: comm, owns: Self.files.contains)
         log.root.info("ism: \(model.config.model.rawValue) from \(checkpoint), \(regions.count) region(s) x 4 x \(width) substitutions x \(mutated.count) input(s), \(comm.size) rank(s)")
