@@ -219,6 +219,43 @@ import Testing
         #expect(deltas == deltas.sorted(by: >))
     }
 
+    /// The default (variant-sparse) scorer against `--naive` full forwards: ISM of both models and inputs, and every
+    /// cohort variant's effect (SNPs and indels), within 1e-6 relative (a substitution moves this model by ~3e-5).
+    @Test func sparseScorerEqualsNaive() throws {
+        let f = try Self.fixture(prepared: true)
+        defer { try? FileManager.default.removeItem(atPath: f.dir) }
+        func run(_ args: [String]) throws {
+            let r = try Subprocess.alone(args)
+            #expect(r.status == 0, "\(r.combined)")
+        }
+        for (checkpoint, name) in [(f.psagenet, "p"), (f.rsagenet, "r")] {
+            for naive in [false, true] {
+                let suffix = "\(name)\(naive)", extra = naive ? ["--naive"] : []
+                try run(["ism", "--checkpoint", checkpoint, "--config", f.config, "--regions", "test", "--window", "8", "--raw",
+                         "--out", f.path("ism-" + suffix)] + extra)
+                try run(["variant-effect", "--checkpoint", checkpoint, "--config", f.config, "--all-cohort-variants", "--regions", "test",
+                         "--out", f.path("ve-" + suffix)] + extra)
+            }
+            let sparse = try SafeTensors.read(path: f.path("ism-\(name)false/ism.safetensors"))
+            let naive = try SafeTensors.read(path: f.path("ism-\(name)true/ism.safetensors"))
+            #expect(sparse.tensors.keys.sorted() == naive.tensors.keys.sorted() && !sparse.tensors.isEmpty)
+            for key in naive.tensors.keys {
+                for (a, b) in zip(try sparse.floats(key), try naive.floats(key)) { #expect(abs(a - b) <= 1e-6 * max(1, abs(b)), "ism \(key): \(a) vs \(b)") }
+            }
+            let rows = try Self.csv(f.path("ve-\(name)false/variant_effects.csv")), expected = try Self.csv(f.path("ve-\(name)true/variant_effects.csv"))
+            #expect(rows.count == expected.count && rows.count > 50)
+            var indels = 0
+            for (row, want) in zip(rows, expected) {
+                if row["ref"]?.count != row["alt"]?.count { indels += 1 }
+                for (column, value) in want {
+                    guard let b = Double(value), let a = Double(row[column] ?? "") else { #expect(row[column] == value, "\(column)"); continue }
+                    #expect(abs(a - b) <= 1e-6 * max(1, abs(b)), "variant effect \(column): \(a) vs \(b)")
+                }
+            }
+            #expect(indels > 0, "no indel among the cohort's variants")
+        }
+    }
+
     @Test func outputsAreIdenticalForOneTwoAndThreeRanks() throws {
         let f = try Self.fixture(prepared: true)
         defer { try? FileManager.default.removeItem(atPath: f.dir) }

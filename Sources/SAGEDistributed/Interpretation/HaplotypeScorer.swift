@@ -109,7 +109,80 @@ public final class DenseScorer: HaplotypeScorer {
     }
 }
 
-/// The scorer `--naive` (or, until the variant-sparse engine lands, the default) asks for.
+/// The variant-sparse scorer (the default): the region's base sequence (the first item's reference channel,
+/// without its substitution) is `SparseInference`'s kept reference; every other distinct channel of a batch is one
+/// haplotype of it (a substitution dirties k0 + k1 - 1 stem columns). Items of one call go through in order in
+/// batches of at most `2 x batchSize` haplotypes, so an item's result depends only on the items of its call.
+public final class SparseScorer: HaplotypeScorer {
+    public let model: SAGENet
+    public var outputCount: Int { model.config.outputCount }
+    let sparse: SparseInference, batch: HaplotypeBatch, inputLen: Int, psagenet: Bool
+    var reference: [UInt8] = []
+
+    public init(model: SAGENet, batchSize: Int) throws {
+        self.model = model
+        inputLen = model.config.inputLen
+        psagenet = model.config.model == .psagenet
+        sparse = try SparseInference(model: model, capacity: max(3, 2 * batchSize))
+        batch = HaplotypeBatch(capacity: sparse.capacity, length: inputLen)
+    }
+
+    public func score(_ items: [ScoringItem]) throws -> [Float] {
+        guard let first = items.first else { return [] }
+        let L = inputLen, n = outputCount
+        let baseChannel = ChannelInput(first.reference.sequence)
+        let base = first.reference.sequence.prefix(L) + [UInt8](repeating: UInt8(ascii: "N"), count: max(0, L - first.reference.sequence.count))
+        if Array(base) != reference {
+            reference = Array(base)
+            sparse.setReference(reference)
+        }
+        let referenceOutputs = psagenet ? [] : sparse.referencePrediction()
+        var result = [Float](repeating: 0, count: items.count * n)
+        var channels: [ChannelInput] = [], pending: [(item: Int, slots: (reference: Int, maternal: Int, paternal: Int))] = []
+        func flush() {
+            guard !pending.isEmpty else { return }
+            if psagenet {
+                let out = sparse.predict(batch, items: pending.map(\.slots))
+                for (k, p) in pending.enumerated() { for c in 0..<n { result[p.item * n + c] = out[k * n + c] } }
+            } else {
+                let out = channels.isEmpty ? UnsafeBufferPointer(start: nil, count: 0) : sparse.predict(batch)
+                func value(_ slot: Int) -> Float { slot < 0 ? referenceOutputs[0] : out[slot] }
+                for p in pending {
+                    let (m, q) = (p.slots.maternal, p.slots.paternal)
+                    result[p.item] = m == q ? value(m) : (value(m) + value(q)) / 2
+                }
+            }
+            pending.removeAll(keepingCapacity: true)
+            channels.removeAll(keepingCapacity: true)
+            batch.removeAll()
+        }
+        /// The batch slot of `c` (-1: the base itself), adding it when new.
+        func slot(_ c: ChannelInput) -> Int {
+            if c.isSame(as: baseChannel) { return -1 }
+            if let i = channels.firstIndex(where: { $0.isSame(as: c) }) { return i }
+            batch.append { out, _ in
+                let count = min(c.sequence.count, L)
+                c.sequence.withUnsafeBufferPointer { out.update(from: $0.baseAddress!, count: count) }
+                (out + count).update(repeating: UInt8(ascii: "N"), count: L - count)
+                if let s = c.substitution {
+                    precondition(s.index >= 0 && s.index < L, "SparseScorer: substitution at \(s.index) outside input_len \(L)")
+                    out[s.index] = s.base
+                }
+            }
+            channels.append(c)
+            return channels.count - 1
+        }
+        for (i, item) in items.enumerated() {
+            if channels.count + 3 > batch.capacity || pending.count == sparse.capacity { flush() }
+            let r = psagenet ? slot(item.reference) : -1
+            pending.append((i, (r, slot(item.maternal), slot(item.paternal))))
+        }
+        flush()
+        return result
+    }
+}
+
+/// The scorer `ism` and `variant-effect` use: the variant-sparse one, or with `naive` full forward passes.
 public func makeHaplotypeScorer(model: SAGENet, naive: Bool, batchSize: Int) throws -> any HaplotypeScorer {
-    try DenseScorer(model: model, batchSize: batchSize)
+    naive ? try DenseScorer(model: model, batchSize: batchSize) : try SparseScorer(model: model, batchSize: batchSize)
 }

@@ -89,6 +89,8 @@ public final class SparseInference {
     let referenceStem: FloatBuffer   // (F, L)
     let referenceFeatures: FloatBuffer  // (D)
     var hasReference = false
+    var customItems: [(reference: Int, maternal: Int, paternal: Int)]?
+    let itemFeatures: FloatBuffer     // (3, capacity, D): staged head inputs of custom items
     let tailFLOPs: Double, headFLOPs: Double
 
     /// Builds the tables from `model`'s current parameters (load the checkpoint first). Throws for a model whose
@@ -158,8 +160,8 @@ public final class SparseInference {
         pooled = FloatBuffer(count: capacity * F * pooledLength)
         tail = TrunkActivations(model.trunk, B: capacity, from: tailStart)
         tailScratch = TrunkScratch(model.trunk, B: capacity, training: false)
-        let items = c.model == .psagenet ? max(1, capacity / 2) : capacity
-        heads = HeadActivations(model: model, B: items)
+        heads = HeadActivations(model: model, B: capacity)
+        itemFeatures = FloatBuffer(count: c.model == .psagenet ? 3 * capacity * model.trunk.outputWidth : 0)
         rowScratch = FloatBuffer(count: max(1, Parallel.threads) * L)
         best = Int32Buffer(count: L)
         runs = (0..<capacity).map { _ in ColumnRuns() }
@@ -226,7 +228,7 @@ public final class SparseInference {
         precondition(hasReference, "SparseInference: set a reference first")
         precondition(batch.length == L && batch.count <= capacity && batch.count > 0, "SparseInference: batch of \(batch.count) x \(batch.length) for capacity \(capacity) x \(L)")
         let psagenet = model.config.model == .psagenet
-        precondition(!psagenet || batch.count % 2 == 0, "SparseInference: pSAGE-net reads haplotype pairs")
+        precondition(!psagenet || customItems != nil || batch.count % 2 == 0, "SparseInference: pSAGE-net reads haplotype pairs")
         let n = batch.count
         for h in 0..<n {
             if batch.shifts[h].isEmpty { inferShifts(hap: batch.haplotype(h), ref: reference, L: L, into: &batch.shifts[h]) }
@@ -256,13 +258,39 @@ public final class SparseInference {
             first = end
         }
         let out = runTail(count: n)
-        let items = psagenet ? n / 2 : n
-        stats.flops += headFLOPs * Double(items)
-        let f = psagenet
-            ? TrunkFeatures(reference: UnsafePointer(referenceFeatures.pointer), referenceStride: 0, maternal: out,
-                            paternal: out + features, haplotypeStride: 2 * features)
-            : TrunkFeatures(reference: out, referenceStride: features, maternal: nil, paternal: nil, haplotypeStride: features)
-        return model.forwardHeads(heads, features: f, B: items, training: false)
+        guard psagenet else {
+            stats.flops += headFLOPs * Double(n)
+            return model.forwardHeads(heads, features: TrunkFeatures(reference: out, referenceStride: features, maternal: nil,
+                                                                     paternal: nil, haplotypeStride: features), B: n, training: false)
+        }
+        if let items = customItems {
+            // Rows of each item's reference, maternal and paternal features (-1: the kept reference) staged in order.
+            let D = features, stage = itemFeatures.pointer, m = items.count
+            for (b, item) in items.enumerated() {
+                for (k, h) in [item.reference, item.maternal, item.paternal].enumerated() {
+                    (stage + (k * m + b) * D).update(from: h < 0 ? UnsafePointer(referenceFeatures.pointer) : out + h * D, count: D)
+                }
+            }
+            stats.flops += headFLOPs * Double(m)
+            return model.forwardHeads(heads, features: TrunkFeatures(reference: UnsafePointer(stage), referenceStride: D,
+                                                                     maternal: UnsafePointer(stage + m * D), paternal: UnsafePointer(stage + 2 * m * D),
+                                                                     haplotypeStride: D), B: m, training: false)
+        }
+        stats.flops += headFLOPs * Double(n / 2)
+        return model.forwardHeads(heads, features: TrunkFeatures(reference: UnsafePointer(referenceFeatures.pointer), referenceStride: 0,
+                                                                 maternal: out, paternal: out + features, haplotypeStride: 2 * features),
+                                  B: n / 2, training: false)
+    }
+
+    /// pSAGE-net items built from `batch`'s haplotypes: each item names its reference, maternal and paternal
+    /// haplotype by index in the batch, or -1 for the kept reference (e.g. in-silico mutagenesis of the reference
+    /// input). Returns (items.count, 2), valid until the next call. At most `capacity` items.
+    public func predict(_ batch: HaplotypeBatch, items: [(reference: Int, maternal: Int, paternal: Int)]) -> UnsafeBufferPointer<Float> {
+        precondition(model.config.model == .psagenet && items.count <= capacity, "SparseInference: items need pSAGE-net and at most \(capacity) of them")
+        precondition(items.allSatisfy { [$0.reference, $0.maternal, $0.paternal].allSatisfy { $0 >= -1 && $0 < batch.count } }, "SparseInference: item names a haplotype outside the batch")
+        customItems = items
+        defer { customItems = nil }
+        return predict(batch)
     }
 
     /// The rest of the trunk on `count` pooled rows; returns their features (count, D).

@@ -33,7 +33,7 @@ struct ISM: ParsableCommand {
     @Option(help: "Variant inserted first, chr:pos:ref:alt (pos 1-based; one --region only).") var variant: String?
     @Option(help: "p-SAGE-net input to mutate: reference, personal or both.") var input = "both"
     @Flag(help: "Raw predictions instead of zero-centred over the four bases.") var raw = false
-    @Flag(help: "Full forward passes for every substitution (the dense scorer; currently also the default).") var naive = false
+    @Flag(help: "Full forward passes for every substitution, instead of the variant-sparse scorer (equal to float rounding; for checking).") var naive = false
     @Option(help: "Items per forward pass.") var batchSize = 16
     @Option(help: "Output directory (default: ism beside the checkpoint).") var out: String?
     @OptionGroup var runtime: RuntimeOptions

@@ -31,7 +31,7 @@ struct VariantEffect: ParsableCommand {
     var regions: String?
     @Option(help: "Planted causal variants (CSV: region_id, pos, ref, alt), e.g. truth/causal_variants.csv.") var causal: String?
     @Option(help: "PrediXcan output directory (weights.csv) to compare with --causal.") var predixcan: String?
-    @Flag(help: "Full forward passes (the dense scorer; currently also the default).") var naive = false
+    @Flag(help: "Full forward passes, instead of the variant-sparse scorer (equal to float rounding; for checking).") var naive = false
     @Option(help: "Items per forward pass.") var batchSize = 16
     @Option(help: "Output directory (default: variant-effect beside the checkpoint).") var out: String?
     @OptionGroup var runtime: RuntimeOptions
