@@ -23,7 +23,7 @@ struct BenchEvaluate: ParsableCommand {
     @Option(help: "Variants per kb per haplotype, comma-separated.") var densities = "0.5,1,2,5,10"
     @Option(help: "Fraction of variants that are indels.") var indelFraction = 0.1
     @Option(help: "Items per sparse batch (2 haplotypes each for p-SAGE-net).") var batch = 8
-    @Option(help: "Items timed on the dense path (it costs the same at every density).") var denseItems = 2
+    @Option(help: "Items timed on the dense path (it costs the same at every density), half before and half after the sparse runs.") var denseItems = 4
     @Option(help: "Seed of the synthetic cohort.") var seed: UInt64 = 7
     @OptionGroup var runtime: RuntimeOptions
 
@@ -53,7 +53,6 @@ struct BenchEvaluate: ParsableCommand {
             var lines = ["bench evaluate: \(config.model.rawValue) input_len \(L), filters \(config.firstLayerKernelNumber)/\(config.intLayersKernelNumber), \(config.nConvBlocks) blocks, \(individuals) individuals per density, \(ctx.threads) thread(s); sparse workspace \(String(format: "%.0f", Double(sparse.memoryBytes) / 1048576)) MiB"]
 
             // Dense: `denseItems` items of the first density, one forward each (B = 1, as evaluate's default is per item).
-            let passes = psagenet ? 3 : 1
             try net.reserve(batch: 1, training: false)
             let oneHot = (0..<3).map { _ in FloatBuffer(count: 4 * L) }
             var denseOutputs: [[Float]] = []
@@ -63,30 +62,32 @@ struct BenchEvaluate: ParsableCommand {
             for density in densityList {
                 cohorts.append((0..<(perItem * individuals)).map { _ in syntheticHaplotype(reference, density: density, indelFraction: indelFraction, rng: &rng) })
             }
-            for item in 0..<min(denseItems, individuals) {
-                let start = DispatchTime.now().uptimeNanoseconds
-                let sequences = psagenet ? [reference, cohorts[0][2 * item].bases, cohorts[0][2 * item + 1].bases]
-                                         : [cohorts[0][2 * item].bases, cohorts[0][2 * item + 1].bases]
-                var outputs: [Float] = []
+            /// One item of the first density through the dense forward; its outputs.
+            func denseItem(_ item: Int) -> [Float] {
+                let m = cohorts[0][2 * item].bases, p = cohorts[0][2 * item + 1].bases
                 if psagenet {
-                    for k in 0..<3 { encode(sequences[k], into: oneHot[k].pointer) }
-                    outputs = Array(net.forward(sequences: oneHot.map { UnsafePointer($0.pointer) }, batch: 1, training: false))
-                } else {
-                    for s in sequences {
-                        encode(s, into: oneHot[0].pointer)
-                        outputs += Array(net.forward(sequences: [UnsafePointer(oneHot[0].pointer)], batch: 1, training: false))
-                    }
+                    for (k, seq) in [reference, m, p].enumerated() { encode(seq, into: oneHot[k].pointer) }
+                    return Array(net.forward(sequences: oneHot.map { UnsafePointer($0.pointer) }, batch: 1, training: false))
                 }
-                if item > 0 || denseItems == 1 { denseSeconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
-                denseOutputs.append(outputs)
+                return [m, p].flatMap { seq -> [Float] in
+                    encode(seq, into: oneHot[0].pointer)
+                    return Array(net.forward(sequences: [UnsafePointer(oneHot[0].pointer)], batch: 1, training: false))
+                }
             }
-            let timedDense = max(1, min(denseItems, individuals) - (denseItems == 1 ? 0 : 1))   // the first is a warm-up
-            let denseRate = Double(timedDense) / denseSeconds
-            let denseFLOPs = net.flops(batch: 1).forward * Double(passes == 3 ? 1 : 2)
-            lines.append(String(format: "dense:  %.3f items/s  (%.1f GFLOP/item, %.1f GFLOP/s)", denseRate, denseFLOPs / 1e9, denseFLOPs * denseRate / 1e9))
-            withExtendedLifetime(oneHot) {}
-
-            lines.append("density/kb  items/s   speed-up  stem columns computed  GFLOP/item  GFLOP/s  dense fallbacks  max |sparse - dense|")
+            /// Seconds of dense items `items`, their outputs kept.
+            func timeDense(_ items: Range<Int>) -> Double {
+                let start = DispatchTime.now().uptimeNanoseconds
+                for item in items { denseOutputs.append(denseItem(item)) }
+                return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            }
+            // Item 0 is a warm-up (the workspace is allocated); the timed items are split before and after the sparse
+            // runs, so that a machine whose speed drifts compares like with like.
+            let denseCount = min(denseItems + 1, individuals)
+            _ = timeDense(0..<1)
+            let half = 1 + (denseCount - 1) / 2
+            denseSeconds += timeDense(1..<half)
+            let passes2 = psagenet ? 1.0 : 2.0
+            var rows: [(density: Double, rate: Double, columns: Double, flops: Double, fallbacks: Int, worst: Float)] = []
             for (d, density) in densityList.enumerated() {
                 let before = sparse.stats
                 var worst: Float = 0
@@ -103,7 +104,7 @@ struct BenchEvaluate: ParsableCommand {
                     }
                     let out = sparse.predict(hapBatch)
                     if d == 0 {
-                        for i in items where i < denseOutputs.count {
+                        for i in items where i < min(half, denseOutputs.count) {
                             let k = i - first
                             let ours = [out[2 * k], out[2 * k + 1]]   // (out0, out1), or the two haplotypes' outputs
                             for (a, b) in zip(ours, denseOutputs[i]) { worst = max(worst, abs(a - b) / max(1, abs(b))) }
@@ -115,10 +116,18 @@ struct BenchEvaluate: ParsableCommand {
                 let rate = Double(individuals) / seconds
                 let columns = Double(after.dirtyColumns - before.dirtyColumns) / Double(after.haplotypes - before.haplotypes)
                 let flops = (after.flops - before.flops) / Double(individuals)
+                rows.append((density, rate, columns, flops, after.denseFallbacks - before.denseFallbacks, worst))
+            }
+            denseSeconds += timeDense(half..<denseCount)
+            let denseRate = Double(max(1, denseCount - 1)) / denseSeconds
+            let denseFLOPs = net.flops(batch: 1).forward * passes2
+            withExtendedLifetime(oneHot) {}
+            lines.append(String(format: "dense:  %.3f items/s  (%d items, %.1f GFLOP/item, %.1f GFLOP/s)", denseRate, denseCount - 1, denseFLOPs / 1e9, denseFLOPs * denseRate / 1e9))
+            lines.append("density/kb  items/s   speed-up  stem columns computed  GFLOP/item  GFLOP/s  dense fallbacks  max |sparse - dense|")
+            for (d, r) in rows.enumerated() {
                 lines.append(String(format: "%-10g  %-8.2f  %-8.1f  %-21@  %-10.2f  %-7.1f  %-15d  %@",
-                                    density, rate, rate / denseRate, String(format: "%.0f of %d (%.1f%%)", columns, L, 100 * columns / Double(L)) as NSString,
-                                    flops / 1e9, flops * rate / 1e9, after.denseFallbacks - before.denseFallbacks,
-                                    (d == 0 ? String(format: "%.1e", worst) : "-") as NSString))
+                                    r.density, r.rate, r.rate / denseRate, String(format: "%.0f of %d (%.1f%%)", r.columns, L, 100 * r.columns / Double(L)) as NSString,
+                                    r.flops / 1e9, r.flops * r.rate / 1e9, r.fallbacks, (d == 0 ? String(format: "%.1e", r.worst) : "-") as NSString))
             }
             if ctx.comm.rank == 0 { print(lines.joined(separator: "\n")) }
         }
