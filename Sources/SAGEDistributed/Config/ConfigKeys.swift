@@ -117,6 +117,8 @@ public enum ConfigKeys {
             key("val_chrs", .list, .list(["17", "18", "21", "22"]), "chromosomes of validation regions"),
             key("test_chrs", .list, .list(["19", "20"]), "chromosomes of test regions"),
             key("num_regions", .int, .int(0), "with region_ranking: how many regions to take (0 = all)").allowing(.range(0, countLimit)),
+            key("num_top_train_regions", .int, .int(0), "with region_ranking: how many to select for the training regions (SAGE-net's num_top_train_genes; 0 = num_regions)").allowing(.range(0, countLimit)),
+            key("num_top_val_regions", .int, .int(0), "with region_ranking: how many to select for the validation regions (SAGE-net's num_top_val_genes; 0 = num_regions)").allowing(.range(0, countLimit)),
             key("region_idx_start", .int, .int(0), "with region_ranking: rank of the first region taken").allowing(.range(0, countLimit)),
             key("rand_regions", .bool, .bool(false), "with region_ranking: a seeded random num_regions of the top top_regions_to_consider"),
             key("top_regions_to_consider", .int, .int(5000), "with rand_regions").allowing(.range(-1, countLimit)),
@@ -182,6 +184,7 @@ public enum ConfigKeys {
     public static let aliases: [String: String] = [
         "maf_threshold": "maf_min", "rand_genes": "rand_regions", "gene_idx_start": "region_idx_start",
         "top_genes_to_consider": "top_regions_to_consider", "num_genes": "num_regions",
+        "num_top_train_genes": "num_top_train_regions", "num_top_val_genes": "num_top_val_regions",
     ]
     public static let valueAliases: [String: [String: String]] = ["scheduler": ["cycle": "cyclic"]]
 

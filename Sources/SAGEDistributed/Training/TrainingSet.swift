@@ -79,31 +79,45 @@ public final class TrainingSet: @unchecked Sendable {
         /// Whether region r has an expression row (and one in the training cohort's table, for y0).
         func hasTargets(_ r: Int) -> Bool { N > 0 && !y0[r * N].isNaN }
 
-        // Regions: all of the store's, or a ranking's selection; then split by chromosome.
-        var candidates = Array(0..<R), notes: [String] = []
+        // Regions: all of the store's, or a ranking's selection; then split by chromosome. SAGE-net selects from the
+        // ranking once per split size: num_top_train_regions for the training regions, num_top_val_regions for the
+        // validation regions (each 0 = num_regions), num_regions for the rest.
+        var notes: [String] = []
         var origin = "the store's \(R) regions"
-        if let ranking = config.string("region_ranking") {
-            let ids = try selectRegions(ranking: ranking, count: config.int("num_regions"), start: config.int("region_idx_start"),
-                                        random: config.bool("rand_regions"), consider: config.int("top_regions_to_consider"),
-                                        seed: UInt64(config.int("seed")))
-            candidates = ids.compactMap { store.regionIndex[$0] }
-            let unknown = ids.filter { store.regionIndex[$0] == nil }
-            if !unknown.isEmpty {
-                notes.append("\(ranking): \(unknown.count) of the \(ids.count) selected region(s) are not in the store, dropped: \(unknown.prefix(5).joined(separator: ", "))\(unknown.count > 5 ? ", ..." : "")")
+        /// The selection of `count` regions (the store's, without a ranking) that have expression rows.
+        func select(count: Int, noting: Bool) throws -> [Int] {
+            var candidates = Array(0..<R)
+            if let ranking = config.string("region_ranking") {
+                let ids = try selectRegions(ranking: ranking, count: count, start: config.int("region_idx_start"),
+                                            random: config.bool("rand_regions"), consider: config.int("top_regions_to_consider"),
+                                            seed: UInt64(config.int("seed")))
+                candidates = ids.compactMap { store.regionIndex[$0] }
+                let unknown = ids.filter { store.regionIndex[$0] == nil }
+                if !unknown.isEmpty && noting {
+                    notes.append("\(ranking): \(unknown.count) of the \(ids.count) selected region(s) are not in the store, dropped: \(unknown.prefix(5).joined(separator: ", "))\(unknown.count > 5 ? ", ..." : "")")
+                }
+                guard !candidates.isEmpty else {
+                    throw ConfigError("\(ranking): none of the \(ids.count) region(s) selected (\(count) from rank region_idx_start \(config.int("region_idx_start"))) is in the store (\(ids.prefix(3).joined(separator: ", ")), ...): is it a ranking of these regions?")
+                }
+                if noting { origin = "the \(candidates.count) region(s) selected from \(ranking)" }
             }
-            guard !candidates.isEmpty else {
-                throw ConfigError("\(ranking): none of the \(ids.count) region(s) selected (num_regions \(config.int("num_regions")), region_idx_start \(config.int("region_idx_start"))) is in the store (\(ids.prefix(3).joined(separator: ", ")), ...): is it a ranking of these regions?")
+            let withExpression = candidates.filter { hasTargets($0) }
+            if withExpression.count < candidates.count && noting {
+                // SAGE-net drops regions without an expression row; so do we, saying how many.
+                let lacking = candidates.filter { !hasTargets($0) }.map { store.manifest.regions[$0].id }
+                guard !withExpression.isEmpty else {
+                    throw GenomeError("\(expressionPath): none of \(origin) has an expression row (\(lacking.prefix(3).joined(separator: ", ")), ...): do the region ids match the expression table's first column?")
+                }
+                notes.append("\(expressionPath): \(lacking.count) of \(origin) have no expression row and are dropped: \(lacking.prefix(5).joined(separator: ", "))\(lacking.count > 5 ? ", ..." : "")")
             }
-            origin = "the \(candidates.count) region(s) selected from \(ranking)"
+            return withExpression
         }
-        let withExpression = candidates.filter { hasTargets($0) }
-        if withExpression.count < candidates.count {
-            // SAGE-net drops regions without an expression row; so do we, saying how many.
-            let lacking = candidates.filter { !hasTargets($0) }.map { store.manifest.regions[$0].id }
-            guard !withExpression.isEmpty else {
-                throw GenomeError("\(expressionPath): none of \(origin) has an expression row (\(lacking.prefix(3).joined(separator: ", ")), ...): do the region ids match the expression table's first column?")
-            }
-            notes.append("\(expressionPath): \(lacking.count) of \(origin) have no expression row and are dropped: \(lacking.prefix(5).joined(separator: ", "))\(lacking.count > 5 ? ", ..." : "")")
+        let count = config.int("num_regions")
+        let withExpression = try select(count: count, noting: true)
+        var perSplit: [String: [Int]] = [:]
+        for (split, key) in [("train", "num_top_train_regions"), ("val", "num_top_val_regions")] {
+            let n = config.int(key)
+            if n > 0 && n != count && config.string("region_ranking") != nil { perSplit[split] = try select(count: n, noting: false) }
         }
         func bare(_ chr: String) -> String { chr.hasPrefix("chr") ? String(chr.dropFirst(3)) : chr }
         /// An explicit list (`<split>_regions`, a file of ids) or the regions on `<split>_chrs`.
@@ -121,7 +135,7 @@ public final class TrainingSet: @unchecked Sendable {
                 return kept
             }
             let chrs = Set(config.list("\(split)_chrs").map(bare))
-            return withExpression.filter { chrs.contains(bare(store.manifest.regions[$0].chr)) }
+            return (perSplit[split] ?? withExpression).filter { chrs.contains(bare(store.manifest.regions[$0].chr)) }
         }
         trainRegions = try regions("train"); valRegions = try regions("val"); testRegions = try regions("test")
         if !withoutTrainingRow.isEmpty {
