@@ -153,7 +153,12 @@ public final class SAGENet: @unchecked Sendable {
     }
 
     /// Accumulates every parameter's gradient of the loss into `store.grads` (call `store.zeroGrads()` first).
-    public func backward(sequences: [UnsafePointer<Float>]) {
+    public func backward(sequences: [UnsafePointer<Float>]) { backward(sequences: sequences, inputGradients: nil) }
+
+    /// `backward(sequences:)`, and with `inputGradients` (one entry per pass) also d(outputs · dOutputs)/d(sequence k)
+    /// (B, 4, input_len) into each non-nil entry; a pass whose entry is nil is then skipped (its parameter gradients
+    /// are not formed: for attributions, which read only the input gradients).
+    func backward(sequences: [UnsafePointer<Float>], inputGradients: [UnsafeMutablePointer<Float>?]?) {
         let w = workspace!, B = w.B, h = config.hiddenSize, count = config.outputCount
         let s = w.denseScratch
         // Heads. dFC0 (fcRows, h): rows 0..<B reference, rows B..<2B personal.
@@ -184,6 +189,7 @@ public final class SAGENet: @unchecked Sendable {
         let fcIn = w.fcInput.map { UnsafePointer($0.pointer) } ?? UnsafePointer(w.trunks[0].output.pointer)
         fc0.backward(w.fc0, dout: w.dFC0.pointer, dx: w.dFlat.pointer, x: fcIn, rows: w.fcRows, store: store, dpre: s.dpre.pointer)
         for k in 0..<passes {
+            if let inputGradients, inputGradients[k] == nil { continue }
             let g = w.trunkScratch.g1.pointer
             if k == 0 {
                 g.update(from: w.dFlat.pointer, count: B * D)
@@ -191,7 +197,8 @@ public final class SAGENet: @unchecked Sendable {
                 let half = w.dFlat.pointer + B * D
                 for i in 0..<(B * D) { g[i] = 0.5 * half[i] }
             }
-            trunk.backward(w.trunks[k], x: sequences[k], B: B, training: w.training, store: store, scratch: w.trunkScratch)
+            trunk.backward(w.trunks[k], x: sequences[k], B: B, training: w.training, store: store, scratch: w.trunkScratch,
+                           dx0: inputGradients?[k] ?? nil)
         }
     }
 

@@ -1,0 +1,36 @@
+// Input gradients (saliency) of SAGE-net's heads with respect to the one-hot inputs, in evaluation mode.
+//   rSAGEnet:  d out0 / d x                    x (B, 4, L)
+//   pSAGEnet:  d out_h / d ref, d mat, d pat    each (B, 4, L); out0 (mean head) depends on ref alone, so its
+//              maternal and paternal gradients are 0; out1 (difference head) on all three.
+// Items do not interact in evaluation mode (batch norm on running statistics, no dropout), so the gradient of the
+// batch's summed head is each item's own gradient.
+
+/// One of SAGE-net's outputs: out0 = ref_out (the mean head, the only one of rSAGEnet), out1 = diff_out (pSAGEnet's
+/// difference head). SAGE-net's attribution directories name them output_idx_0 and output_idx_1.
+public enum OutputHead: Int, Sendable, CaseIterable {
+    case mean = 0, diff = 1
+}
+
+extension SAGENet {
+    /// The passes' inputs, in `sequences` order: ["x"] for rSAGEnet, ["ref", "mat", "pat"] for pSAGEnet.
+    public var passNames: [String] { config.model == .psagenet ? ["ref", "mat", "pat"] : ["x"] }
+
+    /// Runs the model in evaluation mode on `sequences` (one (B, 4, input_len) one-hot per pass, as `forward`) and
+    /// writes d(output `head` of item b)/d(sequence k of item b) (B, 4, input_len) into `gradients[k]` for each pass k
+    /// whose entry is non-nil (a nil entry's pass is not differentiated). Returns the outputs (B, outputCount), valid
+    /// until the next call. `store.grads` is overwritten (the parameter gradients formed on the way); call
+    /// `reserve(batch:training: false)` first so that nothing is allocated.
+    @discardableResult
+    public func inputGradients(sequences: [UnsafePointer<Float>], batch B: Int, head: OutputHead,
+                               into gradients: [UnsafeMutablePointer<Float>?]) -> UnsafeBufferPointer<Float> {
+        precondition(gradients.count == passes, "\(config.model.rawValue) has \(passes) input(s) to differentiate")
+        precondition(head.rawValue < config.outputCount, "\(config.model.rawValue) has no difference head (out1)")
+        let out = forward(sequences: sequences, batch: B, training: false)
+        let w = currentWorkspace!, count = config.outputCount, dout = w.dOutputs.pointer
+        dout.update(repeating: 0, count: B * count)
+        for b in 0..<B { dout[b * count + head.rawValue] = 1 }
+        store.zeroGrads()
+        backward(sequences: sequences, inputGradients: gradients)
+        return out
+    }
+}
