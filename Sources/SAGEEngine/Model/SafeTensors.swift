@@ -50,6 +50,12 @@ public struct SafeTensors: Sendable {
         put(name, Tensor(dtype: .F32, shape: shape, bytes: floats.withUnsafeBytes { Data($0) }))
     }
 
+    /// Stores `floats` as F16 (IEEE half precision, rounded to nearest even as NumPy's astype(float16)).
+    public mutating func add(_ name: String, float16 floats: [Float], shape: [Int]) {
+        precondition(shape.reduce(1, *) == floats.count, "safetensors: \(name) shape \(shape) holds \(floats.count) floats")
+        put(name, Tensor(dtype: .F16, shape: shape, bytes: floats.map { Float16($0).bitPattern.littleEndian }.withUnsafeBytes { Data($0) }))
+    }
+
     public mutating func add(_ name: String, int64: [Int64], shape: [Int]) {
         precondition(shape.reduce(1, *) == int64.count, "safetensors: \(name) shape \(shape) holds \(int64.count) values")
         put(name, Tensor(dtype: .I64, shape: shape, bytes: int64.withUnsafeBytes { Data($0) }))

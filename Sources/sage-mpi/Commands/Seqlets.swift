@@ -9,7 +9,8 @@ struct Seqlets: ParsableCommand {
         abstract: "Call seqlets (tangermeme's recursive_seqlets) on per-region attributions projected onto the reference, regions across ranks.",
         discussion: """
         SAGE-net's identify_seqlets: each region's attribution DIR/per_region_attribs/{region_id}.npy (p-SAGE-net: \
-        DIR/output_idx_{0,1}/per_region_attribs/, chosen with --head), float32 (4, L) or (1, 4, L), channels A, C, G, T \
+        DIR/output_idx_{0,1}/per_region_attribs/, chosen with --head), or `sage-mpi attribute`'s index.csv and \
+        part-*.safetensors in their place, float32 (4, L) or (1, 4, L), channels A, C, G, T \
         in model coordinates, optionally zero-centred over the four channels, is projected onto the reference the \
         model reads (the configuration's FASTA window of input_len around the region's pos, reverse-complemented for \
         a minus-strand region when allow_reverse_complement; N and padding give 0), and tangermeme's \
@@ -21,7 +22,7 @@ struct Seqlets: ParsableCommand {
         padding), strand ('-' when the model reads the reverse complement, else '+').
         """)
 
-    @Option(help: "Attribution directory (per_region_attribs/{region_id}.npy, or output_idx_0|1/per_region_attribs/).") var attributions: String
+    @Option(help: "Attribution directory (per_region_attribs/{region_id}.npy or `attribute`'s index.csv, or output_idx_0|1/ with either).") var attributions: String
     @OptionGroup var config: ConfigOptions
     @Option(help: "p-SAGE-net head: 0 (mean, output_idx_0) or 1 (difference, output_idx_1); required for that layout.") var head: Int?
     @Option(help: "train, val, test (the configuration's <split>_regions file, else the regions on <split>_chrs), all (the regions table), or a file of region ids.")
@@ -57,7 +58,7 @@ struct Seqlets: ParsableCommand {
         try runOnRanks(runtime) { ctx in
             let inputLen = cfg.int("input_len"), reverse = cfg.sequenceOptions.allowReverseComplement
             let selected = try selectSeqletRegions(regions, table: try readRegions(path: table), tablePath: table, config: cfg)
-            let directory = try AttributionDirectory(root: attributions, head: head)
+            let directory = try AttributionDirectory(root: attributions, head: head, readTensor: AttributionPartReader().read)
             ctx.log.root.info("seqlets: \(selected.count) region(s), \(directory.layout), on \(ctx.comm.size) rank(s)")
             let mine = balancedRanges(count: selected.count, parts: ctx.comm.size)[ctx.comm.rank]
             // Each rank sends its rows, or its first error; rank 0 reports the first error in region order, so the
