@@ -124,7 +124,7 @@ public struct Attribution {
         return heads
     }
 
-    /// A split name (`split`), or a file of ids one per line (each in the store, none twice).
+    /// A split name (`split`), or a file of ids one per line (each in the store; `readIndividualList` refuses one twice).
     func pick(_ spec: String, split: (String) throws -> [Int], lookup: [String: Int], what: String, store: VariantStore) throws -> [Int] {
         let list: [Int]
         if ["train", "val", "test", "all"].contains(spec) {
@@ -134,11 +134,6 @@ public struct Attribution {
             list = try readIndividualList(spec).map { id in
                 guard let k = lookup[id] else { throw ConfigError("\(spec): \(what) '\(id)' is not in the store \(store.directory)") }
                 return k
-            }
-            var seen = Set<Int>()
-            if let twice = list.first(where: { !seen.insert($0).inserted }) {
-                let id = what == "region" ? store.manifest.regions[twice].id : store.manifest.individuals[twice]
-                throw ConfigError("\(spec): \(what) '\(id)' is listed twice")
             }
         }
         guard !list.isEmpty else { throw ConfigError("attribute: no \(what)s selected by '\(spec)'") }
