@@ -130,7 +130,7 @@ import SAGEEngine
                 let run = ranks == 1 ? try Subprocess.alone(args) : try Subprocess.mpi(ranks, args)
                 #expect(run.status == 0, "\(run.combined)")
                 var files: [String: Data] = [:]
-                for case let name as String in FileManager.default.enumerator(atPath: out)! where !name.hasSuffix("attribute.json") {
+                for case let name as String in FileManager.default.enumerator(atPath: out)! {
                     var isDirectory: ObjCBool = false
                     if FileManager.default.fileExists(atPath: out + "/" + name, isDirectory: &isDirectory), !isDirectory.boolValue {
                         files[name] = FileManager.default.contents(atPath: out + "/" + name)

@@ -53,7 +53,7 @@ public struct Attribution {
         let parts = stride(from: 0, to: items.count, by: perPart).map { $0..<min($0 + perPart, items.count) }
         let dataset = PersonalDataset(store: store, options: config.sequenceOptions)
 
-        let lists = [regions] + (individuals.map { [$0] } ?? []) 
+        let lists = [regions] + (individuals.map { [$0] } ?? [])
         let staged = try StagedDirectory(out: out, kind: "attribute", inputs: config.inputPaths(except: ["predixcan_out"]) + [checkpoint] + lists.filter { FileManager.default.fileExists(atPath: $0) },
                                          comm: comm, owns: AttributionLayout.owns)
         let directories = heads.map { AttributionLayout.subdirectory(head: $0, model: kind) }

@@ -15,7 +15,7 @@ import SAGEEngine
 /// in the order selected; per individual region-major) are cut into fixed parts of `tensorsPerPart` consecutive
 /// items, part p in part-{p, 5 digits}.safetensors, whichever rank computes it: the files do not depend on the
 /// number of ranks. index.csv (one row per tensor, in item order): region_id, individual (empty for the reference),
-/// file (beside index.csv), tensor, shape ("1x4xL"), chr, strand ('-' when the model reads the reverse complement,
+/// file (beside index.csv), tensor, shape ("1x4xL"), chr (the regions table's), strand ('-' when the model reads the reverse complement,
 /// else '+'), window_start, window_end (the reference window, 1-based inclusive genome coordinates; model position
 /// 0 is window_start on '+', window_end on '-'; positions past the window are padding).
 public enum AttributionLayout {
