@@ -44,6 +44,9 @@ import Testing
         try "region_id,file,tensor\nR1,p,R1\n".write(toFile: head1 + "/index.csv", atomically: true, encoding: .utf8)
         let column = #expect(throws: GenomeError.self) { try AttributionDirectory(root: root, head: 1, readTensor: reader) }
         #expect(column?.description.hasPrefix(head1 + "/index.csv: no individual column") == true, "\(String(describing: column))")
+        try "region_id,individual,file,tensor\nR1,S1,p,R1|S1\n".write(toFile: head1 + "/index.csv", atomically: true, encoding: .utf8)
+        let personal = #expect(throws: GenomeError.self) { try AttributionDirectory(root: root, head: 1, readTensor: reader).read(regionID: "R1", inputLen: 3) }
+        #expect(personal?.description.contains("only per-individual ones") == true, "\(String(describing: personal))")
         try "region_id,individual,file,tensor\nR1,,p,R1\nR1,,q,R1\n".write(toFile: head1 + "/index.csv", atomically: true, encoding: .utf8)
         let twice = #expect(throws: GenomeError.self) { try AttributionDirectory(root: root, head: 1, readTensor: reader) }
         #expect(twice?.description.hasPrefix(head1 + "/index.csv:3: region 'R1' has a second row") == true, "\(String(describing: twice))")

@@ -111,7 +111,9 @@ public struct AttributionDirectory: Sendable {
         let source: String, shape: [Int], values: [Float]
         if let index, let readTensor {
             guard let entry = index[regionID] else {
-                throw GenomeError("\((regionDirectory as NSString).appendingPathComponent("index.csv")): no row for region '\(regionID)' (write it with `sage-mpi attribute`, or choose the regions with --regions)")
+                let file = (regionDirectory as NSString).appendingPathComponent("index.csv")
+                if index.isEmpty { throw GenomeError("\(file): no reference attributions, only per-individual ones (attribute --individuals); write the reference's with `sage-mpi attribute` without --individuals") }
+                throw GenomeError("\(file): no row for region '\(regionID)' (write it with `sage-mpi attribute`, or choose the regions with --regions)")
             }
             source = "\(entry.file) tensor '\(entry.tensor)'"
             (shape, values) = try readTensor(entry.file, entry.tensor)
