@@ -104,6 +104,15 @@ private func buffers(_ values: [[Float]]) -> [FloatBuffer] {
         let alone = FloatBuffer(count: n)
         model.inputGradients(sequences: inputs.map { UnsafePointer($0.pointer + 2 * n) }, batch: 1, head: .diff, into: [nil, alone.pointer, nil])
         expectClose(alone.array, Array(all[1].array[(2 * n)...]), rtol: 1e-5, atol: 1e-7, "item 2 alone")
+        // Both heads from one forward: the same bits as a forward per head.
+        let pointers = inputs.map { UnsafePointer($0.pointer) }
+        let mean = FloatBuffer(count: B * n), diff = FloatBuffer(count: B * n)
+        model.inputGradients(sequences: pointers, batch: B, head: .mean, into: [mean.pointer, nil, nil])
+        model.forward(sequences: pointers, batch: B, training: false)
+        let again = FloatBuffer(count: B * n)
+        model.inputGradientsOfLastForward(sequences: pointers, head: .diff, into: [nil, diff.pointer, nil])
+        model.inputGradientsOfLastForward(sequences: pointers, head: .mean, into: [again.pointer, nil, nil])
+        #expect(diff.array == all[1].array && again.array == mean.array)
         withExtendedLifetime(inputs) {}
     }
 }

@@ -37,7 +37,25 @@ final class AttributionEngine {
         for start in stride(from: items.startIndex, to: items.endIndex, by: batchSize) {
             let batch = items[start..<min(start + batchSize, items.endIndex)]
             fill(batch)
-            for (h, head) in heads.enumerated() { result[h] += gradients(batch, head: head) }
+            let seq = inputs.map { UnsafePointer($0.pointer) }, personal = batch.first?.individual != nil
+            if model.config.model == .psagenet {
+                model.forward(sequences: seq, batch: batchSize, training: false)   // one forward for every head
+                for (h, head) in heads.enumerated() {
+                    let taken = personal ? [1, 2] : [head == .mean ? 0 : 1]
+                    model.inputGradientsOfLastForward(sequences: seq, head: head, into: (0..<3).map { taken.contains($0) ? grads[$0].pointer : nil })
+                    result[h] += collect(batch, taken)
+                }
+            } else if personal {
+                // pred_mean = (out0(mat) + out0(pat)) / 2: half of each haplotype's own gradient.
+                for k in [1, 2] {
+                    model.inputGradients(sequences: [seq[k]], batch: batchSize, head: .mean, into: [grads[k].pointer])
+                    for i in 0..<(batchSize * 4 * L) { grads[k].pointer[i] *= 0.5 }
+                }
+                result[0] += collect(batch, [1, 2])
+            } else {
+                model.inputGradients(sequences: [seq[0]], batch: batchSize, head: .mean, into: [grads[0].pointer])
+                result[0] += collect(batch, [0])
+            }
         }
         return result
     }
@@ -60,26 +78,10 @@ final class AttributionEngine {
         }
     }
 
-    private func gradients(_ batch: ArraySlice<AttributionItem>, head: OutputHead) -> [[Float]] {
-        let n = 4 * L, personal = batch.first?.individual != nil
-        let seq = inputs.map { UnsafePointer($0.pointer) }
-        /// The inputs whose gradients make the tensor, in order (indices into `inputs`).
-        let taken: [Int]
-        if model.config.model == .psagenet {
-            taken = personal ? [1, 2] : [head == .mean ? 0 : 1]
-            let wanted = (0..<3).map { taken.contains($0) ? grads[$0].pointer : nil }
-            model.inputGradients(sequences: seq, batch: batchSize, head: head, into: wanted)
-        } else if personal {
-            // pred_mean = (out0(mat) + out0(pat)) / 2: half of each haplotype's own gradient.
-            taken = [1, 2]
-            for k in taken {
-                model.inputGradients(sequences: [seq[k]], batch: batchSize, head: head, into: [grads[k].pointer])
-                for i in 0..<(batchSize * n) { grads[k].pointer[i] *= 0.5 }
-            }
-        } else {
-            taken = [0]
-            model.inputGradients(sequences: [seq[0]], batch: batchSize, head: head, into: [grads[0].pointer])
-        }
+    /// Each item's tensor from the gradients of the inputs `taken` (indices into `inputs`), in that order, after
+    /// the method.
+    private func collect(_ batch: ArraySlice<AttributionItem>, _ taken: [Int]) -> [[Float]] {
+        let n = 4 * L
         return (0..<batch.count).map { b in
             var values = [Float](repeating: 0, count: taken.count * n)
             values.withUnsafeMutableBufferPointer { out in

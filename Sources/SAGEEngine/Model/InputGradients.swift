@@ -23,14 +23,23 @@ extension SAGENet {
     @discardableResult
     public func inputGradients(sequences: [UnsafePointer<Float>], batch B: Int, head: OutputHead,
                                into gradients: [UnsafeMutablePointer<Float>?]) -> UnsafeBufferPointer<Float> {
-        precondition(gradients.count == passes, "\(config.model.rawValue) has \(passes) input(s) to differentiate")
-        precondition(head.rawValue < config.outputCount, "\(config.model.rawValue) has no difference head (out1)")
         let out = forward(sequences: sequences, batch: B, training: false)
-        let w = currentWorkspace!, count = config.outputCount, dout = w.dOutputs.pointer
+        inputGradientsOfLastForward(sequences: sequences, head: head, into: gradients)
+        return out
+    }
+
+    /// `inputGradients` from the last forward, which must have been `forward(sequences:batch:training: false)` on the
+    /// same `sequences`: backward passes only read the forward's activations, so several heads can be taken from one
+    /// forward.
+    public func inputGradientsOfLastForward(sequences: [UnsafePointer<Float>], head: OutputHead,
+                                            into gradients: [UnsafeMutablePointer<Float>?]) {
+        precondition(gradients.count == passes && sequences.count == passes, "\(config.model.rawValue) has \(passes) input(s) to differentiate")
+        precondition(head.rawValue < config.outputCount, "\(config.model.rawValue) has no difference head (out1)")
+        guard let w = currentWorkspace, !w.training else { preconditionFailure("input gradients follow an evaluation-mode forward") }
+        let B = w.B, count = config.outputCount, dout = w.dOutputs.pointer
         dout.update(repeating: 0, count: B * count)
         for b in 0..<B { dout[b * count + head.rawValue] = 1 }
         store.zeroGrads()
         backward(sequences: sequences, inputGradients: gradients)
-        return out
     }
 }
