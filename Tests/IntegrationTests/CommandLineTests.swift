@@ -19,8 +19,8 @@ import Testing
     }
 
     @Test func unknownCommandBeforeHelpIsAnErrorListingTheCommands() throws {
-        for args in [["attribtue", "--help"], ["attribtue"], ["help", "attribtue"], ["--help", "attribtue"]] {
-            expectOneError(try run(args), ["unknown command 'attribtue' for 'sage-mpi'", "info, selftest, config", "bench"])
+        for args in [["frobnicate", "--help"], ["frobnicate"], ["help", "frobnicate"], ["--help", "frobnicate"]] {
+            expectOneError(try run(args), ["unknown command 'frobnicate' for 'sage-mpi'", "info, selftest, config", "bench"])
         }
     }
 
