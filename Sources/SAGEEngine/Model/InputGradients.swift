@@ -1,7 +1,8 @@
 // Input gradients (saliency) of SAGE-net's heads with respect to the one-hot inputs, in evaluation mode.
 //   rSAGEnet:  d out0 / d x                    x (B, 4, L)
 //   pSAGEnet:  d out_h / d ref, d mat, d pat    each (B, 4, L); out0 (mean head) depends on ref alone, so its
-//              maternal and paternal gradients are 0; out1 (difference head) on all three.
+//              maternal and paternal gradients are 0; out1 (difference head) on all three (on mat and pat alone
+//              without split_y_data).
 // Items do not interact in evaluation mode (batch norm on running statistics, no dropout), so the gradient of the
 // batch's summed head is each item's own gradient.
 
