@@ -9,7 +9,10 @@ import Foundation
 /// - `expression.csv` (regions x individuals): a sequence-dependent region mean (GC content of the central 200 bp)
 ///   + additive effects of 1-3 planted causal variants per region + Gaussian noise (variance explained ~60%);
 /// - `truth/causal_variants.csv`, `individuals/{train,val,test}.txt` (70/15/15) and a ready `sage.toml`;
-/// - with `secondCohort` > 0, a second cohort in `second/` (SecondCohort.swift).
+/// - with `secondCohort` > 0, a second cohort in `second/` (SecondCohort.swift);
+/// - with `motifs`, three PWMs of its own planted in the reference (1-2 instances in the central half of each
+///   region's window, adding their effect to the region's mean): `truth/motifs.meme`, `truth/motif_instances.csv`
+///   (SimulatedMotifs.swift). Without it the cohort is byte for byte what it was before the option existed.
 public struct CohortSimulator {
     public var individuals = 200
     public var regions = 50
@@ -19,6 +22,8 @@ public struct CohortSimulator {
     public var variantsPerKb = 10.0
     /// Individuals of a second cohort written to `second/` (0: none); see SecondCohort.swift.
     public var secondCohort = 0
+    /// Plant the simulator's motifs (see the type's comment).
+    public var motifs = false
     public init() {}
 
     struct Site {
@@ -53,6 +58,7 @@ public struct CohortSimulator {
             if count > 1 { let inside = placed[placed.count - 1].tss - inputLen / 3; for i in inside..<(inside + 12) { seq[i] = UInt8(ascii: "N") } }
             genome.append(seq)
         }
+        let instances = motifs ? SimulatedMotifs.plant(into: &genome, regions: placed, inputLen: inputLen, seed: seed) : []
         var fasta = ""
         for (c, seq) in genome.enumerated() {
             fasta += ">chr\(c + 1)\n"
@@ -126,7 +132,8 @@ public struct CohortSimulator {
             regionsCSV += "\(id),\(region.contig + 1),\(region.tss + 1),\(region.strand)\n"
             let centre = genome[region.contig][max(0, region.tss - 100)..<min(genome[region.contig].count, region.tss + 100)]
             let gc = Double(centre.filter { $0 == UInt8(ascii: "G") || $0 == UInt8(ascii: "C") }.count) / Double(max(centre.count, 1))
-            let mean = 5 + 20 * (gc - 0.41)
+            var mean = 5 + 20 * (gc - 0.41)
+            if motifs { mean += instances.filter { $0.region == r }.reduce(0) { $0 + SimulatedMotifs.effects[$1.motif] } }
             let candidates = sitesByRegion[r].indices.filter { sitesByRegion[r][$0].founderAlleles.filter { $0 != 0 }.count >= 2 }
             let causal = Array(candidates.shuffled(using: &rng).prefix(1 + rng.int(3)))
             var genetic = [Double](repeating: 0, count: individuals)
@@ -150,6 +157,11 @@ public struct CohortSimulator {
         }
         try regionsCSV.write(toFile: path("regions.csv"), atomically: true, encoding: .utf8)
         try causalCSV.write(toFile: path("truth/causal_variants.csv"), atomically: true, encoding: .utf8)
+        if motifs {
+            try formatMEME(SimulatedMotifs.pwms).write(toFile: path("truth/motifs.meme"), atomically: true, encoding: .utf8)
+            let csv = SimulatedMotifs.instancesCSV(instances, regionIDs: placed.indices.map { String(format: "G%04d", $0 + 1) }, contigs: placed.map(\.contig))
+            try csv.write(toFile: path("truth/motif_instances.csv"), atomically: true, encoding: .utf8)
+        }
         var expressionCSV = "gene_id," + sampleNames.joined(separator: ",") + "\n"
         for (r, row) in expression.enumerated() {
             expressionCSV += String(format: "G%04d", r + 1) + "," + row.map { String(format: "%.5f", $0) }.joined(separator: ",") + "\n"

@@ -16,6 +16,8 @@ struct Simulate: ParsableCommand {
     @Option(help: ArgumentHelp("Also write a second cohort of this many individuals to OUT/second/ (other individuals, VCF contigs without 'chr', a shifted allele-frequency spectrum, SNPs of its own; the same genes and causal variants), with a sage.toml that evaluates it against the first cohort's training individuals.", valueName: "N")) var secondCohort = 0
     @Flag(help: "Also write synthetic Enformer outputs (enformer/, SAGE-net's all_tracks layout, for `baseline enformer`; not Enformer's: see truth/enformer_tracks.csv).")
     var enformerFeatures = false
+    @Flag(help: "Also plant motifs of the simulator's own in regions' windows, with effects on expression (truth/motifs.meme, truth/motif_instances.csv), for checking seqlets and motifs against ground truth.")
+    var motifs = false
 
     func validate() throws {
         if individuals < 10 { throw ValidationError("--individuals must be at least 10, got \(individuals).") }
@@ -31,11 +33,12 @@ struct Simulate: ParsableCommand {
         sim.inputLen = inputLen
         sim.seed = seed
         sim.secondCohort = secondCohort
+        sim.motifs = motifs
         let start = Date()
         try OutputGuard.claim(out, kind: "simulate", inputs: [], legacy: Self.isEarlierOutput)
         try sim.write(to: out)
         if enformerFeatures { try EnformerFeatureSimulator(seed: seed).write(cohort: out) }
-        print("simulate: wrote \(out) (\(regions) regions x \(individuals) individuals, input_len \(inputLen)\(secondCohort > 0 ? "; second cohort of \(secondCohort) in \(out)/second" : "")) in \(String(format: "%.1f", Date().timeIntervalSince(start))) s")
+        print("simulate: wrote \(out) (\(regions) regions x \(individuals) individuals, input_len \(inputLen)\(secondCohort > 0 ? "; second cohort of \(secondCohort) in \(out)/second" : "")\(motifs ? "; motifs planted (truth/motif_instances.csv)" : "")) in \(String(format: "%.1f", Date().timeIntervalSince(start))) s")
     }
 
     /// A cohort `simulate` wrote before output markers: its sage.toml says so on the first line.
