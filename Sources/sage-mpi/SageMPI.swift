@@ -17,7 +17,7 @@ struct SageMPI: ParsableCommand {
         collective call ends the whole job, naming the call and the ranks that did not arrive.
         """,
         version: SageVersion.string,
-        subcommands: [Info.self, SelfTest.self, Config.self, Simulate.self, Prepare.self, Train.self, Evaluate.self, Sequences.self, Predict.self, InitModel.self, Baseline.self, Report.self, Bench.self, Preprocess.self, Seqlets.self, TomtomCommand.self, Sweep.self, SelectCheckpoint.self, ISM.self, VariantEffect.self, Attribute.self]
+        subcommands: [Info.self, SelfTest.self, Config.self, Simulate.self, Prepare.self, Train.self, Evaluate.self, Sequences.self, Predict.self, InitModel.self, Baseline.self, Report.self, Bench.self, Preprocess.self, Attribute.self, Seqlets.self, Motifs.self, TomtomCommand.self, ISM.self, VariantEffect.self, Sweep.self, SelectCheckpoint.self]
     )
 
     /// Parses and runs; on an error before MPI starts (bad flags, an unknown command), only launcher rank 0 prints
