@@ -77,6 +77,24 @@ import Testing
         }
     }
 
+    @Test func seqletCWMIsCroppedProjectedAndNormalisedBySageNetsRule() {
+        // (4, 6) attribution, reference ACGTNA, seqlet [1, 5): C at 1 holds -2, G at 2 holds +2 (a tie in |.|; NumPy's
+        // argmax over the (4, len) crop takes channel C first), T at 3 holds 1, position 4 is N.
+        let L = 6
+        var a = [Float](repeating: 0.5, count: 4 * L)
+        a[1 * L + 1] = -2; a[2 * L + 2] = 2; a[3 * L + 3] = 1; a[0 * L + 4] = 7
+        let seq = Array("ACGTNA".utf8)
+        let m = seqletCWM(id: "x", attribution: a, sequence: seq, length: L, start: 1, end: 5, zeroCenter: false)!
+        #expect(m.length == 4)
+        #expect(m.values == [0, 1, 0, 0, /**/ 0, 0, -1, 0, /**/ 0, 0, 0, -0.5, /**/ 0, 0, 0, 0])
+        // Zero-centred: each reference value minus the mean of its position's four channels (float32).
+        let z = seqletCWM(id: "x", attribution: a, sequence: seq, length: L, start: 1, end: 5, zeroCenter: true)!
+        let c1 = Float(-2) - (((Float(0.5) + -2) + 0.5) + 0.5) / 4, c2 = Float(2) - (((Float(0.5) + 0.5) + 2) + 0.5) / 4
+        #expect(z[0, 1] == 1 && z[1, 2] == Double(c2 / c1))
+        // Nothing on the reference: no CWM.
+        #expect(seqletCWM(id: "x", attribution: [Float](repeating: 0, count: 4 * L), sequence: seq, length: L, start: 0, end: 4, zeroCenter: false) == nil)
+    }
+
     @Test func handLinkage() {
         // Four points on a line at 0, 1, 5, 6 (|a - b|): {0, 1} and {2, 3} at 1, then the two at 5 (average) / 6 (complete).
         let x = [0.0, 1, 5, 6]
