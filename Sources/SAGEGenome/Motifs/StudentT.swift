@@ -3,7 +3,7 @@ import Foundation
 /// Student's t distribution, scipy.stats.t's `sf`, for drg_tools' correlation p-values.
 public enum StudentT {
     /// P(T > t) for t >= 0 with `df` degrees of freedom: I_x(df/2, 1/2) / 2 at x = df / (df + t^2), the regularised
-    /// incomplete beta function by its continued fraction (relative error ~1e-14; values below ~1e-308 are 0).
+    /// incomplete beta function by its continued fraction (relative error ~1e-14; values below ~1e-156 are 0).
     /// NaN for a NaN t, as scipy's.
     public static func survival(_ t: Double, degreesOfFreedom df: Double) -> Double {
         guard !t.isNaN, df > 0 else { return .nan }
@@ -20,6 +20,9 @@ public enum StudentT {
         if x >= 1 { return 1 }
         let logFront = lgamma(a + b) - lgamma(a) - lgamma(b) + a * log(x) + b * log1p(-x)
         if x < (a + 1) / (a + b + 2) {
+            // Here the fraction is O(a + b); below e^-360 (~1e-156) the value is far below anything a caller adding
+            // 1e-127 can see (drg_tools' fill), and not worth its iterations: 0.
+            if logFront - log(a) < -360 { return 0 }
             return exp(logFront) * continuedFraction(a: a, b: b, x: x) / a
         }
         return 1 - exp(logFront) * continuedFraction(a: b, b: a, x: 1 - x) / b
