@@ -63,8 +63,9 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: dir) }
         var outputs: [[String: Data]] = []
         for ranks in [1, 2, 3] {
-            let out = "\(dir)/motifs\(ranks)"
-            let run = ranks == 1 ? try Subprocess.alone(Self.args(dir, out: out)) : try Subprocess.mpi(ranks, Self.args(dir, out: out))
+            // Blocks of 16 seqlets: several per rank (the default, 256, would be one block for all).
+            let out = "\(dir)/motifs\(ranks)", args = Self.args(dir, out: out) + (ranks == 1 ? [] : ["--block-size", "16"])
+            let run = ranks == 1 ? try Subprocess.alone(args) : try Subprocess.mpi(ranks, args)
             #expect(run.status == 0, "\(run.combined)")
             var files: [String: Data] = [:]
             for f in ["seqlets.csv", "clusters.csv", "cluster_cwms.meme", "annotations.csv", "summary.json"] {

@@ -19,7 +19,7 @@ struct Motifs: ParsableCommand {
         allow_reverse_complement), cropped, divided by its signed entry of largest |value|. \
         Similarity is drg_tools' 'correlation_pvalue' (best ungapped offset with >= 4 overlapping positions, both \
         strands, Pearson over the zero-padded union, its t-test p-value as the distance); the upper triangle is cut \
-        into 256 x 256 blocks dealt to ranks and gathered on rank 0, which clusters (scikit-learn's \
+        into --block-size (256) square blocks dealt to ranks and gathered on rank 0, which clusters (scikit-learn's \
         AgglomerativeClustering on the precomputed distance, its labels exactly) and combines each cluster as \
         drg_tools' combine_pwms (centre member, alignment, max-coverage normalisation, flanks trimmed below 0.075). \
         Memory on rank 0: the condensed distance matrix, 4 n^2 bytes (40 GB for 10^5 seqlets, 400 MB for 10^4); \
@@ -44,6 +44,7 @@ struct Motifs: ParsableCommand {
     @Option(help: "Motif database (MEME file), e.g. HOCOMOCO v12 CORE or JASPAR CORE.") var database: String
     @Option(help: "Keep each cluster's this many smallest raw p-values (n_top_motif_matches).") var top = 5
     @Option(help: "... and every match with BH-corrected p-value below this (pval_thresh).") var bh = 0.05
+    @Option(help: "Seqlets per side of the similarity blocks dealt to ranks (the output does not depend on it).") var blockSize = 256
     @Option(help: "Output directory.") var out = "motifs"
     @OptionGroup var runtime: RuntimeOptions
 
@@ -71,6 +72,7 @@ struct Motifs: ParsableCommand {
         if !(seqletThreshold > 0 && seqletThreshold <= 1) { throw ValidationError("--seqlet-threshold must be in (0, 1].") }
         if !(distanceThreshold >= 0 && distanceThreshold.isFinite) { throw ValidationError("--distance-threshold must be a finite number >= 0.") }
         if top < 0 { throw ValidationError("--top must be at least 0.") }
+        if blockSize < 1 { throw ValidationError("--block-size must be at least 1.") }
         if !(bh >= 0 && bh <= 1) { throw ValidationError("--bh must be in [0, 1].") }
         if config.config == nil { throw ValidationError("Give --config sage.toml (its FASTA, regions, input_len and allow_reverse_complement give the reference the CWMs are read on).") }
     }
@@ -87,6 +89,9 @@ struct Motifs: ParsableCommand {
             var packed: [Double] = [], lengths: [Int] = []
             if comm.rank == 0 {
                 db = try TomtomDatabase(targets: try readMEME(path: database), name: database)
+                if db!.targets.count < 25 {
+                    ctx.log.root.warning("motifs: only \(db!.targets.count) database motifs; Tomtom's background is the database's columns, so its p-values depend strongly on which motifs it holds (memelite warns below 25)")
+                }
                 let heads = attributions.indices.map { k -> Int? in head.isEmpty || head[k] == "-" ? nil : Int(head[k])! }
                 let sets = try zip(seqlets, attributions).enumerated().map { k, pair in
                     SeqletSource(csv: pair.0, directory: try AttributionDirectory(root: pair.1, head: heads[k]), label: labels[k])
@@ -107,7 +112,7 @@ struct Motifs: ParsableCommand {
 
             let staged = try StagedDirectory(out: out, kind: "motifs", inputs: inputs, comm: comm, owns: Self.files.contains)
             let start = Date()
-            guard var condensed = try MotifSimilarity.condensedDistances(set, comm: comm, threads: ctx.threads) else { return }
+            guard var condensed = try MotifSimilarity.condensedDistances(set, comm: comm, threads: ctx.threads, tile: blockSize) else { return }
             let pairs = cwms.count * (cwms.count - 1) / 2
             ctx.log.root.info("motifs: \(pairs) seqlet pair(s) in \(String(format: "%.2f", Date().timeIntervalSince(start))) s")
             let clusters = SeqletClustering.labels(condensed: &condensed, n: cwms.count, linkage: Linkage(rawValue: linkage)!, threshold: distanceThreshold)
