@@ -29,7 +29,7 @@ public enum StudentT {
     }
 
     private static func continuedFraction(a: Double, b: Double, x: Double) -> Double {
-        let tiny = 1e-300, epsilon = 1e-16
+        let tiny = 1e-300, epsilon = 3e-16  // a few ulps: |delta - 1| < 1e-16 would ask for delta == 1 exactly
         let qab = a + b, qap = a + 1, qam = a - 1
         var c = 1.0, d = 1 - qab * x / qap
         if abs(d) < tiny { d = tiny }
