@@ -4,7 +4,7 @@ compares every output: each seqlet's cluster, the cluster CWMs as written (2 dec
 
     /work/venv-torch/bin/python tools/check_motifs_against_sagenet.py OUT --config sage.toml \\
         --seqlets A.csv [--seqlets B.csv] --attributions DIR [--attributions DIR2] [--labels a,b] \\
-        --database DB.meme [--seqlet-threshold 0.005] [--linkage complete] [--distance-threshold 0.05]
+        --database DB.meme [--seqlet-threshold 0.005] [--linkage complete] [--distance-threshold 0.05] [--zero-center]
 
 SAGE-net's steps, as in SAGEnet/attributions.py: attribution (DIR/per_region_attribs/{region}.npy) times the
 reference one-hot of the model window (the configuration's FASTA, regions table, input_len; reverse-complemented on
@@ -67,6 +67,7 @@ def main():
     ap.add_argument("--seqlet-threshold", type=float, default=0.005)
     ap.add_argument("--linkage", default="complete")
     ap.add_argument("--distance-threshold", type=float, default=0.05)
+    ap.add_argument("--zero-center", action="store_true")
     a = ap.parse_args()
     labels = a.labels.split(",") if a.labels else (["a", "b"] if len(a.seqlets) == 2 else ["a"])
     cfg = tomllib.load(open(a.config, "rb"))
@@ -103,7 +104,10 @@ def main():
         for s, d in enumerate(a.attributions):
             if rid not in kept[s]:
                 continue
-            attrib = np.load(os.path.join(d, "per_region_attribs", rid + ".npy")).reshape(4, L) * x
+            attrib = np.load(os.path.join(d, "per_region_attribs", rid + ".npy")).reshape(4, L)
+            if a.zero_center:  # SAGEnet.tools.zero_center_attributions(attrib, axis=0)
+                attrib = attrib - np.mean(attrib, axis=0, keepdims=True)
+            attrib = attrib * x
             for k, (start, end) in enumerate(kept[s][rid]):
                 crop = attrib[:, start:end]
                 normed.append((crop / crop.flat[np.argmax(np.abs(crop))]).T)
