@@ -23,7 +23,7 @@ struct Motifs: ParsableCommand {
         AgglomerativeClustering on the precomputed distance, its labels exactly) and combines each cluster as \
         drg_tools' combine_pwms (centre member, alignment, max-coverage normalisation, flanks trimmed below 0.075). \
         Memory on rank 0: the condensed distance matrix, 4 n^2 bytes (40 GB for 10^5 seqlets, 400 MB for 10^4); \
-        other ranks hold the seqlets and one block. \
+        other ranks hold the seqlets and one batch of blocks (64 MB). \
         Tomtom (memelite's, defaults) of each cluster CWM as written (2 decimals), converted by cwm_to_ppm (an \
         all-zero position, NaN in SAGE-net, is uniform here), BH over the whole clusters x database matrix; per \
         cluster the --top smallest raw p-values and every BH < --bh. A cluster trimmed to nothing has no CWM and no \
