@@ -77,6 +77,17 @@ import Testing
         }
     }
 
+    @Test func similaritySumsInPartsGiveTheSameCWM() throws {
+        let f = Fixture.shared
+        let motifs = f.motifs, set = try SeqletSet(motifs)
+        let labels = f.labels["average_0.05"]!
+        let big = Dictionary(grouping: labels.indices, by: { labels[$0] }).values.max { $0.count < $1.count }!.sorted()
+        let k = big.count
+        let sums = clusterSimilaritySums(big, set: set, rows: 0..<(k / 3)) + clusterSimilaritySums(big, set: set, rows: (k / 3)..<k)
+        #expect(k > 10)
+        #expect(combineCluster(big, seqlets: motifs, set: set, sums: sums) == combineCluster(big, seqlets: motifs, set: set))
+    }
+
     @Test func seqletCWMIsCroppedProjectedAndNormalisedBySageNetsRule() {
         // (4, 6) attribution, reference ACGTNA, seqlet [1, 5): C at 1 holds -2, G at 2 holds +2 (a tie in |.|; NumPy's
         // argmax over the (4, len) crop takes channel C first), T at 3 holds 1, position 4 is N.

@@ -7,25 +7,17 @@ import Foundation
 /// the sum is divided by the largest number of members covering a position; the flanks whose sum_a |w| is at most
 /// 0.075 of the largest are trimmed, and a result shorter than 3 positions becomes all zeros (same length).
 /// `members`: the cluster's seqlet indices in `set` (ascending, as np.where gives them); `seqlets[k]` the L x 4
-/// CWMs `set` was built from. Returns L x 4 values (position-major).
-public func combineCluster(_ members: [Int], seqlets: [Motif], set: SeqletSet, removeLow: Double = 0.075, minLength: Int = 3) -> [Double] {
+/// CWMs `set` was built from. `sums`: the members' summed similarities (`clusterSimilaritySums` over all rows), when
+/// the caller computed them (e.g. on several threads for a large cluster). Returns L x 4 values (position-major).
+public func combineCluster(_ members: [Int], seqlets: [Motif], set: SeqletSet, sums given: [Double]? = nil,
+                           removeLow: Double = 0.075, minLength: Int = 3) -> [Double] {
     let k = members.count
     var seed: [Double], count: [Double]
     if k == 1 {
         seed = seqlets[members[0]].values
         count = [Double](repeating: 1, count: seqlets[members[0]].length)
     } else {
-        // Summed similarity 1 - d over the cluster, from the upper triangle (the values the clustering saw).
-        var sums = [Double](repeating: 0, count: k)
-        var similarity = [Double](repeating: 0, count: k * k)
-        for a in 0..<k {
-            similarity[a * k + a] = 1 - set.align(members[a], onto: members[a]).distance
-            for b in (a + 1)..<k {
-                let s = 1 - set.align(members[a], onto: members[b]).distance
-                similarity[a * k + b] = s; similarity[b * k + a] = s
-            }
-        }
-        for a in 0..<k { for b in 0..<k { sums[a] += similarity[a * k + b] } }
+        let sums = given ?? clusterSimilaritySums(members, set: set, rows: 0..<k)
         let order = (0..<k).sorted { sums[$0] != sums[$1] ? sums[$0] > sums[$1] : $0 < $1 }
         let centre = members[order[0]]
         let aligned = order.map { o -> (Int, SeqletAlignment) in
@@ -71,4 +63,18 @@ public func combineCluster(_ members: [Int], seqlets: [Motif], set: SeqletSet, r
 public func roundLikeNumPy(_ x: Double, decimals: Int = 2) -> Double {
     let scale = pow(10, Double(decimals))
     return (x * scale).rounded(.toNearestOrEven) / scale
+}
+
+/// The summed similarity 1 - d of each member in `rows` (indices into `members`) to every member, itself included,
+/// added in member order; d from the upper triangle (row the lower seqlet index: the values the clustering saw).
+/// Memory O(rows); each row costs `members.count` alignments.
+public func clusterSimilaritySums(_ members: [Int], set: SeqletSet, rows: Range<Int>) -> [Double] {
+    rows.map { a in
+        var sum = 0.0
+        for b in members.indices {
+            let (i, j) = members[a] <= members[b] ? (members[a], members[b]) : (members[b], members[a])
+            sum += 1 - set.align(i, onto: j).distance
+        }
+        return sum
+    }
 }

@@ -130,7 +130,18 @@ struct Motifs: ParsableCommand {
         var members = [[Int]](repeating: [], count: k)
         for (i, c) in clusters.enumerated() { members[c].append(i) }
         // Cluster CWMs as cluster_cwms.meme holds them (2 decimals), and their Tomtom queries.
-        let combined = Parallel.map(members, threads: threads) { combineCluster($0, seqlets: cwms, set: set).map { roundLikeNumPy($0) } }
+        // Small clusters a thread each; a large one's k^2 similarity sums over all threads.
+        let large = members.indices.filter { members[$0].count > 256 }
+        var sums: [Int: [Double]] = [:]
+        for u in large {
+            let k = members[u].count
+            sums[u] = Parallel.map(balancedRanges(count: k, parts: min(threads, k)), threads: threads) {
+                clusterSimilaritySums(members[u], set: set, rows: $0)
+            }.flatMap { $0 }
+        }
+        let combined = Parallel.map(Array(members.indices), threads: threads) { u in
+            combineCluster(members[u], seqlets: cwms, set: set, sums: sums[u]).map { roundLikeNumPy($0) }
+        }
         var written: [Motif] = [], queries: [Motif] = [], queryCluster: [Int] = []
         for (u, values) in combined.enumerated() where values.contains(where: { $0 != 0 }) {
             let cwm = Motif(id: "\(u)", values: values, nsites: Double(members[u].count))
