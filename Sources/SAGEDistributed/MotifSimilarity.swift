@@ -14,8 +14,9 @@ import SAGEGenome
 /// (L_a + L_b - 7) offsets x 2 strands each.
 public enum MotifSimilarity {
     /// The condensed distances on rank 0, nil on the other ranks. Every rank must call it with the same `set`.
+    /// `progress(done, total)` (pairs) is called on rank 0 after each batch.
     public static func condensedDistances(_ set: SeqletSet, comm: any Communicator, threads: Int, tile: Int = 256,
-                                          batch: Int = 1 << 23) throws -> [Double]? {
+                                          batch: Int = 1 << 23, progress: (Int, Int) -> Void = { _, _ in }) throws -> [Double]? {
         let n = set.count
         let blocks = (n + tile - 1) / tile
         var tiles: [(Int, Int)] = []
@@ -25,6 +26,7 @@ public enum MotifSimilarity {
         // one gather per ~`batch` doubles per rank, so ranks do not wait for each other block by block.
         let rounds = (tiles.count + comm.size - 1) / comm.size
         let perBatch = max(1, batch / (tile * tile))
+        var done = 0
         for first in stride(from: 0, to: rounds, by: perBatch) {
             let batchRounds = first..<min(rounds, first + perBatch)
             var values: [Double] = []
@@ -37,7 +39,9 @@ public enum MotifSimilarity {
                 for round in batchRounds where round * comm.size + rank < tiles.count {
                     offset += place(part, from: offset, tiles[round * comm.size + rank], tile: tile, n: n, into: &condensed)
                 }
+                done += part.count
             }
+            progress(done, condensed.count)
         }
         return comm.rank == 0 ? condensed : nil
     }

@@ -112,8 +112,11 @@ struct Motifs: ParsableCommand {
 
             let staged = try StagedDirectory(out: out, kind: "motifs", inputs: inputs, comm: comm, owns: Self.files.contains)
             let start = Date()
-            guard var condensed = try MotifSimilarity.condensedDistances(set, comm: comm, threads: ctx.threads, tile: blockSize) else { return }
             let pairs = cwms.count * (cwms.count - 1) / 2
+            let progress = ProgressLine(task: "motifs", total: pairs, unit: "seqlet pairs", log: ctx.log)
+            guard var condensed = try MotifSimilarity.condensedDistances(set, comm: comm, threads: ctx.threads, tile: blockSize,
+                                                                         progress: { progress.update($0, of: $1) }) else { return }
+            progress.finish()
             ctx.log.root.info("motifs: \(pairs) seqlet pair(s) in \(String(format: "%.2f", Date().timeIntervalSince(start))) s")
             let clusters = SeqletClustering.labels(condensed: &condensed, n: cwms.count, linkage: Linkage(rawValue: linkage)!, threshold: distanceThreshold)
             try writeResults(found!, cwms: cwms, set: set, clusters: clusters, database: db!, staged: staged, threads: ctx.threads)
