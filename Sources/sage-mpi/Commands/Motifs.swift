@@ -21,7 +21,8 @@ struct Motifs: ParsableCommand {
         strands, Pearson over the zero-padded union, its t-test p-value as the distance); the upper triangle is cut \
         into --block-size (256) square blocks dealt to ranks and gathered on rank 0, which clusters (scikit-learn's \
         AgglomerativeClustering on the precomputed distance, its labels exactly) and combines each cluster as \
-        drg_tools' combine_pwms (centre member, alignment, max-coverage normalisation, flanks trimmed below 0.075). \
+        drg_tools' combine_pwms (centre member, alignment, max-coverage normalisation, flanks trimmed below 0.075; a \
+        cluster of k seqlets costs k^2 alignments on rank 0's threads). \
         Memory on rank 0: the condensed distance matrix, 4 n^2 bytes (40 GB for 10^5 seqlets, 400 MB for 10^4); \
         other ranks hold the seqlets and one batch of blocks (64 MB). \
         Tomtom (memelite's, defaults) of each cluster CWM as written (2 decimals), converted by cwm_to_ppm (an \
