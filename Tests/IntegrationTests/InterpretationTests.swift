@@ -238,6 +238,16 @@ import Testing
             }
             let sparse = try SafeTensors.read(path: f.path("ism-\(name)false/ism.safetensors"))
             let naive = try SafeTensors.read(path: f.path("ism-\(name)true/ism.safetensors"))
+            // --float16: the same values, rounded to half precision (raw predictions are O(0.1), well inside its range).
+            try run(["ism", "--checkpoint", checkpoint, "--config", f.config, "--regions", "test", "--window", "8", "--raw", "--float16",
+                     "--out", f.path("ism-\(name)16")])
+            let half = try SafeTensors.read(path: f.path("ism-\(name)16/ism.safetensors"))
+            for key in sparse.tensors.keys {
+                let t = try #require(half.tensors[key])
+                #expect(t.dtype == .F16 && t.shape == sparse.tensors[key]!.shape)
+                let bits = t.bytes.withUnsafeBytes { Array($0.bindMemory(to: UInt16.self)) }
+                #expect(bits == (try sparse.floats(key)).map { Float16($0).bitPattern }, "ism --float16 \(key)")
+            }
             #expect(sparse.tensors.keys.sorted() == naive.tensors.keys.sorted() && !sparse.tensors.isEmpty)
             for key in naive.tensors.keys {
                 for (a, b) in zip(try sparse.floats(key), try naive.floats(key)) { #expect(abs(a - b) <= 1e-6 * max(1, abs(b)), "ism \(key): \(a) vs \(b)") }

@@ -19,6 +19,8 @@ public struct ISMRun {
     public var inputs: [ISMInput] = ISMInput.allCases
     public var variant: VariantRow? = nil
     public var raw = false, naive = false
+    /// Tensors stored as float16 (half the bytes; values below 6.1e-5 lose precision).
+    public var float16 = false
     public var batchSize = 16
     public init(checkpoint: String, out: String) { self.checkpoint = checkpoint; self.out = out }
 
@@ -64,13 +66,14 @@ public struct ISMRun {
         var tensors = SafeTensors()
         tensors.metadata = ["format": "sage-mpi ism", "checkpoint": checkpoint, "model": model.config.model.rawValue,
                             "axes": "input, nucleotide (A, C, G, T on the model's strand), position (model order)",
-                            "values": raw ? "raw" : "zero_centred"]
+                            "values": raw ? "raw" : "zero_centred", "dtype": float16 ? "F16" : "F32"]
         var index = Self.indexHeader + "\n"
         for (r, frame) in frames.enumerated() {
             let w = windows[r]
             for (h, head) in heads.enumerated() {
                 let name = "\(frame.region.id)/\(head)", at = (r * heads.count + h) * size
-                tensors.add(name, floats: Array(all[at..<(at + size)]), shape: [mutated.count, 4, width])
+                let values = Array(all[at..<(at + size)])
+                if float16 { tensors.add(name, float16: values, shape: [mutated.count, 4, width]) } else { tensors.add(name, floats: values, shape: [mutated.count, 4, width]) }
                 index += [csvCell(frame.region.id), csvCell(name), "\(mutated.count)x4x\(width)", frame.reversed ? "-" : "+", csvCell(frame.contig),
                           "\(w.first)", "\(w.last)", "\(w.modelStart)", "\(w.modelStart + width)", mutated.map(\.rawValue).joined(separator: ";"),
                           raw ? "raw" : "zero_centred", variant?.label ?? ""].joined(separator: ",") + "\n"

@@ -18,7 +18,7 @@ struct ISM: ParsableCommand {
         inserted into the haplotypes (p-SAGE-net's reference channels stay the reference, as SAGE-net's \
         VariantDataset, which crashed at HEAD: BUG-5; indels shift as in personal haplotypes, BUG-8 fixed). Values \
         zero-centred over the four bases at each position (SAGE-net zero-centred the wrong axis, BUG-15) or raw \
-        with --raw. Output DIR: ism.safetensors (float32 tensor '<region_id>/<head>', head mean or diff, shape \
+        with --raw. Output DIR: ism.safetensors (float32, or float16 with --float16, tensor '<region_id>/<head>', head mean or diff, shape \
         (inputs, 4, W), positions in model order) and ism_index.csv (region_id, tensor, shape, strand, chr, \
         genome_start, genome_end, model_start, model_end, inputs, values, variant), written atomically. Regions \
         are dealt to ranks; the output is identical for any number of ranks.
@@ -33,6 +33,7 @@ struct ISM: ParsableCommand {
     @Option(help: "Variant inserted first, chr:pos:ref:alt (pos 1-based; one --region only).") var variant: String?
     @Option(help: "p-SAGE-net input to mutate: reference, personal or both.") var input = "both"
     @Flag(help: "Raw predictions instead of zero-centred over the four bases.") var raw = false
+    @Flag(help: "Store the tensors as float16 (half the bytes; values below 6.1e-5, e.g. small effects of a small model, lose precision).") var float16 = false
     @Flag(help: "Full forward passes for every substitution, instead of the variant-sparse scorer (equal to float rounding; for checking).") var naive = false
     @Option(help: "Items per forward pass.") var batchSize = 16
     @Option(help: "Output directory (default: ism beside the checkpoint).") var out: String?
@@ -71,6 +72,7 @@ struct ISM: ParsableCommand {
         ism.inputs = input == "both" ? ISMInput.allCases : [ISMInput(rawValue: input)!]
         ism.variant = variant.flatMap { VariantRow.parse($0, regionID: selected[0].id) }
         ism.raw = raw
+        ism.float16 = float16
         ism.naive = naive
         ism.batchSize = batchSize
         let lists = regions.map { FileManager.default.fileExists(atPath: $0) ? [$0] : [] } ?? []
