@@ -147,20 +147,7 @@ public func projectAttribution(_ attribution: [Float], onto sequence: [UInt8], l
     precondition(attribution.count == 4 * L && sequence.count <= L, "projectAttribution: shapes")
     var out = [Float](repeating: 0, count: L)
     for (t, base) in sequence.enumerated() {
-        let c: Int
-        switch base | 0x20 {
-        case UInt8(ascii: "a"): c = 0
-        case UInt8(ascii: "c"): c = 1
-        case UInt8(ascii: "g"): c = 2
-        case UInt8(ascii: "t"): c = 3
-        default: continue
-        }
-        var v = attribution[c * L + t]
-        if zeroCenter {
-            let sum = ((attribution[t] + attribution[L + t]) + attribution[2 * L + t]) + attribution[3 * L + t]
-            v -= sum / 4
-        }
-        out[t] = v
+        if let p = projectedValue(attribution, length: L, at: t, base: base, zeroCenter: zeroCenter) { out[t] = p.value }
     }
     return out
 }
@@ -173,4 +160,25 @@ public func genomeSpan(start: Int, end: Int, window: Range<Int>, reversed: Bool)
     guard start < e else { return nil }
     if reversed { return (window.lowerBound + n - e + 1, window.lowerBound + n - start) }
     return (window.lowerBound + start + 1, window.lowerBound + e)
+}
+
+/// `base`'s channel (A, C, G, T = 0...3) and its attribution at position t (nil for N and other codes), minus the mean
+/// of the four channels at t with `zeroCenter` (summed in numpy's order, float32). `attribution` is (4, L)
+/// channel-major A, C, G, T.
+@inline(__always)
+func projectedValue(_ attribution: [Float], length L: Int, at t: Int, base: UInt8, zeroCenter: Bool) -> (channel: Int, value: Float)? {
+    let c: Int
+    switch base | 0x20 {
+    case UInt8(ascii: "a"): c = 0
+    case UInt8(ascii: "c"): c = 1
+    case UInt8(ascii: "g"): c = 2
+    case UInt8(ascii: "t"): c = 3
+    default: return nil
+    }
+    var v = attribution[c * L + t]
+    if zeroCenter {
+        let sum = ((attribution[t] + attribution[L + t]) + attribution[2 * L + t]) + attribution[3 * L + t]
+        v -= sum / 4
+    }
+    return (c, v)
 }

@@ -9,20 +9,8 @@ public func seqletCWM(id: String, attribution: [Float], sequence: [UInt8], lengt
     let width = end - start
     var crop = [Float](repeating: 0, count: 4 * width)  // channel-major (4, width)
     for t in start..<min(end, sequence.count) {
-        let c: Int
-        switch sequence[t] | 0x20 {
-        case UInt8(ascii: "a"): c = 0
-        case UInt8(ascii: "c"): c = 1
-        case UInt8(ascii: "g"): c = 2
-        case UInt8(ascii: "t"): c = 3
-        default: continue
-        }
-        var v = attribution[c * L + t]
-        if zeroCenter {
-            let sum = ((attribution[t] + attribution[L + t]) + attribution[2 * L + t]) + attribution[3 * L + t]
-            v -= sum / 4
-        }
-        crop[c * width + (t - start)] = v
+        guard let p = projectedValue(attribution, length: L, at: t, base: sequence[t], zeroCenter: zeroCenter) else { continue }
+        crop[p.channel * width + (t - start)] = p.value
     }
     var largest = 0
     for k in crop.indices where abs(crop[k]) > abs(crop[largest]) { largest = k }

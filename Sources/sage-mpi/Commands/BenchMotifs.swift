@@ -61,7 +61,7 @@ struct BenchMotifs: ParsableCommand {
             for (k, m) in cwms.enumerated() { for (v, x) in m.values.enumerated() { padded[k * width * 4 + v] = Float(x) } }
             try AtomicFile.write(NPY.encode(NPYArray(shape: [n, width, 4], values: .float32(padded))), to: path("seqlets.npy"))
             try AtomicFile.write(NPY.encode(NPYArray(shape: [n], values: .float32(cwms.map { Float($0.length) }))), to: path("lengths.npy"))
-            let result = try runPython(python)
+            let result = try runPythonBenchmark(python, script: script, arguments: [workDir], needs: "torch, numpy and scipy")
             try compare(condensed, n: n)
             let seconds = result["seconds"] as? Double ?? .nan
             print(String(format: "drg_tools: %.3f s: %.0f pairs/s (the full n x n matrix, %d pairs, as SAGE-net computes it; torch %@, one thread)",
@@ -99,24 +99,6 @@ struct BenchMotifs: ParsableCommand {
         }
     }
 
-    func runPython(_ python: String) throws -> [String: Any] {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [script, workDir]
-        var environment = ProcessInfo.processInfo.environment
-        environment["OMP_NUM_THREADS"] = "1"; environment["MKL_NUM_THREADS"] = "1"
-        process.environment = environment
-        let output = Pipe()
-        process.standardOutput = output
-        do { try process.run() } catch { throw CommandError("\(python): cannot run it (\(error.localizedDescription))") }
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0, let line = String(decoding: data, as: UTF8.self).split(separator: "\n").last,
-              let json = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
-            throw CommandError("\(python) \(script) failed (status \(process.terminationStatus)); are torch, numpy and scipy installed in that Python?")
-        }
-        return json
-    }
 
     func compare(_ condensed: [Double], n: Int) throws {
         func matrix(_ name: String) throws -> [Double] {

@@ -53,7 +53,7 @@ struct BenchSeqlets: ParsableCommand {
             print("tangermeme on the same tracks: sage-mpi bench seqlets --python PYTHON (with tangermeme installed)")
             return
         }
-        let result = try runTangermeme(python)
+        let result = try runPythonBenchmark(python, script: script, arguments: [workDir, "--threshold", "\(threshold)", "--repeats", "\(repeats)"], needs: "tangermeme")
         let theirs = try readTangermeme()
         try compare(ours, theirs)
         let version = result["version"] as? String ?? "?", seconds = result["seconds"] as? Double ?? .nan
@@ -77,24 +77,6 @@ struct BenchSeqlets: ParsableCommand {
         }
     }
 
-    func runTangermeme(_ python: String) throws -> [String: Any] {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [script, workDir, "--threshold", "\(threshold)", "--repeats", "\(repeats)"]
-        var environment = ProcessInfo.processInfo.environment
-        environment["NUMBA_NUM_THREADS"] = "1"; environment["OMP_NUM_THREADS"] = "1"
-        process.environment = environment
-        let output = Pipe()
-        process.standardOutput = output
-        do { try process.run() } catch { throw CommandError("\(python): cannot run it (\(error.localizedDescription))") }
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0, let line = String(decoding: data, as: UTF8.self).split(separator: "\n").last,
-              let json = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
-            throw CommandError("\(python) \(script) failed (status \(process.terminationStatus)); is tangermeme installed in that Python?")
-        }
-        return json
-    }
 
     /// tangermeme.csv: region, start, end, attribution, p_value rows.
     func readTangermeme() throws -> [[Seqlet]] {

@@ -82,25 +82,8 @@ struct BenchTomtom: ParsableCommand {
         try AtomicFile.write(Data(formatMEME(ppms).utf8), to: qPath)
         try AtomicFile.write(Data(formatMEME(targets).utf8), to: dPath)
         let script = Self.sourceRoot.appendingPathComponent("tools/memelite_tomtom_bench.py").path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [script, qPath, dPath, "--repeats", String(repeats)]
-        var env = ProcessInfo.processInfo.environment
-        env["NUMBA_NUM_THREADS"] = "1"
-        process.environment = env
-        let pipe = Pipe(), errors = Pipe()
-        process.standardOutput = pipe
-        process.standardError = errors
-        try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0,
-              let line = String(decoding: output, as: UTF8.self).split(separator: "\n").last,
-              let json = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-              let seconds = (json["seconds"] as? NSNumber)?.doubleValue else {
-            throw CommandError("\(python) \(script) failed (status \(process.terminationStatus)): \(errorText.split(separator: "\n").suffix(3).joined(separator: " | "))")
-        }
+        let json = try runPythonBenchmark(python, script: script, arguments: [qPath, dPath, "--repeats", String(repeats)], needs: "memelite")
+        guard let seconds = (json["seconds"] as? NSNumber)?.doubleValue else { throw CommandError("\(script): its output holds no seconds") }
         let theirs = (json["checksum"] as? NSNumber)?.doubleValue ?? .nan
         print(String(format: "memelite: %.1f queries/s per core (%.2f ms per query), best of %d; checksum %.6f", Double(queries) / seconds, 1000 * seconds / Double(queries), repeats, theirs))
         print(String(format: "ratio sage-mpi / memelite: %.2fx", seconds / best))
