@@ -1,7 +1,7 @@
 import SAGEEngine
 import SAGEGenome
 
-/// Scores items with a model in eval mode, items dealt round-robin to ranks (item i on rank i mod size), and
+/// Scores items with a model in eval mode, items dealt to ranks in contiguous shares (`share`), and
 /// gathers every item's outputs to rank 0 in item order. Each item is 1 sequence (rSAGEnet) or 3 (pSAGEnet:
 /// reference, maternal, paternal) of at most input_len bases; shorter ones are N-padded at the end.
 /// Returns (items, outputCount) row-major on rank 0, nil elsewhere. The result does not depend on the number of ranks.
@@ -11,7 +11,7 @@ public func predictInParallel(comm: any Communicator, model: SAGENet, items: [[[
                               path: InferencePath = .sparse) throws -> [Float]? {
     let config = model.config, L = config.inputLen, passes = config.model == .psagenet ? 3 : 1
     let count = config.outputCount
-    let mine = Array(stride(from: comm.rank, to: items.count, by: comm.size))
+    let mine = Array(share(of: items.count, for: comm))
     if path == .sparse && config.model == .psagenet {
         return try gatherItems(comm: comm, count: items.count, outputs: count, indices: mine, values: predictSparse(model: model, items: items, mine: mine))
     }

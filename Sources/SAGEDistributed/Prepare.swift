@@ -33,7 +33,7 @@ public func prepareStore(config: RunConfig, out: String, comm: any Communicator,
         if trainingCohort.otherVCF { log.root.info("prepare: allele frequencies from \(training.count) training individuals (train_subs) in \(trainingCohort.vcf!)") }
     }
 
-    let mine = balancedRanges(count: regions.count, parts: comm.size)[comm.rank]
+    let mine = share(of: regions.count, for: comm)
     let partName = String(format: "part-%05d.bin", comm.rank)
     let started = Date()
     let progress = ProgressLine(task: "prepare", scope: "rank 0", total: mine.count, unit: "regions", log: log)

@@ -63,7 +63,7 @@ public struct Attribution {
         try comm.barrier()
         log.root.info("attribute: \(kind.rawValue) from \(checkpoint), \(method.rawValue)\(zeroCenter ? ", zero-centred" : ""), head(s) \(heads.map { "out\($0.rawValue)" }.joined(separator: ", ")), on \(regionList.count) region(s)\(individualList.map { " x \($0.count) individual(s)" } ?? " (reference)"), \(parts.count) part(s) of up to \(perPart) tensor(s), \(comm.size) rank(s)")
 
-        let mine = Array(stride(from: comm.rank, to: parts.count, by: comm.size))
+        let mine = Array(share(of: parts.count, for: comm))
         let progress = ProgressLine(task: "attribute", scope: "rank 0", total: mine.reduce(0) { $0 + parts[$1].count }, unit: "tensors", log: log)
         let metadata = ["format": "sage-mpi attribute", "method": method.rawValue, "zero_center": zeroCenter ? "1" : "0"]
         // Per head, per part of this rank: its index rows.
@@ -90,14 +90,14 @@ public struct Attribution {
         if float16, case let total = try comm.allreduce(small, op: .sum), total > 0 {
             log.root.warning("attribute: \(total) of \(items.count * heads.count) tensor(s) have every |value| below float16's smallest normal number 6.1e-05: they keep fewer than float16's 11 significant bits (below 6e-08 they become 0); drop --float16 for full precision")
         }
-        // Rank 0 puts the rows back in part order: part p is rank p % size's (p / size)-th.
+        // Rank 0 puts the rows back in part order: the ranks' shares are consecutive runs of parts, in rank order.
         var gathered: [[String]?] = []
         for h in heads.indices { gathered.append(try comm.gather(string: rows[h].joined(separator: "\u{0}"), root: 0)) }
         guard comm.rank == 0 else { return }
         for (h, byRank) in gathered.enumerated() {
             let blocks = byRank!.map { $0.isEmpty ? [] : $0.split(separator: "\u{0}", omittingEmptySubsequences: false).map(String.init) }
             var index = AttributionLayout.indexHeader + "\n"
-            for p in parts.indices { index += blocks[p % comm.size][p / comm.size] }
+            for block in blocks { for row in block { index += row } }
             let dir = directories[h].isEmpty ? staged.partial : staged.path(directories[h])
             try AtomicFile.write(Data(index.utf8), to: (dir as NSString).appendingPathComponent(AttributionLayout.indexName))
         }

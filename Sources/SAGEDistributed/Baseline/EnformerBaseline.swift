@@ -76,7 +76,7 @@ public struct EnformerBaseline {
         }
 
         // Predictions: this rank's block of the selected regions; rows region-major, individuals in list order.
-        let mine = balancedRanges(count: selected.count, parts: comm.size)[comm.rank]
+        let mine = share(of: selected.count, for: comm)
         let (local, localReference) = try staged.collectively {
             var predictions: [Double] = [], reference: [Double] = []
             func predict(_ values: [Double], _ block: Int) -> Double {
@@ -112,7 +112,7 @@ public struct EnformerBaseline {
         let (train, val) = cohort.fitRegions
         let rows = train + val, p = EnformerTracks.count
         let local = try staged.collectively {
-            try balancedRanges(count: rows.count, parts: comm.size)[comm.rank].flatMap { k in
+            try share(of: rows.count, for: comm).flatMap { k in
                 EnformerTracks.features(try directory.referenceBlock(cohort.regions[rows[k]].id), block: 0)
             }
         }

@@ -47,7 +47,7 @@ public struct PrediXcanRun {
                 log.root.warning("predixcan: \(withoutExpression.count) region(s) have no expression row and are skipped, e.g. \(withoutExpression.prefix(5).joined(separator: ", "))")
             }
         }
-        let mine = balancedRanges(count: work.count, parts: comm.size)[comm.rank]
+        let mine = share(of: work.count, for: comm)
         let started = Date()
         let progress = ProgressLine(task: "predixcan", scope: "rank 0", total: mine.count, unit: "regions", log: log)
         let part = String(format: "%05d", comm.rank)

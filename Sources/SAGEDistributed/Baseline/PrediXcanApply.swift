@@ -53,7 +53,7 @@ public struct PrediXcanApply {
                 log.root.warning("predixcan --apply: \(ids.count - scored.count) individual(s) have no expression column; pearson is over the other \(scored.count)")
             }
         }
-        let mine = balancedRanges(count: model.regions.count, parts: comm.size)[comm.rank]
+        let mine = share(of: model.regions.count, for: comm)
         try staged.collectively {
             let files = try PartFiles(staged: staged, names: ["predictions.csv", "summary.csv"], part: String(format: "%05d", comm.rank))
             for region in model.regions[mine] {

@@ -50,7 +50,7 @@ public struct ISMRun {
                                          comm: comm, owns: Self.files.contains)
         log.root.info("ism: \(model.config.model.rawValue) from \(checkpoint), \(regions.count) region(s) x 4 x \(width) substitutions x \(mutated.count) input(s), \(comm.size) rank(s)")
         let scorer = try makeHaplotypeScorer(model: model, naive: naive, batchSize: batchSize)
-        let mine = balancedRanges(count: regions.count, parts: comm.size)[comm.rank]
+        let mine = share(of: regions.count, for: comm)
         let progress = ProgressLine(task: "ism", scope: "rank 0", total: mine.count, unit: "regions", log: log)
         var values: [Float] = []
         for (done, r) in mine.enumerated() {

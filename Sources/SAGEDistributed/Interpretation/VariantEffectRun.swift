@@ -42,7 +42,7 @@ public struct VariantEffectRun {
         let n = model.config.outputCount, frameOf = Dictionary(zip(regions.map(\.id), frames), uniquingKeysWith: { a, _ in a })
         log.root.info("variant-effect: \(model.config.model.rawValue) from \(checkpoint), \(groups.variantCount) variant(s) (\(source)) in \(groups.groups.count) region(s), \(comm.size) rank(s)")
         let scorer = try makeHaplotypeScorer(model: model, naive: naive, batchSize: batchSize)
-        let mine = balancedRanges(count: groups.groups.count, parts: comm.size)[comm.rank]
+        let mine = share(of: groups.groups.count, for: comm)
         let progress = ProgressLine(task: "variant-effect", scope: "rank 0", total: mine.count, unit: "regions", log: log)
         // Per variant: status code, reference outputs, variant outputs.
         var values: [Float] = []

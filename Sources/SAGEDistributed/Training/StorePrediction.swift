@@ -16,8 +16,8 @@ public struct Predictions: Sendable {
 /// every sequence (`--dense`, for checking; the two agree to float rounding).
 public enum InferencePath: String, Sendable { case sparse, dense }
 
-/// Scores every (region, individual) of `regions` x `individuals` in eval mode. Regions are dealt round-robin to
-/// ranks; each region's individuals go through in order in batches of `batchSize`, so every item sees the same
+/// Scores every (region, individual) of `regions` x `individuals` in eval mode. Regions are dealt in contiguous shares to
+/// ranks (`share`); each region's individuals go through in order in batches of `batchSize`, so every item sees the same
 /// computation for any number of ranks. Returns the gathered predictions on rank 0, nil elsewhere.
 public func predictFromStore(comm: any Communicator, model: SAGENet, dataset: PersonalDataset, regions: [Int], individuals: [Int],
                              batchSize: Int, referenceInput: ReferenceModelInput = .personal, path: InferencePath = .sparse,
@@ -25,7 +25,7 @@ public func predictFromStore(comm: any Communicator, model: SAGENet, dataset: Pe
     let scorer: any RegionScorer = path == .sparse
         ? try SparseRegionScorer(model: model, dataset: dataset, batchSize: batchSize, referenceInput: referenceInput)
         : try DenseRegionScorer(model: model, dataset: dataset, batchSize: batchSize, referenceInput: referenceInput)
-    let mine = Array(Swift.stride(from: comm.rank, to: regions.count, by: comm.size))  // positions in `regions`
+    let mine = Array(share(of: regions.count, for: comm))  // positions in `regions`
     var mean: [Float] = [], diff: [Float] = []
     mean.reserveCapacity(mine.count * individuals.count); diff.reserveCapacity(mine.count * individuals.count)
     for (done, position) in mine.enumerated() {
@@ -39,7 +39,7 @@ public func predictFromStore(comm: any Communicator, model: SAGENet, dataset: Pe
     var result = Predictions(regions: regions, individuals: individuals,
                              predMean: [Float](repeating: .nan, count: regions.count * I), predDiff: [Float](repeating: .nan, count: regions.count * I))
     for rank in 0..<comm.size {
-        for (j, k) in Swift.stride(from: rank, to: regions.count, by: comm.size).enumerated() {
+        for (j, k) in balancedRanges(count: regions.count, parts: comm.size)[rank].enumerated() {
             for i in 0..<I {
                 result.predMean[k * I + i] = allMean[rank][j * I + i]
                 result.predDiff[k * I + i] = allDiff[rank][j * I + i]

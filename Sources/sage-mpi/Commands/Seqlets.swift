@@ -60,7 +60,7 @@ struct Seqlets: ParsableCommand {
             let selected = try selectSeqletRegions(regions, table: try readRegions(path: table), tablePath: table, config: cfg)
             let directory = try AttributionDirectory(root: attributions, head: head, readTensor: AttributionPartReader().read)
             ctx.log.root.info("seqlets: \(selected.count) region(s), \(directory.layout), on \(ctx.comm.size) rank(s)")
-            let mine = balancedRanges(count: selected.count, parts: ctx.comm.size)[ctx.comm.rank]
+            let mine = share(of: selected.count, for: ctx.comm)
             // Each rank sends its rows, or its first error; rank 0 reports the first error in region order, so the
             // message does not depend on the number of ranks.
             var payload = "ok\n"

@@ -48,7 +48,7 @@ struct TomtomCommand: ParsableCommand {
             if cwm { query = query.map(cwmToPPM) }
             for q in query { try TomtomDatabase.check(query: q, name: queries) }
             let db = try TomtomDatabase(targets: try readMEME(path: database), name: database)
-            let mine = balancedRanges(count: query.count, parts: comm.size)[comm.rank]
+            let mine = share(of: query.count, for: comm)
             if comm.rank == 0 {
                 if !cwm, let q = query.first(where: { $0.values.contains { $0 < 0 } }) {
                     ctx.log.root.warning("tomtom: query \(q.id) has negative values, as a CWM does; they are used as given (add --cwm to convert CWMs to PPMs as SAGE-net does)")
