@@ -95,7 +95,7 @@ struct Motifs: ParsableCommand {
                 }
                 let heads = attributions.indices.map { k -> Int? in head.isEmpty || head[k] == "-" ? nil : Int(head[k])! }
                 let sets = try zip(seqlets, attributions).enumerated().map { k, pair in
-                    SeqletSource(csv: pair.0, directory: try AttributionDirectory(root: pair.1, head: heads[k]), label: labels[k])
+                    SeqletSource(csv: pair.0, directory: try AttributionDirectory(root: pair.1, head: heads[k], readTensor: AttributionPartReader().read), label: labels[k])
                 }
                 found = try SeqletInputs.read(sets, config: cfg, fasta: fasta, table: table, threshold: seqletThreshold, zeroCenter: zeroCenter)
                 for m in found!.cwms { packed += m.values; lengths.append(m.length) }
