@@ -40,8 +40,10 @@ while [ $# -gt 0 ]; do
     --seed) seed="$2" ;;
     *) echo "interpretation_chain: unknown option '$1'" >&2; echo "$usage" >&2; exit 2 ;;
   esac
-  case "$2" in
-    ''|*[!0-9]*) echo "interpretation_chain: $1 must be a non-negative integer, got '$2'" >&2; exit 2 ;;
+  case "$1:$2" in
+    --seed:*[!0-9]*|--seed:) echo "interpretation_chain: --seed must be a non-negative integer, got '$2'" >&2; exit 2 ;;
+    --seed:*) ;;
+    *:*[!0-9]*|*:|*:0|*:00*) echo "interpretation_chain: $1 must be a positive integer, got '$2'" >&2; exit 2 ;;
   esac
   shift 2
 done
