@@ -126,11 +126,14 @@ instances="$dir/cohort/truth/motif_instances.csv"
 for label in r p; do
   # Seqlets with p < 0.005 (the ones `motifs` clusters) that overlap a planted instance of their region (1-based
   # spans), and the rate a seqlet of the same length placed uniformly in its window would have (by chance).
+  # Also the share centred in the window's central 200 bp, whose GC content is the simulator's other planted
+  # determinant of the region mean (10% of the window).
   awk -F, -v L="$input_len" 'NR == FNR { if (FNR > 1) { n[$1]++; s[$1, n[$1]] = $4; e[$1, n[$1]] = $5 } next }
-    FNR > 1 && $6 < 0.005 && $8 != "" { k++; len = $4 - $3
+    FNR > 1 && $6 < 0.005 && $8 != "" { k++; len = $4 - $3; mid = ($3 + $4) / 2 - L / 2; if (mid > -100 && mid < 100) gc++
       for (i = 1; i <= n[$1]; i++) { chance += (e[$1, i] - s[$1, i] + len) / L; if ($8 <= e[$1, i] && $9 >= s[$1, i]) hit[k] = 1 }
       if (k in hit) h++ }
-    END { printf "  %s seqlets (p < 0.005): %d, on a planted instance: %d (%.1f%%; by chance about %.1f%%)\n", lab, k, h, k ? 100 * h / k : 0, k ? 100 * chance / k : 0 }' \
+    END { printf "  %s seqlets (p < 0.005): %d, on a planted instance: %d (%.1f%%; by chance about %.1f%%); in the central 200 bp: %.0f%%\n",
+          lab, k, h, k ? 100 * h / k : 0, k ? 100 * chance / k : 0, k ? 100 * gc / k : 0 }' \
     lab="$label" "$instances" "$dir/seqlets_$label.csv"
 done
 # Planted motifs recovered: the best match of some cluster; per motif the clusters, their seqlets (r, p) and
@@ -152,4 +155,8 @@ json() { sed -n "s/^ *\"$1\" : \\([^,]*\\),*\$/\\1/p" "$dir/variant-effect/summa
 echo "  top-ranked variant is a planted causal one: p-SAGE-net $(json top1_causal) of $(json regions) training regions" \
      "($(json top1_fraction)), PrediXcan $(json predixcan_top1_causal) ($(json predixcan_top1_fraction));" \
      "a causal variant was among the scored in $(json regions_with_causal_among_scored)"
+# By chance: a variant drawn uniformly from each region's scored ones (rankings.csv's causal column).
+awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next } { n[$1]++; c[$1] += $col["causal"] }
+  END { for (r in n) { s += c[r] / n[r]; k++ } printf "  (a variant drawn at random from each region'"'"'s scored variants: %.3f)\n", k ? s / k : 0 }' \
+  "$dir/variant-effect/rankings.csv"
 echo "(motifs: $dir/motifs/clusters.csv, annotations.csv; variant rankings: $dir/variant-effect/rankings.csv)"
