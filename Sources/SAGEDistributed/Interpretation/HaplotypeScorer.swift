@@ -162,7 +162,7 @@ public final class SparseScorer: HaplotypeScorer {
             if let i = channels.firstIndex(where: { $0.isSame(as: c) }) { return i }
             batch.append { out, _ in
                 let count = min(c.sequence.count, L)
-                c.sequence.withUnsafeBufferPointer { out.update(from: $0.baseAddress!, count: count) }
+                if count > 0 { c.sequence.withUnsafeBufferPointer { out.update(from: $0.baseAddress!, count: count) } }
                 (out + count).update(repeating: UInt8(ascii: "N"), count: L - count)
                 if let s = c.substitution {
                     precondition(s.index >= 0 && s.index < L, "SparseScorer: substitution at \(s.index) outside input_len \(L)")
