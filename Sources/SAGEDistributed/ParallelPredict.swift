@@ -39,7 +39,7 @@ public func predictInParallel(comm: any Communicator, model: SAGENet, items: [[[
 /// item's result does not depend on its neighbours), in `mine`'s order; (mine.count, 2) row-major.
 func predictSparse(model: SAGENet, items: [[[UInt8]]], mine: [Int]) throws -> [Float] {
     let L = model.config.inputLen
-    let sparse = try SparseInference(model: model, capacity: 2)
+    let sparse = try SparseInference(model: model, capacity: 2, available: memoryShareOfThisRank())
     let batch = HaplotypeBatch(capacity: 2, length: L)
     var reference = [UInt8](repeating: 0, count: L), current: [UInt8]? = nil
     var values: [Float] = []

@@ -208,3 +208,16 @@ import Testing
         #expect(s.runs[1].copied.map(\.shift) == [0, 3])
     }
 }
+
+extension SparseInferenceTests {
+    /// The estimate made before allocating is within 10% of what is allocated (conv configurations: the transformer
+    /// block's internals are estimated, not counted), and a workspace that does not fit is one clear error.
+    @Test(arguments: [cases[0], cases[1], cases[2], cases[5], cases[6]])
+    func memoryEstimateMatchesTheWorkspace(c: Case) throws {
+        let m = try Self.model(c.config, seed: 1)
+        let s = try SparseInference(model: m, capacity: 6)
+        let estimate = Double(SparseInference.estimatedBytes(model: m, capacity: 6)), held = Double(s.memoryBytes)
+        #expect(abs(estimate - held) <= 0.1 * held, "\(c): estimate \(estimate) bytes, workspace \(held)")
+        #expect(throws: SAGEConfigError.self) { _ = try SparseInference(model: m, capacity: 6, available: UInt64(held / 2)) }
+    }
+}

@@ -123,7 +123,7 @@ public final class SparseScorer: HaplotypeScorer {
         self.model = model
         inputLen = model.config.inputLen
         psagenet = model.config.model == .psagenet
-        sparse = try SparseInference(model: model, capacity: max(3, 2 * batchSize))
+        sparse = try SparseInference(model: model, capacity: max(3, 2 * batchSize), available: memoryShareOfThisRank())
         batch = HaplotypeBatch(capacity: sparse.capacity, length: inputLen)
     }
 

@@ -108,7 +108,7 @@ final class SparseRegionScorer: RegionScorer {
     let reference: UnsafeMutablePointer<UInt8>
 
     init(model: SAGENet, dataset: PersonalDataset, batchSize: Int, referenceInput: ReferenceModelInput) throws {
-        sparse = try SparseInference(model: model, capacity: 2 * batchSize)
+        sparse = try SparseInference(model: model, capacity: 2 * batchSize, available: memoryShareOfThisRank())
         batch = HaplotypeBatch(capacity: 2 * batchSize, length: dataset.inputLen)
         self.dataset = dataset; self.batchSize = batchSize; self.referenceInput = referenceInput
         psagenet = model.config.model == .psagenet

@@ -1,3 +1,5 @@
+import Foundation
+
 // Variant-sparse exact inference in evaluation mode: score haplotypes that differ from one reference window in a
 // few places by recomputing only the stem columns their edits change.
 //
@@ -94,14 +96,19 @@ public final class SparseInference {
     let tailFLOPs: Double, headFLOPs: Double
 
     /// Builds the tables from `model`'s current parameters (load the checkpoint first). Throws for a model whose
-    /// stem is not two conv blocks before a pooling (every SAGE-net configuration has that stem).
-    public init(model: SAGENet, capacity: Int) throws {
+    /// stem is not two conv blocks before a pooling (every SAGE-net configuration has that stem), or when the
+    /// workspace (`estimatedBytes`) would not fit in `available` bytes.
+    public init(model: SAGENet, capacity: Int, available: UInt64 = ProcessInfo.processInfo.physicalMemory) throws {
         let c = model.config, ops = model.trunk.ops
         guard ops.count >= 3, case .block(let b0) = ops[0], case .block(let b1) = ops[1], case .pool(_, _, let type, let size) = ops[2],
               b0.dilation == 1, b1.dilation == 1, !b0.residual, !b1.residual, b0.Cin == 4 else {
             throw SAGEConfigError("sparse inference needs the SAGE-net stem (conv0, convlayers.0, pooling)")
         }
         precondition(capacity > 0, "SparseInference: capacity must be positive")
+        let estimate = Self.estimatedBytes(model: model, capacity: capacity)
+        guard UInt64(estimate) <= available else {
+            throw SAGEConfigError("variant-sparse inference of \(capacity) haplotypes per batch at input_len \(c.inputLen) would need about \(formatBytes(estimate)), more than the \(formatBytes(available)) of memory here; use a smaller --batch-size")
+        }
         self.model = model
         self.capacity = capacity
         L = c.inputLen; F1 = b0.Cout; F = b1.Cout; K0 = b0.K; K1 = b1.K
@@ -184,11 +191,38 @@ public final class SparseInference {
     }
     deinit { reference.deallocate() }
 
+    /// Bytes a SparseInference of `capacity` haplotypes allocates (within a few %: the buffers of `init`; the model's
+    /// own parameters not included), computed before anything is allocated.
+    public static func estimatedBytes(model: SAGENet, capacity: Int) -> Int {
+        let c = model.config, L = c.inputLen, F1 = c.firstLayerKernelNumber, F = c.intLayersKernelNumber
+        let K0 = c.firstLayerKernelSize, K1 = c.intLayersKernelSize, Lp = c.pooledLengths[1], D = model.trunk.outputWidth
+        let chunk = max(16, min(L, (8 << 20) / (K1 * F1)))
+        var floats = K0 * 6 * F1 + F * K1 * F1 + 2 * F * L + chunk * K1 * F1 + (chunk + K1 - 1) * F1 + capacity * F * Lp
+            + max(1, Parallel.threads) * L + D + (c.model == .psagenet ? 3 * capacity * D : 0)
+            + model.trunk.maxColCount(parts: max(1, min(Parallel.threads, capacity)))
+        for op in model.trunk.ops.dropFirst(3) {   // the tail's activations (as TrunkActivations)
+            switch op {
+            case .block(let l): floats += capacity * l.L * ((l.residual ? 2 : 1) * l.Cout + (l.bn == nil ? 0 : l.Cin))
+            case .transformer(let l):   // layer norms, projections, feed-forward and three (heads, L, L) attention maps
+                floats += capacity * l.d * l.L * 12 + 3 * capacity * c.intLayersKernelSize * l.L * l.L
+            case .pool(let rows, let len, let type, let size):
+                floats += (type == .max ? 2 : 1) * capacity * rows * SAGEEngine.pooledLength(len, size: size)
+            }
+        }
+        return 4 * floats
+    }
+
     /// Bytes this object holds (its buffers; the model's parameters not included).
     public var memoryBytes: Int {
         let floats = conv0Table.count + packedW1.count + dirtyOut.count + patches.count + stemInputs.count + pooled.count
-            + rowScratch.count + referenceStem.count + referenceFeatures.count + tailScratch.col.count
-            + tail.ops.reduce(0) { $0 + $1.output.count }
+            + rowScratch.count + referenceStem.count + referenceFeatures.count + tailScratch.col.count + itemFeatures.count
+            + tail.ops.dropFirst(tailStart).reduce(0) { total, op in
+                switch op {
+                case .block(let a): total + a.reluOut.count + (a.out === a.reluOut ? 0 : a.out.count) + (a.bnOut?.count ?? 0)
+                case .transformer(let a): total + a.out.count   // (its internals are not counted here)
+                case .pool(let out, let argmax): total + out.count + (argmax?.count ?? 0)
+                }
+            }
         return 4 * floats + 4 * best.count + L
     }
 
