@@ -78,10 +78,11 @@ public func conv1dForward(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<F
     }
 }
 
-/// From dout (B, OC, Lout): writes dinp (B, C, L), accumulates dweight (OC, C, K) and dbias (OC). dinp and dbias
-/// may be nil (the first layer needs no input gradient; a conv block sums the bias gradient in its ReLU pass).
+/// From dout (B, OC, Lout): writes dinp (B, C, L), accumulates dweight (OC, C, K) and dbias (OC). Each may be nil
+/// (the first layer needs no input gradient; a conv block sums the bias gradient in its ReLU pass; attributions
+/// need no weight gradient).
 /// `col` has `shape.workspaceCount(algorithm, parts: parts)` floats.
-public func conv1dBackward(dinp: UnsafeMutablePointer<Float>?, dweight: UnsafeMutablePointer<Float>,
+public func conv1dBackward(dinp: UnsafeMutablePointer<Float>?, dweight: UnsafeMutablePointer<Float>?,
                            dbias: UnsafeMutablePointer<Float>?, dout: UnsafePointer<Float>, inp: UnsafePointer<Float>,
                            weight: UnsafePointer<Float>, shape s: Conv1dShape, col: UnsafeMutablePointer<Float>,
                            algorithm: Conv1dAlgorithm? = nil, parts available: Int = 1) {
@@ -95,14 +96,16 @@ public func conv1dBackward(dinp: UnsafeMutablePointer<Float>?, dweight: UnsafeMu
     Parallel.forEachPart(parts) { p in
         let patches = col + p * s.im2colPart
         // With several parts each sums its elements' weight gradient apart; the partials are added in part order.
-        let dw = parts == 1 ? dweight : patches + CK * s.Lout
-        if parts > 1 { dw.update(repeating: 0, count: s.OC * CK) }
+        let dw = dweight.map { parts == 1 ? $0 : patches + CK * s.Lout }
+        if parts > 1 { dw?.update(repeating: 0, count: s.OC * CK) }
         for b in s.elements(p, of: parts) {
             let doutB = dout + b * s.OC * s.Lout
-            im2col(col: patches, inp: inp + b * s.C * s.L, shape: s)
-            // dweight (OC, CK) += dout_b (OC, Lout) x col^T (Lout, CK)
-            sgemm(transB: true, m: s.OC, n: CK, k: s.Lout, a: doutB, lda: s.Lout, b: patches, ldb: s.Lout,
-                  beta: 1, c: dw, ldc: CK)
+            if let dw {
+                im2col(col: patches, inp: inp + b * s.C * s.L, shape: s)
+                // dweight (OC, CK) += dout_b (OC, Lout) x col^T (Lout, CK)
+                sgemm(transB: true, m: s.OC, n: CK, k: s.Lout, a: doutB, lda: s.Lout, b: patches, ldb: s.Lout,
+                      beta: 1, c: dw, ldc: CK)
+            }
             if let dinp {
                 // dcol (CK, Lout) = weight^T (CK, OC) x dout_b (OC, Lout), then scatter-add into dinp_b.
                 sgemm(transA: true, m: CK, n: s.Lout, k: s.OC, a: weight, lda: CK, b: doutB, ldb: s.Lout,
@@ -112,7 +115,7 @@ public func conv1dBackward(dinp: UnsafeMutablePointer<Float>?, dweight: UnsafeMu
             }
         }
     }
-    if parts > 1 {
+    if parts > 1, let dweight {
         for p in 0..<parts {
             let dw = col + p * s.im2colPart + CK * s.Lout
             for i in 0..<(s.OC * CK) { dweight[i] += dw[i] }
@@ -201,7 +204,7 @@ func conv1dForwardTaps(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Floa
 /// dx_b[:, lo+offset : hi+offset] += W_k^T dout_b[:, lo:hi]; a tap that covers all of dx (offset 0 with
 /// Lout = L) goes first and writes, else dx is zeroed first. `packed` holds W (K, OC, C), then one dW (K, OC, C)
 /// partial per part, added in part order.
-func conv1dBackwardTaps(dinp: UnsafeMutablePointer<Float>?, dweight: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>,
+func conv1dBackwardTaps(dinp: UnsafeMutablePointer<Float>?, dweight: UnsafeMutablePointer<Float>?, dout: UnsafePointer<Float>,
                         inp: UnsafePointer<Float>, weight: UnsafePointer<Float>, shape s: Conv1dShape,
                         packed: UnsafeMutablePointer<Float>, parts available: Int) {
     let n = s.K * s.OC * s.C
@@ -211,7 +214,7 @@ func conv1dBackwardTaps(dinp: UnsafeMutablePointer<Float>?, dweight: UnsafeMutab
     let parts = s.batchParts(available: available)
     Parallel.forEachPart(parts) { p in
         let dw = packed + (1 + p) * n
-        dw.update(repeating: 0, count: n)
+        if dweight != nil { dw.update(repeating: 0, count: n) }
         for b in s.elements(p, of: parts) {
             let doutB = dout + b * s.OC * s.Lout, x = inp + b * s.C * s.L
             if let dinp, first == nil { (dinp + b * s.C * s.L).update(repeating: 0, count: s.C * s.L) }
@@ -219,8 +222,10 @@ func conv1dBackwardTaps(dinp: UnsafeMutablePointer<Float>?, dweight: UnsafeMutab
                 let k = tap(i, first: first)
                 let (lo, hi, offset) = tapRange(k, s)
                 guard hi > lo else { continue }
-                sgemm(transB: true, m: s.OC, n: s.C, k: hi - lo, a: doutB + lo, lda: s.Lout, b: x + lo + offset, ldb: s.L,
-                      beta: 1, c: dw + k * s.OC * s.C, ldc: s.C)
+                if dweight != nil {
+                    sgemm(transB: true, m: s.OC, n: s.C, k: hi - lo, a: doutB + lo, lda: s.Lout, b: x + lo + offset, ldb: s.L,
+                          beta: 1, c: dw + k * s.OC * s.C, ldc: s.C)
+                }
                 if let dinp {
                     sgemm(transA: true, m: s.C, n: hi - lo, k: s.OC, a: w + k * s.OC * s.C, lda: s.C, b: doutB + lo,
                           ldb: s.Lout, beta: k == first ? 0 : 1, c: dinp + b * s.C * s.L + lo + offset, ldc: s.L)
@@ -228,6 +233,7 @@ func conv1dBackwardTaps(dinp: UnsafeMutablePointer<Float>?, dweight: UnsafeMutab
             }
         }
     }
+    guard let dweight else { return }
     for p in 0..<parts {
         let dw = packed + (1 + p) * n
         for o in 0..<s.OC {

@@ -74,19 +74,22 @@ extension ConvBlockLayer {
     }
 
     /// dx (B, Cin, L) = d(block)/dx · dout (written), when dx is given; parameter gradients accumulate into the
-    /// store. Scratch: dconv (B, Cout, L) and dconvIn (B, Cin, L) floats.
+    /// store (without `parameterGradients` the convolution's weight gradient, the costly one, is not formed: for
+    /// attributions). Scratch: dconv (B, Cout, L) and dconvIn (B, Cin, L) floats.
     func backward(_ a: ConvBlockActivations, dout: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>?,
                   x: UnsafePointer<Float>, B: Int, training: Bool, store: ParameterStore, col: UnsafeMutablePointer<Float>,
-                  colParts: Int = 1, dconv: UnsafeMutablePointer<Float>, dconvIn: UnsafeMutablePointer<Float>, sync: BatchNormSync? = nil) {
+                  colParts: Int = 1, dconv: UnsafeMutablePointer<Float>, dconvIn: UnsafeMutablePointer<Float>, sync: BatchNormSync? = nil,
+                  parameterGradients: Bool = true) {
+        let dweight = parameterGradients ? store.g(weight) : nil
         biasReLUBackward(dconv: dconv, dbias: store.g(bias), dout: dout, relu: a.reluOut.pointer, B: B, C: Cout, L: L)
         let convIn = a.bnOut.map { UnsafePointer($0.pointer) } ?? x
         guard let bn else {
-            conv1dBackward(dinp: dx, dweight: store.g(weight), dbias: nil, dout: dconv, inp: convIn, weight: store.p(weight),
+            conv1dBackward(dinp: dx, dweight: dweight, dbias: nil, dout: dconv, inp: convIn, weight: store.p(weight),
                            shape: convShape(B: B), col: col, parts: colParts)
             if residual, let dx { addInPlace(dx, dout, count: B * Cout * L) }
             return
         }
-        conv1dBackward(dinp: dconvIn, dweight: store.g(weight), dbias: nil, dout: dconv, inp: convIn, weight: store.p(weight),
+        conv1dBackward(dinp: dconvIn, dweight: dweight, dbias: nil, dout: dconv, inp: convIn, weight: store.p(weight),
                        shape: convShape(B: B), col: col, parts: colParts)
         // Without dx (first layer) the input gradient goes to scratch that is then ignored; the residual branch's
         // gradient is added in the same pass.

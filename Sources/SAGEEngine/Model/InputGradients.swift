@@ -19,7 +19,7 @@ extension SAGENet {
     /// Runs the model in evaluation mode on `sequences` (one (B, 4, input_len) one-hot per pass, as `forward`) and
     /// writes d(output `head` of item b)/d(sequence k of item b) (B, 4, input_len) into `gradients[k]` for each pass k
     /// whose entry is non-nil (a nil entry's pass is not differentiated). Returns the outputs (B, outputCount), valid
-    /// until the next call. `store.grads` is overwritten (the parameter gradients formed on the way); call
+    /// until the next call. `store.grads` is overwritten with partial parameter gradients (no convolution weight gradients; not for use); call
     /// `reserve(batch:training: false)` first so that nothing is allocated.
     @discardableResult
     public func inputGradients(sequences: [UnsafePointer<Float>], batch B: Int, head: OutputHead,

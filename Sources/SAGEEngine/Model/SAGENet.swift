@@ -156,8 +156,8 @@ public final class SAGENet: @unchecked Sendable {
     public func backward(sequences: [UnsafePointer<Float>]) { backward(sequences: sequences, inputGradients: nil) }
 
     /// `backward(sequences:)`, and with `inputGradients` (one entry per pass) also d(outputs · dOutputs)/d(sequence k)
-    /// (B, 4, input_len) into each non-nil entry; a pass whose entry is nil is then skipped (its parameter gradients
-    /// are not formed: for attributions, which read only the input gradients).
+    /// (B, 4, input_len) into each non-nil entry; a pass whose entry is nil is then skipped, and no convolution weight
+    /// gradient is formed (for attributions, which read only the input gradients).
     func backward(sequences: [UnsafePointer<Float>], inputGradients: [UnsafeMutablePointer<Float>?]?) {
         let w = workspace!, B = w.B, h = config.hiddenSize, count = config.outputCount
         let s = w.denseScratch
@@ -198,7 +198,7 @@ public final class SAGENet: @unchecked Sendable {
                 for i in 0..<(B * D) { g[i] = 0.5 * half[i] }
             }
             trunk.backward(w.trunks[k], x: sequences[k], B: B, training: w.training, store: store, scratch: w.trunkScratch,
-                           dx0: inputGradients?[k] ?? nil)
+                           dx0: inputGradients?[k] ?? nil, parameterGradients: inputGradients == nil)
         }
     }
 

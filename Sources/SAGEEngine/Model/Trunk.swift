@@ -148,7 +148,7 @@ extension Trunk {
     /// Parameter gradients of one pass, from `scratch.g1` holding d(trunk output) (B, outputWidth). The input
     /// gradient d(trunk output)/dx · g1 (B, 4, L) is written into `dx0` when given (attributions), else not formed.
     func backward(_ a: TrunkActivations, x: UnsafePointer<Float>, B: Int, training: Bool, store: ParameterStore, scratch: TrunkScratch,
-                  dx0: UnsafeMutablePointer<Float>? = nil) {
+                  dx0: UnsafeMutablePointer<Float>? = nil, parameterGradients: Bool = true) {
         var dout = scratch.g1, dx = scratch.g2
         for k in ops.indices.reversed() {
             let input = k == 0 ? x : UnsafePointer(a.ops[k - 1].output.pointer)
@@ -157,7 +157,7 @@ extension Trunk {
                 layer.backward(blockActs, dout: dout.pointer, dx: k == 0 ? dx0 : dx.pointer, x: input, B: B, training: training,
                                store: store, col: scratch.col.pointer, colParts: scratch.parts, dconv: scratch.dconv.pointer,
                                dconvIn: scratch.dconvIn.pointer,
-                               sync: scratch.sync)
+                               sync: scratch.sync, parameterGradients: parameterGradients)
             case (.transformer(let layer), .transformer(let blockActs)):
                 layer.backward(blockActs, dout: dout.pointer, dx: dx.pointer, B: B, store: store, scratch: scratch.transformer!)
             case (.pool(let rows, let L, let type, let size), .pool(_, let argmax)):
