@@ -41,6 +41,7 @@ import Testing
     @Test(arguments: [["--model", "psagenet"], ["--model", "rsagenet", "--batch-norm", "1"]])
     func sparseEqualsDenseAt2kbOnAnyNumberOfRanks(model: [String]) throws {
         let dir = try Subprocess.simulatedCohort("sparse2k", regions: 10, individuals: 24, inputLen: 2000, seed: 12, prepared: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         let ckpt = try Self.checkpoint(dir, model + ["--input-len", "2000", "--first-layer-kernel-number", "16",
                                                     "--int-layers-kernel-number", "8", "--hidden-size", "8", "--n-conv-blocks", "3"])
         try Self.evaluate(dir, ckpt, ranks: 1, out: "dense", dense: true)
@@ -60,6 +61,7 @@ import Testing
 
     @Test func sparseEqualsDenseAt40kbAndOnPredict() throws {
         let dir = try Subprocess.simulatedCohort("sparse40k", regions: 4, individuals: 10, inputLen: 40000, seed: 13, prepared: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         let ckpt = try Self.checkpoint(dir, ["--input-len", "40000", "--first-layer-kernel-number", "8", "--int-layers-kernel-number", "4",
                                              "--hidden-size", "8", "--n-conv-blocks", "4", "--pooling-type", "max"])
         try Self.evaluate(dir, ckpt, ranks: 1, out: "dense", dense: true)
