@@ -221,3 +221,31 @@ extension SparseInferenceTests {
         #expect(throws: SAGEConfigError.self) { _ = try SparseInference(model: m, capacity: 6, available: UInt64(held / 2)) }
     }
 }
+
+/// `forward(identicalTo:)`: with personal = reference (mat = pat = ref) one trunk pass standing for all three gives
+/// bit-identical outputs and input gradients to three computed passes.
+@Suite struct IdenticalPassesTests {
+    @Test(arguments: SparseInferenceTests.cases.filter { $0.config.model == .psagenet })
+    func oneTrunkPassStandsForThreeIdenticalInputs(c: SparseInferenceTests.Case) throws {
+        let m = try SparseInferenceTests.model(c.config, seed: 2)
+        let L = c.config.inputLen, B = 2
+        var rng = SplitMix64(seed: 3)
+        let input = FloatBuffer(count: B * 4 * L)
+        for b in 0..<B { for t in 0..<L { input[b * 4 * L + Int(rng.next() % 4) * L + t] = 1 } }
+        let seq = [UnsafePointer(input.pointer), UnsafePointer(input.pointer), UnsafePointer(input.pointer)]
+        func run(_ identical: [Int]?) -> (out: [Float], grads: [[Float]]) {
+            let out = Array(m.forward(sequences: seq, batch: B, training: false, identicalTo: identical))
+            var grads: [[Float]] = []
+            for head in OutputHead.allCases {
+                let g = (0..<3).map { _ in FloatBuffer(count: B * 4 * L) }
+                m.inputGradientsOfLastForward(sequences: seq, head: head, into: g.map { $0.pointer })
+                grads += g.map(\.array)
+            }
+            return (out, grads)
+        }
+        let three = run(nil), one = run([0, 0, 0])
+        #expect(one.out == three.out && one.grads == three.grads, "\(c)")
+        #expect(three.grads.contains { $0.contains { $0 != 0 } })
+        withExtendedLifetime(input) {}
+    }
+}

@@ -39,7 +39,8 @@ final class AttributionEngine {
             fill(batch)
             let seq = inputs.map { UnsafePointer($0.pointer) }, personal = batch.first?.individual != nil
             if model.config.model == .psagenet {
-                model.forward(sequences: seq, batch: batchSize, training: false)   // one forward for every head
+                // One forward for every head; on the reference (mat = pat = ref) one trunk pass stands for all three.
+                model.forward(sequences: seq, batch: batchSize, training: false, identicalTo: personal ? nil : [0, 0, 0])
                 for (h, head) in heads.enumerated() {
                     let taken = personal ? [1, 2] : [head == .mean ? 0 : 1]
                     model.inputGradientsOfLastForward(sequences: seq, head: head, into: (0..<3).map { taken.contains($0) ? grads[$0].pointer : nil })

@@ -114,21 +114,27 @@ public final class SAGENet: @unchecked Sendable {
     // MARK: forward, loss, backward
 
     /// Runs the model on `sequences` (1 for rSAGEnet, 3 for pSAGEnet: reference, maternal, paternal), each
-    /// one-hot (B, 4, input_len). Returns the outputs (B, outputCount), valid until the next call.
+    /// one-hot (B, 4, input_len). Returns the outputs (B, outputCount), valid until the next call. In evaluation mode
+    /// `identicalTo[k] = j < k` says sequence k equals sequence j: pass k then reuses pass j's activations (forward
+    /// and backward) instead of computing them again, e.g. p-SAGE-net with personal = reference ([0, 0, 0]).
     @discardableResult
-    public func forward(sequences: [UnsafePointer<Float>], batch B: Int, training: Bool) -> UnsafeBufferPointer<Float> {
+    public func forward(sequences: [UnsafePointer<Float>], batch B: Int, training: Bool, identicalTo: [Int]? = nil) -> UnsafeBufferPointer<Float> {
         precondition(sequences.count == passes, "\(config.model.rawValue) takes \(passes) sequence(s) per item")
+        let source = identicalTo ?? Array(0..<passes)
+        precondition(source.count == passes && source.indices.allSatisfy { source[$0] <= $0 && source[source[$0]] == source[$0] } && (!training || identicalTo == nil),
+                     "forward: identicalTo names earlier computed passes, in evaluation mode only")
         let w = workspace(for: B)
         w.training = training
+        w.passSource = source
         w.trunkScratch.sync = batchNormSync
-        for k in 0..<passes {
+        for k in 0..<passes where source[k] == k {
             trunk.forward(w.trunks[k], x: sequences[k], B: B, training: training, store: store, scratch: w.trunkScratch,
                           transformerDropout: transformerDropout, rng: &dropoutRNG)
         }
         let D = trunk.outputWidth
         let features = TrunkFeatures(reference: UnsafePointer(w.trunks[0].output.pointer), referenceStride: D,
-                                     maternal: passes == 3 ? UnsafePointer(w.trunks[1].output.pointer) : nil,
-                                     paternal: passes == 3 ? UnsafePointer(w.trunks[2].output.pointer) : nil, haplotypeStride: D)
+                                     maternal: passes == 3 ? UnsafePointer(w.trunks[source[1]].output.pointer) : nil,
+                                     paternal: passes == 3 ? UnsafePointer(w.trunks[source[2]].output.pointer) : nil, haplotypeStride: D)
         return forwardHeads(w.heads, features: features, B: B, training: training)
     }
 
@@ -197,7 +203,7 @@ public final class SAGENet: @unchecked Sendable {
                 let half = w.dFlat.pointer + B * D
                 for i in 0..<(B * D) { g[i] = 0.5 * half[i] }
             }
-            trunk.backward(w.trunks[k], x: sequences[k], B: B, training: w.training, store: store, scratch: w.trunkScratch,
+            trunk.backward(w.trunks[w.passSource[k]], x: sequences[k], B: B, training: w.training, store: store, scratch: w.trunkScratch,
                            dx0: inputGradients?[k] ?? nil, parameterGradients: inputGradients == nil)
         }
     }
@@ -225,6 +231,8 @@ public final class SAGENet: @unchecked Sendable {
         var B: Int
         var fcRows: Int { pairedRows ? 2 * B : B }
         var training = false
+        /// The pass whose activations stand for each pass in the last forward (`identicalTo`; k itself when computed).
+        var passSource: [Int] = [0, 1, 2]
         let trunks: [TrunkActivations]
         let trunkScratch: TrunkScratch
         /// The dense heads' activations (fc0 to the outputs).
