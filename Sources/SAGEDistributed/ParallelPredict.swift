@@ -44,19 +44,15 @@ func predictSparse(model: SAGENet, items: [[[UInt8]]], mine: [Int]) throws -> [F
     var reference = [UInt8](repeating: 0, count: L), current: [UInt8]? = nil
     var values: [Float] = []
     values.reserveCapacity(2 * mine.count)
-    func padded(_ s: [UInt8], into out: UnsafeMutablePointer<UInt8>) {
-        out.update(from: s, count: s.count)
-        (out + s.count).update(repeating: UInt8(ascii: "N"), count: L - s.count)
-    }
     for item in mine {
         let sequences = items[item]
         if current != sequences[0] {
-            reference.withUnsafeMutableBufferPointer { padded(sequences[0], into: $0.baseAddress!) }
+            reference.withUnsafeMutableBufferPointer { ChannelInput(sequences[0]).write(into: $0.baseAddress!, length: L) }
             sparse.setReference(reference)
             current = sequences[0]
         }
         batch.removeAll()
-        for k in [1, 2] { batch.append { out, _ in padded(sequences[k], into: out) } }
+        for k in [1, 2] { batch.append { out, _ in ChannelInput(sequences[k]).write(into: out, length: L) } }
         values += sparse.predict(batch)
     }
     return values

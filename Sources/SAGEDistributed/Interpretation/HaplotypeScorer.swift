@@ -13,6 +13,17 @@ public struct ChannelInput: Sendable {
         self.sequence = sequence; self.substitution = substitution
     }
 
+    /// Writes the channel's `length` model bases into `out`: its bytes N-padded, then the substitution applied.
+    public func write(into out: UnsafeMutablePointer<UInt8>, length L: Int) {
+        let count = min(sequence.count, L)
+        if count > 0 { sequence.withUnsafeBufferPointer { out.update(from: $0.baseAddress!, count: count) } }
+        (out + count).update(repeating: UInt8(ascii: "N"), count: L - count)
+        if let s = substitution {
+            precondition(s.index >= 0 && s.index < L, "ChannelInput: substitution at \(s.index) outside input_len \(L)")
+            out[s.index] = s.base
+        }
+    }
+
     /// Same bases (the same storage is checked first, then the bytes) and the same substitution.
     public func isSame(as other: ChannelInput) -> Bool {
         guard substitution?.index == other.substitution?.index, substitution?.base == other.substitution?.base else { return false }
@@ -98,13 +109,7 @@ public final class DenseScorer: HaplotypeScorer {
     /// One channel's one-hot (4, input_len): its bytes N-padded, the substitution applied, then encoded.
     func encode(_ channel: ChannelInput, into out: UnsafeMutablePointer<Float>) {
         let L = inputLen, p = scratch.pointer
-        let count = min(channel.sequence.count, L)
-        if count > 0 { channel.sequence.withUnsafeBufferPointer { p.update(from: $0.baseAddress!, count: count) } }
-        (p + count).update(repeating: UInt8(ascii: "N"), count: L - count)
-        if let s = channel.substitution {
-            precondition(s.index >= 0 && s.index < L, "DenseScorer: substitution at \(s.index) outside input_len \(L)")
-            p[s.index] = s.base
-        }
+        channel.write(into: p, length: L)
         oneHotEncode(UnsafeBufferPointer(start: p, count: L), into: out, length: L)
     }
 }
@@ -131,9 +136,10 @@ public final class SparseScorer: HaplotypeScorer {
         guard let first = items.first else { return [] }
         let L = inputLen, n = outputCount
         let baseChannel = ChannelInput(first.reference.sequence)
-        let base = first.reference.sequence.prefix(L) + [UInt8](repeating: UInt8(ascii: "N"), count: max(0, L - first.reference.sequence.count))
-        if Array(base) != reference {
-            reference = Array(base)
+        var base = [UInt8](repeating: 0, count: L)
+        base.withUnsafeMutableBufferPointer { baseChannel.write(into: $0.baseAddress!, length: L) }
+        if base != reference {
+            reference = base
             sparse.setReference(reference)
         }
         let referenceOutputs = psagenet ? [] : sparse.referencePrediction()
@@ -160,15 +166,7 @@ public final class SparseScorer: HaplotypeScorer {
         func slot(_ c: ChannelInput) -> Int {
             if c.isSame(as: baseChannel) { return -1 }
             if let i = channels.firstIndex(where: { $0.isSame(as: c) }) { return i }
-            batch.append { out, _ in
-                let count = min(c.sequence.count, L)
-                if count > 0 { c.sequence.withUnsafeBufferPointer { out.update(from: $0.baseAddress!, count: count) } }
-                (out + count).update(repeating: UInt8(ascii: "N"), count: L - count)
-                if let s = c.substitution {
-                    precondition(s.index >= 0 && s.index < L, "SparseScorer: substitution at \(s.index) outside input_len \(L)")
-                    out[s.index] = s.base
-                }
-            }
+            batch.append { out, _ in c.write(into: out, length: L) }
             channels.append(c)
             return channels.count - 1
         }
