@@ -38,6 +38,12 @@ public protocol Communicator: Sendable {
     /// All ranks pass buffers of the same length.
     func allreduce<T: CommElement>(_ buffer: UnsafeMutableBufferPointer<T>, op: ReduceOp) throws
 
+    /// Starts an in-place allreduce and returns at once; `wait()` on the result completes it (until then the buffer
+    /// must not be read or written). It takes its place in the call order when started: every rank starts it at the
+    /// same point of its sequence of collectives, and several may be in flight. Used to overlap the gradient
+    /// reduction with the backward pass; a communicator without non-blocking collectives may complete it at once.
+    func startAllreduce<T: CommElement>(_ buffer: UnsafeMutableBufferPointer<T>, op: ReduceOp) throws -> any PendingCollective
+
     /// In place: on return every rank holds `root`'s buffer. All ranks pass buffers of the same length.
     func broadcast<T: CommElement>(_ buffer: UnsafeMutableBufferPointer<T>, root: Int) throws
 
@@ -53,6 +59,22 @@ public protocol Communicator: Sendable {
 
     /// Ends the whole job (every rank of every communicator) with `code`. Never returns.
     func abort(code: Int32) -> Never
+}
+
+/// A collective in flight (`Communicator.startAllreduce`).
+public protocol PendingCollective: AnyObject {
+    /// Progresses it without blocking (MPI progresses non-blocking collectives only inside MPI calls); true once
+    /// it has completed.
+    func test() throws -> Bool
+    /// Blocks, under the collective timeout, until it has completed.
+    func wait() throws
+}
+
+/// A collective that completed when it was started.
+public final class CompletedCollective: PendingCollective, Sendable {
+    public static let shared = CompletedCollective()
+    public func test() throws -> Bool { true }
+    public func wait() throws {}
 }
 
 public extension Communicator {

@@ -105,16 +105,33 @@ public struct MPICommunicator: Communicator, @unchecked Sendable {
     public func allreduce<T: CommElement>(_ buffer: UnsafeMutableBufferPointer<T>, op: ReduceOp) throws {
         try watch.begin(.allreduce(T.commKind, count: buffer.count, op: op))
         guard let base = buffer.baseAddress, buffer.count > 0 else { return }
-        let type = datatype(T.self)
-        let mpiOp: MPI_Op = switch op {
-        case .sum: cmpi_op_sum()
-        case .max: cmpi_op_max()
-        case .min: cmpi_op_min()
-        }
+        let type = datatype(T.self), mpiOp = Self.mpiOp(op)
         for range in chunks(count: buffer.count, stride: MemoryLayout<T>.stride) {
             try collective("MPI_Iallreduce") {
                 MPI_Iallreduce(cmpi_in_place(), base + range.lowerBound, Int32(range.count), type, mpiOp, handle, &$0)
             }
+        }
+    }
+
+    public func startAllreduce<T: CommElement>(_ buffer: UnsafeMutableBufferPointer<T>, op: ReduceOp) throws -> any PendingCollective {
+        let position = try watch.begin(.allreduce(T.commKind, count: buffer.count, op: op), inFlight: true)
+        let pending = MPIPendingCollective(watch: watch, position: position, call: "MPI_Iallreduce")
+        guard let base = buffer.baseAddress, buffer.count > 0 else { try pending.wait(); return pending }
+        let type = datatype(T.self), mpiOp = Self.mpiOp(op)
+        for range in chunks(count: buffer.count, stride: MemoryLayout<T>.stride) {
+            var request: MPI_Request? = cmpi_request_null()
+            try check(MPI_Iallreduce(cmpi_in_place(), base + range.lowerBound, Int32(range.count), type, mpiOp, handle, &request),
+                      "MPI_Iallreduce")
+            pending.requests.append(request)
+        }
+        return pending
+    }
+
+    private static func mpiOp(_ op: ReduceOp) -> MPI_Op {
+        switch op {
+        case .sum: cmpi_op_sum()
+        case .max: cmpi_op_max()
+        case .min: cmpi_op_min()
         }
     }
 
@@ -298,4 +315,37 @@ func check(_ code: Int32, _ call: String) throws {
     MPI_Error_string(code, &buffer, &length)
     let message = String(decoding: buffer.prefix(Int(length)).map { UInt8(bitPattern: $0) }, as: UTF8.self)
     throw CommunicatorError(call: call, code: code, message: message)
+}
+
+/// An MPI collective in flight: its requests (one per chunk) and its place in the watch's call order.
+final class MPIPendingCollective: PendingCollective, @unchecked Sendable {
+    let watch: MPIWatch, position: CallPosition, call: String
+    var requests: [MPI_Request?] = []
+    private var completed = false
+
+    init(watch: MPIWatch, position: CallPosition, call: String) {
+        self.watch = watch; self.position = position; self.call = call
+    }
+
+    func test() throws -> Bool {
+        if completed { return true }
+        for i in requests.indices {
+            var done: Int32 = 0
+            try check(MPI_Test(&requests[i], &done, nil), call)
+            if done == 0 { return false }
+        }
+        finish()
+        return true
+    }
+
+    func wait() throws {
+        if completed { return }
+        for i in requests.indices { try watch.wait(&requests[i], call: call, in: position) }
+        finish()
+    }
+
+    private func finish() {
+        completed = true
+        watch.completed(position)
+    }
 }

@@ -17,6 +17,9 @@ import Foundation
 ///   entered later): at once if someone is missing, else if the call does not complete within 1 s. The other
 ///   ranks end the job themselves only after `grace` more, saying that rank 0 did not report.
 ///
+/// - Several non-blocking collectives may be in flight (`begin(_:inFlight:)`, `wait(_:call:in:)`, `completed`):
+///   each is numbered when it starts, and a wait reports the call it waits in.
+///
 /// Cost per call: rank 0 one MPI_Testsome over the other ranks' receives (plus a restart per message), each other
 /// rank one MPI_Test and one MPI_Isend of 32 bytes. Used by one thread at a time (MPI_THREAD_SERIALIZED).
 final class MPIWatch: @unchecked Sendable {
@@ -26,8 +29,12 @@ final class MPIWatch: @unchecked Sendable {
     private let size: Int
     private let names: RankNames
 
-    /// The call in progress (or the last one made).
+    /// The call this rank is in: the one it waits in, else the last one it began.
     private var position = CallPosition.start
+    /// The last call begun (calls are numbered in the order they begin).
+    private var latest = CallPosition.start
+    /// Calls begun in flight and not yet completed (non-blocking collectives), oldest first.
+    private var inFlightCalls: [Int64] = []
 
     // Ranks other than 0.
     private static let sendSlots = 8
@@ -114,21 +121,36 @@ final class MPIWatch: @unchecked Sendable {
     // MARK: the calls
 
     /// Enters the next collective call: numbers it and tells rank 0 (or, on rank 0, files it and reads arrivals).
-    func begin(_ signature: CollectiveSignature) throws {
-        position = CallPosition(sequence: position.sequence + 1, signature: signature)
+    /// `inFlight`: a non-blocking collective that stays in flight after this returns, until `completed`.
+    @discardableResult
+    func begin(_ signature: CollectiveSignature, inFlight: Bool = false) throws -> CallPosition {
+        latest = CallPosition(sequence: latest.sequence + 1, signature: signature)
+        position = latest
+        if inFlight { inFlightCalls.append(latest.sequence) }
         if rank == 0 {
             if let mismatch = book.enter(position) { abortJob(mismatch.message(names: names)) }
             drainArrivals(repeating: false)
-            notices.removeAll { $0.position.sequence < position.sequence }
+            let oldest = inFlightCalls.first ?? position.sequence
+            notices.removeAll { $0.position.sequence < oldest }
         } else {
             try announce(flag: 0)
         }
+        return latest
     }
 
-    /// Waits for a request of the current call (one piece of it: the limit applies to each MPI call, so a long
-    /// chunked allreduce that keeps progressing never times out); ends the job when its time is up.
-    func wait(_ request: inout MPI_Request?, call: String) throws {
-        try Self.poll(&request, call: call) { now, posted in service(now: now, waited: now - posted, posted: posted) }
+    /// A call begun in flight has completed.
+    func completed(_ call: CallPosition) {
+        inFlightCalls.removeAll { $0 == call.sequence }
+    }
+
+    /// Waits for a request of the current call, or of `call` begun earlier and still in flight (one piece of it:
+    /// the limit applies to each MPI call, so a long chunked allreduce that keeps progressing never times out);
+    /// ends the job when its time is up.
+    func wait(_ request: inout MPI_Request?, call name: String, in call: CallPosition? = nil) throws {
+        let previous = position
+        if let call { position = call }
+        defer { position = previous }
+        try Self.poll(&request, call: name) { now, posted in service(now: now, waited: now - posted, posted: posted) }
     }
 
     /// Polls `request` until it completes: MPI_Test in a tight loop for `spinSeconds`, then with sleeps;
@@ -293,7 +315,7 @@ final class MPIWatch: @unchecked Sendable {
     func retire() {
         let until = MPI_Wtime() + 5
         if rank == 0 {
-            while !book.notArrived(at: position.sequence).isEmpty, MPI_Wtime() < until {
+            while !book.notArrived(at: latest.sequence).isEmpty, MPI_Wtime() < until {
                 drainArrivals(repeating: true)
                 usleep(100)
             }

@@ -48,6 +48,7 @@ public struct SelfCheck {
             ("allreduce.max-min.float64", allreduceMaxMin),
             ("allreduce.sum.int64", allreduceIntSum),
             ("allreduce.int32-uint8", allreduceSmallTypes),
+            ("allreduce.in-flight", allreduceInFlight),
             ("broadcast", broadcast),
             ("gather.variable-length", gatherVariable),
             ("allgather.variable-length", allgatherVariable),
@@ -75,6 +76,32 @@ public struct SelfCheck {
         for i in 0..<n where x[i] != base + Float(p * (i % 7)) { bad = i; break }
         let detail = "n=\(n) x[0]=\(fmt(x.first)) x[n-1]=\(fmt(x.last))"
         return bad < 0 ? (true, detail) : (false, "x[\(bad)]=\(x[bad]) expected \(base + Float(p * (bad % 7)))")
+    }
+
+    /// Three non-blocking allreduces in flight at once (slices of one buffer, as gradient buckets are), a blocking
+    /// one started and finished while they are, progress by `test`, then waits in order:
+    /// x_r[i] = (r + 1)(1 + i mod 5)  =>  sum = P(P+1)/2 (1 + i mod 5); y_r = r  =>  sum = P(P-1)/2.
+    func allreduceInFlight() throws -> (Bool, String) {
+        let n = max(3, min(largeCount, 300_000))
+        var x = [Float](repeating: 0, count: n)
+        for i in 0..<n { x[i] = Float((r + 1) * (1 + i % 5)) }
+        var y = [Double(r)]
+        let cuts = [0, n / 3, 2 * n / 3, n]
+        let tested = try x.withUnsafeMutableBufferPointer { buffer -> Int in
+            let pending = try (0..<3).reversed().map { k in
+                try comm.startAllreduce(UnsafeMutableBufferPointer(rebasing: buffer[cuts[k]..<cuts[k + 1]]), op: .sum)
+            }
+            try comm.allreduce(&y, op: .sum)
+            let done = try pending.filter { try $0.test() }.count
+            for request in pending { try request.wait() }
+            return done
+        }
+        let base = Float(p * (p + 1) / 2)
+        var bad = -1
+        for i in 0..<n where x[i] != base * Float(1 + i % 5) { bad = i; break }
+        let detail = "n=\(n) in 3 slices, \(tested) of 3 complete after one test; x[n-1]=\(fmt(x.last)) y=\(y[0])"
+        if bad >= 0 { return (false, "x[\(bad)]=\(x[bad]) expected \(base * Float(1 + bad % 5))") }
+        return y[0] == Double(p * (p - 1) / 2) ? (true, detail) : (false, "y=\(y[0]) expected \(p * (p - 1) / 2)")
     }
 
     /// x_r[i] = 1000 r + (i mod 13)  =>  max = 1000 (P-1) + (i mod 13), min = i mod 13.

@@ -12,6 +12,10 @@ public struct SingleProcessCommunicator: Communicator {
 
     public func allreduce<T: CommElement>(_ buffer: UnsafeMutableBufferPointer<T>, op: ReduceOp) throws {}
 
+    public func startAllreduce<T: CommElement>(_ buffer: UnsafeMutableBufferPointer<T>, op: ReduceOp) throws -> any PendingCollective {
+        CompletedCollective.shared
+    }
+
     public func broadcast<T: CommElement>(_ buffer: UnsafeMutableBufferPointer<T>, root: Int) throws {
         try checkRoot(root, call: "broadcast")
     }

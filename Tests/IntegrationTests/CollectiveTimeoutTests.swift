@@ -7,7 +7,7 @@ import Testing
 /// stopped process can outlive the test. Without a stopped rank nothing changes: MPIJobTests run the same selftest.
 @Suite(.serialized) struct CollectiveTimeoutTests {
     /// Calls of `selftest` before its checks (each check is followed by an allreduce of its verdict):
-    /// barrier #1, verdict #2, the large allreduce #3 ... the gather of counts for the gather check is #17.
+    /// barrier #1, verdict #2, the large allreduce #3 ... the gather of counts for the gather check is #22.
     static let largeAllreduce = "call #3, allreduce (sum, 1000 float32)"
 
     /// Runs `selftest` with rank `stopped` stopping before `check`, then makes sure that process is gone.
@@ -91,8 +91,8 @@ import Testing
                                   environment: ["SAGE_COLLECTIVE_TIMEOUT=4"], timeoutFlag: false)
         expectOneTimeoutMessage(run, within: 4 + 10, [
             "[rank 0/3] error: collective timeout (limit 4 s)",
-            "in call #17, gather (root 0, int64) on 3 ranks",
-            "rank 2 did not arrive (last call #16, allreduce (min, 1 int32)) and does not respond",
+            "in call #22, gather (root 0, int64) on 3 ranks",
+            "rank 2 did not arrive (last call #21, allreduce (min, 1 int32)) and does not respond",
         ])
         #expect(!run.stderr.contains("rank 1 did not"), "\(run.stderr)")
     }
@@ -102,7 +102,7 @@ import Testing
         // and told rank 0, but rank 0 arrives within rank 1's 5 s grace, sees everyone arrived, and the call completes.
         let run = try runStopping(ranks: 2, stopped: 0, before: "allreduce.sum.float32.large", limit: 3, resumeAfter: 5)
         #expect(run.status == 0, "\(run.combined)")
-        #expect(run.stderr.contains("selftest: all 10 checks passed on 2 ranks"), "\(run.stderr)")
+        #expect(run.stderr.contains("selftest: all 11 checks passed on 2 ranks"), "\(run.stderr)")
         #expect(!run.stderr.contains("collective timeout"), "\(run.stderr)")
         #expect(run.seconds >= 5, "rank 0 was not held: \(run.combined)")
     }

@@ -23,6 +23,21 @@ public final class SAGENet: @unchecked Sendable {
     public var transformerDropout: Float = 0.1
     /// Batch statistics shared across processes in training mode (sync_batchnorm); nil = per-process.
     public var batchNormSync: BatchNormSync?
+    /// Called during `backward` (parameter gradients) with x each time every gradient at offsets ≥ x of
+    /// `store.grads` is final for this batch: x decreases, from the heads through fc0 to each trunk op in reverse in
+    /// the last trunk pass, and ends at 0 (conv0). Data parallelism starts each bucket's reduction there, overlapping it
+    /// with the rest of the backward pass.
+    public var gradientsFinal: ((Int) -> Void)?
+    /// Where the backward pass completes gradients (the values `gradientsFinal` is called with), descending, the
+    /// last 0: bucket boundaries for an overlapped reduction.
+    public var gradientBoundaries: [Int] {
+        var starts = Set([headsStart, fc0Start, 0])
+        for (k, op) in trunk.ops.enumerated() { if case .pool = op { continue }; starts.insert(trunk.parameterStarts[k]) }
+        return starts.sorted(by: >)
+    }
+    /// Offsets of fc0's first parameter and of the heads after it (fclayers, ref_out, diff_*): the parameters are
+    /// trunk ..< fc0Start ..< headsStart ..< end, in state_dict order.
+    let fc0Start: Int, headsStart: Int
     private var workspace: Workspace?
 
     /// Builds the model with PyTorch's default initialisation from `seed`. Throws if a hyperparameter is out of
@@ -34,6 +49,7 @@ public final class SAGENet: @unchecked Sendable {
         self.config = config
         let layers = Layers(config: config, store: store)
         (trunk, fc0, fclayers, refOut, diffFC, diffOut) = (layers.trunk, layers.fc0, layers.fclayers, layers.refOut, layers.diffFC, layers.diffOut)
+        (fc0Start, headsStart) = (layers.fc0Start, layers.headsStart)
         store.seal()
         initializeParameters(seed: seed)
     }
@@ -47,11 +63,14 @@ public final class SAGENet: @unchecked Sendable {
         let refOut: DenseLayer
         let diffFC: DenseStack?
         let diffOut: DenseLayer?
+        let fc0Start: Int, headsStart: Int
 
         init(config: SAGEConfig, store: ParameterStore) {
             let h = config.hiddenSize
             trunk = Trunk(config: config, store: store)
+            fc0Start = store.nextParameterOffset
             fc0 = DenseLayer(store: store, name: "fc0.0", IN: trunk.outputWidth, OUT: h, relu: true)
+            headsStart = store.nextParameterOffset
             fclayers = Self.mlp(store: store, name: "fclayers", IN: h, config: config)
             refOut = DenseLayer(store: store, name: "ref_out.0", IN: h, OUT: 1, relu: false)
             if config.model == .psagenet {
@@ -189,11 +208,14 @@ public final class SAGENet: @unchecked Sendable {
                 }
             }
         }
-        // fc0, then the trunk passes.
+        // fc0, then the trunk passes (the last one completes the trunk's gradients, op by op).
+        let final = inputGradients == nil ? gradientsFinal : nil
+        final?(headsStart)
         let D = trunk.outputWidth
         w.dFlat.zero()
         let fcIn = w.fcInput.map { UnsafePointer($0.pointer) } ?? UnsafePointer(w.trunks[0].output.pointer)
         fc0.backward(w.fc0, dout: w.dFC0.pointer, dx: w.dFlat.pointer, x: fcIn, rows: w.fcRows, store: store, dpre: s.dpre.pointer)
+        final?(fc0Start)
         for k in 0..<passes {
             if let inputGradients, inputGradients[k] == nil { continue }
             let g = w.trunkScratch.g1.pointer
@@ -204,7 +226,8 @@ public final class SAGENet: @unchecked Sendable {
                 for i in 0..<(B * D) { g[i] = 0.5 * half[i] }
             }
             trunk.backward(w.trunks[w.passSource[k]], x: sequences[k], B: B, training: w.training, store: store, scratch: w.trunkScratch,
-                           dx0: inputGradients?[k] ?? nil, parameterGradients: inputGradients == nil)
+                           dx0: inputGradients?[k] ?? nil, parameterGradients: inputGradients == nil,
+                           finished: k == passes - 1 ? final : nil)
         }
     }
 

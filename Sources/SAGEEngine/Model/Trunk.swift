@@ -14,31 +14,40 @@ enum TrunkOp {
 struct Trunk {
     let ops: [TrunkOp]
     let outputWidth: Int   // F * fcDim
+    /// The offset of op k's first parameter in the store (ops are registered in order; a pool has none, and
+    /// gets the next op's offset), so op k's parameters are parameterStarts[k] ..< parameterStarts[k + 1].
+    let parameterStarts: [Int]
 
     init(config c: SAGEConfig, store: ParameterStore) {
         var ops: [TrunkOp] = []
+        var starts: [Int] = []
+        func appendOp(_ make: @autoclosure () -> TrunkOp) {
+            starts.append(store.nextParameterOffset)
+            ops.append(make())
+        }
         let L = c.pooledLengths
         let F1 = c.firstLayerKernelNumber, F = c.intLayersKernelNumber
-        ops.append(.block(ConvBlockLayer(store: store, prefix: "conv0.", Cin: 4, Cout: F1, K: c.firstLayerKernelSize,
-                                         dilation: 1, L: L[0], batchNorm: c.model == .rsagenet && c.batchNorm, residual: false)))
+        appendOp(.block(ConvBlockLayer(store: store, prefix: "conv0.", Cin: 4, Cout: F1, K: c.firstLayerKernelSize,
+                                       dilation: 1, L: L[0], batchNorm: c.model == .rsagenet && c.batchNorm, residual: false)))
         for i in 0..<c.nConvBlocks {
             let residual = i > 0
             let prefix = "convlayers.\(2 * i)." + (residual ? "_module." : "")
             if c.hasTransformerBlock && i == c.nConvBlocks - 1 {
-                ops.append(.transformer(TransformerBlockLayer(store: store, prefix: prefix, d: F, heads: c.intLayersKernelSize, L: L[i])))
-                ops.append(.pool(rows: F, L: L[i], type: c.poolingType, size: c.poolingSize))
+                appendOp(.transformer(TransformerBlockLayer(store: store, prefix: prefix, d: F, heads: c.intLayersKernelSize, L: L[i])))
+                appendOp(.pool(rows: F, L: L[i], type: c.poolingType, size: c.poolingSize))
                 continue
             }
-            ops.append(.block(ConvBlockLayer(store: store, prefix: prefix, Cin: i == 0 ? F1 : F, Cout: F, K: c.intLayersKernelSize,
-                                             dilation: 1, L: L[i], batchNorm: c.batchNorm, residual: residual)))
-            ops.append(.pool(rows: F, L: L[i], type: c.poolingType, size: c.poolingSize))
+            appendOp(.block(ConvBlockLayer(store: store, prefix: prefix, Cin: i == 0 ? F1 : F, Cout: F, K: c.intLayersKernelSize,
+                                           dilation: 1, L: L[i], batchNorm: c.batchNorm, residual: residual)))
+            appendOp(.pool(rows: F, L: L[i], type: c.poolingType, size: c.poolingSize))
         }
         for i in 0..<c.nDilatedConvBlocks {
-            ops.append(.block(ConvBlockLayer(store: store, prefix: "dilated_convlayers.\(i)._module.", Cin: F, Cout: F,
-                                             K: c.intLayersKernelSize, dilation: c.dilation(ofDilatedBlock: i),
-                                             L: c.fcDim, batchNorm: c.batchNorm, residual: true)))
+            appendOp(.block(ConvBlockLayer(store: store, prefix: "dilated_convlayers.\(i)._module.", Cin: F, Cout: F,
+                                           K: c.intLayersKernelSize, dilation: c.dilation(ofDilatedBlock: i),
+                                           L: c.fcDim, batchNorm: c.batchNorm, residual: true)))
         }
         self.ops = ops
+        parameterStarts = starts
         outputWidth = F * c.fcDim
     }
 
@@ -147,8 +156,9 @@ extension Trunk {
 
     /// Parameter gradients of one pass, from `scratch.g1` holding d(trunk output) (B, outputWidth). The input
     /// gradient d(trunk output)/dx · g1 (B, 4, L) is written into `dx0` when given (attributions), else not formed.
+    /// `finished(parameterStarts[k])` is called after op k with parameters has added its gradients.
     func backward(_ a: TrunkActivations, x: UnsafePointer<Float>, B: Int, training: Bool, store: ParameterStore, scratch: TrunkScratch,
-                  dx0: UnsafeMutablePointer<Float>? = nil, parameterGradients: Bool = true) {
+                  dx0: UnsafeMutablePointer<Float>? = nil, parameterGradients: Bool = true, finished: ((Int) -> Void)? = nil) {
         var dout = scratch.g1, dx = scratch.g2
         for k in ops.indices.reversed() {
             let input = k == 0 ? x : UnsafePointer(a.ops[k - 1].output.pointer)
@@ -158,8 +168,10 @@ extension Trunk {
                                store: store, col: scratch.col.pointer, colParts: scratch.parts, dconv: scratch.dconv.pointer,
                                dconvIn: scratch.dconvIn.pointer,
                                sync: scratch.sync, parameterGradients: parameterGradients)
+                finished?(parameterStarts[k])
             case (.transformer(let layer), .transformer(let blockActs)):
                 layer.backward(blockActs, dout: dout.pointer, dx: dx.pointer, B: B, store: store, scratch: scratch.transformer!)
+                finished?(parameterStarts[k])
             case (.pool(let rows, let L, let type, let size), .pool(_, let argmax)):
                 if type == .avg {
                     avgPool1dBackward(dinp: dx.pointer, dout: dout.pointer, rows: B * rows, L: L, size: size)

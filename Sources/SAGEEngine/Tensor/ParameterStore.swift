@@ -24,11 +24,14 @@ public final class ParameterStore: @unchecked Sendable {
 
     public init() {}
 
+    /// The offset the next parameter registered gets (the parameters' total length so far).
+    public var nextParameterOffset: Int { parameterSlots.last.map { $0.offset + $0.count } ?? 0 }
+
     /// Registers a parameter; returns its offset. Call before `seal()`.
     @discardableResult
     public func addParameter(_ name: String, shape: [Int]) -> Int {
         precondition(!sealed, "ParameterStore: add before seal()")
-        let offset = parameterSlots.last.map { $0.offset + $0.count } ?? 0
+        let offset = nextParameterOffset
         parameterSlots.append(Slot(name: name, offset: offset, shape: shape))
         stateDictOrder.append(name)
         return offset
