@@ -45,15 +45,22 @@ let package = Package(
         // MARK: Libraries
         .target(name: "SAGEEngine", dependencies: ["CBLAS"], exclude: ["README.md"], swiftSettings: numericSettings),
         .target(name: "SAGEGenome", dependencies: ["CHTSlib"], swiftSettings: numericSettings),
+        // Ranks: communicators (MPI and one-process), the collective watch, dealing work, data-parallel training
+        // steps, staged outputs, parallel prediction and similarity.
         .target(name: "SAGEDistributed",
-                dependencies: ["CMPI", "SAGEEngine", "SAGEGenome", .product(name: "Logging", package: "swift-log"),
+                dependencies: ["CMPI", "SAGEEngine", "SAGEGenome", .product(name: "Logging", package: "swift-log")],
+                swiftSettings: numericSettings),
+        // The application: configuration, cohorts and stores, training runs, evaluation, baselines,
+        // interpretation, sweeps; what the commands run, built on the three layers below.
+        .target(name: "SAGEPipeline",
+                dependencies: ["SAGEDistributed", "SAGEEngine", "SAGEGenome", .product(name: "Logging", package: "swift-log"),
                                .product(name: "TOMLKit", package: "TOMLKit")],
                 swiftSettings: numericSettings),
-        .target(name: "SAGEReport", dependencies: ["SAGEDistributed", "SAGEEngine"]),
+        .target(name: "SAGEReport", dependencies: ["SAGEPipeline", "SAGEDistributed", "SAGEEngine", "SAGEGenome"]),
 
         // MARK: Executable
         .executableTarget(name: "sage-mpi",
-                          dependencies: ["SAGEDistributed", "SAGEEngine", "SAGEGenome", "SAGEReport",
+                          dependencies: ["SAGEDistributed", "SAGEPipeline", "SAGEEngine", "SAGEGenome", "SAGEReport",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser"),
                                          .product(name: "Logging", package: "swift-log")],
                           swiftSettings: numericSettings),
@@ -61,7 +68,8 @@ let package = Package(
         // MARK: Tests
         .testTarget(name: "SAGEEngineTests", dependencies: ["SAGEEngine"], exclude: ["Fixtures"]),
         .testTarget(name: "SAGEGenomeTests", dependencies: ["SAGEGenome"], exclude: ["Fixtures"]),
-        .testTarget(name: "SAGEDistributedTests", dependencies: ["SAGEDistributed"]),
+        .testTarget(name: "SAGEDistributedTests", dependencies: ["SAGEDistributed", "SAGEEngine", "SAGEGenome"]),
+        .testTarget(name: "SAGEPipelineTests", dependencies: ["SAGEPipeline", "SAGEDistributed", "SAGEEngine", "SAGEGenome"]),
         .testTarget(name: "SAGEReportTests", dependencies: ["SAGEReport"]),
         // Depends on the executable so that `swift test` builds the binary it runs under mpirun.
         .testTarget(name: "IntegrationTests", dependencies: ["sage-mpi", "SAGEEngine"], exclude: ["Fixtures"]),

@@ -20,15 +20,15 @@ public enum OutputGuard {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: out, isDirectory: &isDirectory) else { return }
         guard isDirectory.boolValue else {
-            throw ConfigError("\(out) exists and is a file, not a \(kind) directory of sage-mpi's: choose another output path")
+            throw OutputError("\(out) exists and is a file, not a \(kind) directory of sage-mpi's: choose another output path")
         }
         guard marker(of: out) == kind || isEmpty(out) || legacy(out) else {
             let other = marker(of: out).map { " (it holds sage-mpi's \($0) output)" } ?? ""
-            throw ConfigError("\(out) exists and is not a \(kind) directory written by sage-mpi\(other); nothing was changed: choose another output path, or move it away yourself")
+            throw OutputError("\(out) exists and is not a \(kind) directory written by sage-mpi\(other); nothing was changed: choose another output path, or move it away yourself")
         }
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: out)) ?? []
         if let foreign = entries.sorted().first(where: { $0 != markerName && !owns($0) }) {
-            throw ConfigError("\(out) is an earlier \(kind) output but also holds '\(foreign)', which sage-mpi did not write there; nothing was changed: move it away, or choose another output path")
+            throw OutputError("\(out) is an earlier \(kind) output but also holds '\(foreign)', which sage-mpi did not write there; nothing was changed: move it away, or choose another output path")
         }
     }
 
@@ -40,12 +40,12 @@ public enum OutputGuard {
         let target = AtomicFile.resolvingLinks(out)
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: target, isDirectory: &isDirectory) else { return }
-        if isDirectory.boolValue { throw ConfigError("\(out) is a directory; give a file name for the \(what)") }
+        if isDirectory.boolValue { throw OutputError("\(out) is a directory; give a file name for the \(what)") }
         var info = stat()
         if stat(target, &info) == 0, (info.st_mode & S_IFMT) != S_IFREG { return }  // /dev/stdout, a FIFO
         let head = FileHandle(forReadingAtPath: target).map { h in defer { try? h.close() }; return (try? h.read(upToCount: 4096)) ?? Data() } ?? Data()
         if force || head.isEmpty || isOurs(head) { return }
-        throw ConfigError("\(out) exists and is not a \(what) written by sage-mpi; nothing was changed: choose another path, or add --force to replace it")
+        throw OutputError("\(out) exists and is not a \(what) written by sage-mpi; nothing was changed: choose another path, or add --force to replace it")
     }
 
     /// `checkDirectory`, then creates the directory (emptied first when `replace`: only after the check, so only
@@ -86,9 +86,9 @@ public enum OutputGuard {
             let i = canonical(input)
             var info = stat()
             let sameFile = outExists && stat(input, &info) == 0 && info.st_dev == outInfo.st_dev && info.st_ino == outInfo.st_ino
-            if i == o || sameFile { throw ConfigError("\(out) is an input of this command (\(input)); refusing to overwrite it: choose another output path") }
+            if i == o || sameFile { throw OutputError("\(out) is an input of this command (\(input)); refusing to overwrite it: choose another output path") }
             if i.hasPrefix(o == "/" ? "/" : o + "/") {
-                throw ConfigError("\(out) contains an input of this command (\(input)); refusing to write over it: choose another output path")
+                throw OutputError("\(out) contains an input of this command (\(input)); refusing to write over it: choose another output path")
             }
         }
     }
@@ -109,21 +109,9 @@ public enum OutputGuard {
     }
 }
 
-extension RunConfig {
-    /// Every input file a command reading this configuration may use: the configuration file (unless
-    /// `configFile` is false: a run's own config.toml, which the run rewrites) and every path key, less
-    /// `outputs` (keys the command writes).
-    public func inputPaths(except outputs: Set<String>, configFile: Bool = true) -> [String] {
-        var paths = configFile ? file.map { [$0] } ?? [] : []
-        for key in ConfigKeys.all where key.kind == .path && !outputs.contains(key.name) {
-            if let p = string(key.name) { paths.append(p) }
-        }
-        for key in ["fasta", "vcf"] { if let p = string(key) { paths += genomeIndexes(of: p) } }
-        return paths
-    }
-}
-
-/// The index files that may stand beside a FASTA or VCF (inputs too).
-public func genomeIndexes(of path: String) -> [String] {
-    [".fai", ".gzi", ".tbi", ".csi"].map { path + $0 }
+/// `path` made absolute against the working directory, with "." components and repeated slashes removed. ".."
+/// stays: removing it as text would step over a symbolic link the kernel follows.
+public func absolutePath(_ path: String) -> String {
+    let full = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+    return "/" + full.split(separator: "/").filter { $0 != "." }.joined(separator: "/")
 }

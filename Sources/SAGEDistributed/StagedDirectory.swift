@@ -1,4 +1,5 @@
 import Foundation
+import SAGEEngine
 
 /// An output directory that every rank writes into as `<out>.partial/` and rank 0 moves to `out` once complete, so
 /// that `out` is either the old directory or the whole new one, never half of it.
@@ -24,7 +25,7 @@ public struct StagedDirectory {
             try OutputGuard.checkDirectory(partial, kind: kind, inputs: inputs)
             try? fm.removeItem(atPath: partial)
             do { try fm.createDirectory(atPath: partial, withIntermediateDirectories: true) } catch {
-                throw ConfigError("\(partial): cannot create the output directory (\(error.localizedDescription))")
+                throw OutputError("\(partial): cannot create the output directory (\(error.localizedDescription))")
             }
             try OutputGuard.mark(partial, kind: kind)
         }
@@ -45,7 +46,7 @@ public struct StagedDirectory {
                 throw failure
             }
             try comm.barrier()  // not passed: the failing rank's error aborts the job
-            throw ConfigError("rank \(firstFailing) failed")
+            throw OutputError("rank \(firstFailing) failed")
         }
         return result!
     }

@@ -1,5 +1,6 @@
 import Foundation
-import SAGEDistributed
+import SAGEEngine
+import SAGEPipeline
 
 /// Summary statistics the report draws and prints (finite values only; NaN when none).
 public struct Summary: Sendable {
@@ -11,7 +12,7 @@ public struct Summary: Sendable {
         n = v.count; nonFinite = values.count - v.count
         min = v.first ?? .nan; max = v.last ?? .nan
         // The median as evaluate's summary.json has it (the mean of the middle two), quartiles as numpy's.
-        q1 = quantile(sorted: v, 0.25); median = SAGEDistributed.median(v); q3 = quantile(sorted: v, 0.75)
+        q1 = quantile(sorted: v, 0.25); median = SAGEEngine.median(v); q3 = quantile(sorted: v, 0.75)
         mean = v.isEmpty ? .nan : v.reduce(0, +) / Double(v.count)
     }
 }

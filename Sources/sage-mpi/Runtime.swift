@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import SAGEDistributed
+import SAGEPipeline
 import SAGEEngine
 
 /// What a command's body gets on each rank.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import SAGEDistributed
+import SAGEPipeline
 
 /// A subcommand name that no command group knows, found in the arguments before ArgumentParser sees them:
 /// ArgumentParser prints the group's help and exits 0 for `sage-mpi attribtue --help` (the unknown name is ignored

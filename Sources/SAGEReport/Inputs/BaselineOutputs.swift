@@ -1,5 +1,6 @@
 import Foundation
-import SAGEDistributed
+import SAGEEngine
+import SAGEPipeline
 
 /// A `baseline enformer` directory (see EnformerBaseline): summary.json (mode, individuals, regions, medians) and
 /// region_correlations.csv (region_id, chr, split, pearson: per region, across the individuals).
@@ -44,7 +45,7 @@ public struct SweepOutput {
 
     public init(path: String) throws {
         self.path = path
-        let plan = try SAGEDistributed.Sweep(directory: path).plan()
+        let plan = try SAGEPipeline.Sweep(directory: path).plan()
         keys = plan.keys
         let table = try CSVTable(path: (path as NSString).appendingPathComponent("results.csv"))
         header = table.header

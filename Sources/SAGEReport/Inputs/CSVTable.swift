@@ -1,5 +1,6 @@
 import Foundation
-import SAGEDistributed
+import SAGEEngine
+import SAGEPipeline
 
 /// A CSV file with a header, as sage-mpi writes them (fields quoted only when they hold a comma, quote or line
 /// break). Errors name the file and the line.

@@ -1,5 +1,6 @@
 import Foundation
-import SAGEDistributed
+import SAGEEngine
+import SAGEPipeline
 
 /// An evaluation directory as `sage-mpi evaluate` writes it (see `Evaluation`): summary.json (checkpoint,
 /// model, regions and individuals as given, counts, medians, seconds), region_correlations.csv (region_id, chr,

@@ -1,5 +1,7 @@
 import Foundation
 import SAGEDistributed
+import SAGEEngine
+import SAGEPipeline
 
 /// Everything the report draws, found in the paths given: each directory is recognised by its output marker
 /// (`.sage-mpi-output`, naming the command's kind) or, for outputs written before markers, by the files it

@@ -1,5 +1,5 @@
 import Foundation
-import SAGEDistributed
+import SAGEPipeline
 import SAGEEngine
 
 /// A training run's directory as `sage-mpi train` writes it (see `RunDirectory`): config.toml, run.json,

@@ -1,5 +1,6 @@
 import Foundation
-import SAGEDistributed
+import SAGEEngine
+import SAGEPipeline
 
 /// What was run: the versions, each input directory with its kind, and per run, evaluation and PrediXcan
 /// output its configuration, ranks and times.

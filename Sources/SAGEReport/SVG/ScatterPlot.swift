@@ -1,5 +1,6 @@
 import Foundation
-import SAGEDistributed
+import SAGEEngine
+import SAGEPipeline
 
 /// One model's values against another's per item (e.g. per-region r, p-SAGE-net vs PrediXcan), on equal axes
 /// with the identity line; n, Pearson and Spearman in the subtitle (as SAGE-net's scatter_compare), the points

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SAGEDistributed
+import SAGEPipeline
 
 struct BaselineEnformer: ParsableCommand {
     static let configuration = CommandConfiguration(

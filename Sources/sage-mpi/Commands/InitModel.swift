@@ -1,5 +1,6 @@
 import ArgumentParser
 import SAGEDistributed
+import SAGEPipeline
 import SAGEEngine
 
 struct InitModel: ParsableCommand {

@@ -1,5 +1,6 @@
 import Foundation
 import SAGEDistributed
+import SAGEPipeline
 import SAGEGenome
 import SAGEReport
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SAGEDistributed
+import SAGEPipeline
 import SAGEGenome
 
 /// `sage-mpi preprocess expression`: SAGE-net's covariate adjustment (`adjustExpression`) from a TPM table to the

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import SAGEDistributed
+import SAGEPipeline
 
 struct SelectCheckpoint: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -28,7 +28,7 @@ struct SelectCheckpoint: ParsableCommand {
         var runs: [String] = []
         for path in paths {
             if FileManager.default.fileExists(atPath: (path as NSString).appendingPathComponent("sweep.json")) {
-                let plan = try SAGEDistributed.Sweep(directory: path).plan()
+                let plan = try SAGEPipeline.Sweep(directory: path).plan()
                 runs += plan.runs.map { ((path as NSString).appendingPathComponent("runs") as NSString).appendingPathComponent($0.name) }
                     .filter { FileManager.default.fileExists(atPath: ($0 as NSString).appendingPathComponent("metrics.jsonl")) }
             } else {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SAGEDistributed
+import SAGEPipeline
 
 struct Sweep: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -39,7 +40,7 @@ struct Sweep: ParsableCommand {
     func run() throws {
         let level = try runtime.resolvedLogLevel()
         let directory = resume ?? out ?? (((grid! as NSString).deletingLastPathComponent as NSString).appendingPathComponent("sweep"))
-        var sweep = SAGEDistributed.Sweep(directory: directory)
+        var sweep = SAGEPipeline.Sweep(directory: directory)
         sweep.killRun = killRun; sweep.killAfterSteps = killAfterSteps
         // Before MPI, on every rank alike: the grid, the base configuration and every run's configuration.
         let base = try resume == nil ? config.load() : nil

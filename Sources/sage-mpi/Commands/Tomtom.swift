@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SAGEDistributed
+import SAGEPipeline
 import SAGEEngine
 import SAGEGenome
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SAGEDistributed
+import SAGEPipeline
 import SAGEGenome
 
 struct VariantEffect: ParsableCommand {

@@ -1,5 +1,5 @@
 import ArgumentParser
-import SAGEDistributed
+import SAGEPipeline
 
 /// `--config sage.toml` and `--set key=value` overrides (keys: `sage-mpi config --keys`).
 struct ConfigOptions: ParsableArguments {

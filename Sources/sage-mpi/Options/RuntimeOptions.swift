@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import SAGEDistributed
+import SAGEPipeline
 import SAGEEngine
 
 /// Options every command that runs on ranks shares.

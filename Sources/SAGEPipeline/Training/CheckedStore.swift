@@ -1,0 +1,16 @@
+import SAGEDistributed
+import SAGEGenome
+
+/// The configuration's variant store, refused unless it was built from this configuration's inputs (FASTA, VCF,
+/// regions table, input_len, contig prefix, individuals, and where allele frequencies were counted): what `train` and `evaluate` read.
+public func openCheckedStore(config: RunConfig, purpose: String) throws -> VariantStore {
+    let store = try VariantStore(directory: config.required("store", for: "\(purpose) (run `sage-mpi prepare` first)"))
+    let cohort = try Cohort(config: config)
+    let training = try TrainingCohort(config: config, cohort: cohort)
+    try store.check(against: StoreInputs(fasta: config.required("fasta", for: purpose), vcf: config.required("vcf", for: purpose),
+                                         regions: config.required("regions", for: purpose), inputLen: config.int("input_len"),
+                                         contigPrefix: config.string("contig_prefix"),
+                                         frequencyVCF: training.otherVCF ? training.vcf : nil, frequencyContigPrefix: training.contigPrefix),
+                    individuals: cohort.all, trainingIndividuals: training.individuals)
+    return store
+}
