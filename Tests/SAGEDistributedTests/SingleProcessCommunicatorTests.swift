@@ -84,7 +84,7 @@ import Testing
 @Suite struct SelfCheckOnOneRankTests {
     @Test func everyCheckPassesWithClosedFormValues() throws {
         let results = try SelfCheck(comm: SingleProcessCommunicator(), largeCount: 1001).run()
-        #expect(results.count == 10)
+        #expect(results.count == 11)
         #expect(results.allSatisfy { $0.passed }, "\(results.filter { !$0.passed }.map(\.detail))")
         // P = 1: x[0] = P(P+1)/2 = 1, x[n-1] = 1 + (1000 mod 7) = 7.
         #expect(results[1].detail == "n=1001 x[0]=1.0 x[n-1]=7.0")
