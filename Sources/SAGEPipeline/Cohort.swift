@@ -6,8 +6,8 @@ public struct Cohort: Sendable, Equatable {
     public var train: [String], val: [String], test: [String]
 
     public init(config: RunConfig) throws {
-        func list(_ key: String) throws -> [String] { try config.string(key).map(readIndividualList) ?? [] }
-        train = try list("train_individuals"); val = try list("val_individuals"); test = try list("test_individuals")
+        func list(_ path: ConfiguredPath) throws -> [String] { try path.value.map(readIndividualList) ?? [] }
+        train = try list(config.paths.trainIndividuals); val = try list(config.paths.valIndividuals); test = try list(config.paths.testIndividuals)
         for (a, b, x, y) in [("train", "val", train, val), ("train", "test", train, test), ("val", "test", val, test)] {
             let shared = Set(x).intersection(y)
             if !shared.isEmpty {

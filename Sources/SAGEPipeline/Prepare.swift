@@ -10,11 +10,11 @@ import SAGEGenome
 /// val and test lists (or every VCF sample when none is set); allele frequencies are counted over the training list, or
 /// over train_subs in train_subs_vcf_file_path for a second cohort (see TrainingCohort).
 public func prepareStore(config: RunConfig, out: String, comm: any Communicator, log: RankLog) throws -> StoreManifest? {
-    let fasta = try config.required("fasta", for: "to prepare a store")
-    let vcf = try config.required("vcf", for: "to prepare a store")
-    let regionsPath = try config.required("regions", for: "to prepare a store")
-    let inputLen = config.int("input_len")
-    let contigPrefix = config.string("contig_prefix")
+    let fasta = try config.paths.fasta.required(for: "to prepare a store")
+    let vcf = try config.paths.vcf.required(for: "to prepare a store")
+    let regionsPath = try config.paths.regions.required(for: "to prepare a store")
+    let inputLen = config.data.inputLen
+    let contigPrefix = config.paths.contigPrefix
     let cohort = try Cohort(config: config)
     let trainingCohort = try TrainingCohort(config: config, cohort: cohort)
     let regions = try readRegions(path: regionsPath)

@@ -19,17 +19,13 @@ public struct TrainingCohort: Sendable, Equatable {
     public var otherVCF: Bool, isOtherCohort: Bool
 
     public init(config: RunConfig, cohort: Cohort) throws {
-        let source = config.file ?? "configuration"
-        let subs = config.string("train_subs"), yData = config.string("train_subs_y_data")
-        let frequencyVCF = config.string("train_subs_vcf_file_path")
-        if subs == nil, yData != nil || frequencyVCF != nil {
-            throw ConfigError("\(source): train_subs_y_data and train_subs_vcf_file_path need train_subs, the training cohort's training individuals (one id per line)")
-        }
+        let keys = config.trainingCohort   // (train_subs_y_data and train_subs_vcf_file_path need train_subs: checked there)
+        let subs = keys.trainSubs, frequencyVCF = keys.vcf
         individuals = try subs.map(readIndividualList) ?? cohort.train
-        expression = yData ?? config.string("expression")
-        vcf = frequencyVCF ?? config.string("vcf")
+        expression = keys.yData ?? config.paths.expression.value
+        vcf = frequencyVCF ?? config.paths.vcf.value
         otherVCF = frequencyVCF != nil
-        contigPrefix = otherVCF ? config.string("train_subs_contig_prefix") : config.string("contig_prefix")
+        contigPrefix = otherVCF ? keys.contigPrefix : config.paths.contigPrefix
         isOtherCohort = subs != nil
     }
 

@@ -18,7 +18,7 @@ import Testing
     /// a later source overrides; r-SAGE-net's trainer defaults apply to keys left unset.
     @Test func sageNetSpellingsAndRSAGENetDefaults() throws {
         let c = try RunConfig(file: nil, overrides: ["maf_threshold=0.05", "rand_genes=true", "gene_idx_start=4000", "scheduler=\"cycle\""])
-        #expect(c.double("maf_min") == 0.05 && c.bool("rand_regions") && c.int("region_idx_start") == 4000 && c.string("scheduler") == "cyclic")
+        #expect(c.data.sequence.frequency.mafMin == 0.05 && c.splits.randRegions && c.splits.regionIdxStart == 4000 && c.training.scheduler == .cyclic)
         #expect(c.resolvedTOML.contains("# note: maf_threshold (SAGE-net's name) read as maf_min"))
         #expect(c.resolvedTOML.contains("# note: scheduler = \"cycle\" (SAGE-net's spelling) read as \"cyclic\""))
         refused(["maf_threshold=0.05", "maf_min=0.1"], "maf_min and maf_threshold are both set")
@@ -27,12 +27,12 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try "maf_threshold = 0.05\nmodel = \"rsagenet\"\npatience = 4\n".write(toFile: dir + "/a.toml", atomically: true, encoding: .utf8)
         let overridden = try RunConfig(file: dir + "/a.toml", overrides: ["maf_min=0.2"])
-        #expect(overridden.double("maf_min") == 0.2)
+        #expect(overridden.data.sequence.frequency.mafMin == 0.2)
         // r-SAGE-net: max_epochs 100 and monitor val_mean_pearson by default; patience as the file says.
-        #expect(overridden.int("max_epochs") == 100 && overridden.int("patience") == 4 && overridden.string("monitor") == "val_mean_pearson")
+        #expect(overridden.training.maxEpochs == 100 && overridden.training.patience == 4 && overridden.training.monitor == "val_mean_pearson")
         let p = try RunConfig(file: nil, overrides: [])
-        #expect(p.int("max_epochs") == 10 && p.int("patience") == 5 && p.string("monitor") == "tv_region_pearson_median")
-        #expect(try RunConfig(file: nil, overrides: ["model=\"rsagenet\""]).int("patience") == 10)
+        #expect(p.training.maxEpochs == 10 && p.training.patience == 5 && p.training.monitor == "train_region_pearson_median")
+        #expect(try RunConfig(file: nil, overrides: ["model=\"rsagenet\""]).training.patience == 10)
     }
 
     @Test func outOfRangeValuesNameTheKeyAndWhatItAccepts() {
@@ -48,6 +48,12 @@ import Testing
         refused(["predixcan_l1_ratio=1.5"], "predixcan_l1_ratio must be in [0, 1]")
         refused(["scheduler=\"step\""], "scheduler must be one of cyclic, plateau, none, got \"step\"")
         refused(["median_or_mean_y_data=\"mode\""], "median_or_mean_y_data must be one of mean, median")
+        refused(["model=\"csagenet\""], "--set model: model must be one of psagenet, rsagenet, got \"csagenet\"")
+        refused(["subtract_or_concat=\"add\""], "subtract_or_concat must be one of subtract, concat, got \"add\"")
+        refused(["block_type=\"lstm\""], "block_type must be one of conv, transformer")
+        refused(["predixcan_missing=\"median\""], "predixcan_missing must be one of zero, mean")
+        refused(["scheduler=\"\""], "--set scheduler: scheduler cannot be empty; use one of cyclic, plateau, none")
+        refused(["hidden_size=0"], "--set hidden_size: hidden_size must be in [1, 16384], got 0")
         refused(["input_len=0"], "input_len must be in [1, 10000000]")
         refused(["lam_diff=-1"], "lam_diff must be at least 0")
     }
@@ -55,8 +61,8 @@ import Testing
     @Test func valuesInRangeAreAcceptedAndPathsAreAbsolute() throws {
         let config = try RunConfig(file: nil, overrides: ["seed=0", "learning_rate=10", "maf_min=0.01", "maf_max=0.5", "top_regions_to_consider=-1",
                                                           "scheduler=\"plateau\"", "lr_patience=2", "fasta=\"rel/genome.fa\""])
-        #expect(config.int("lr_patience") == 2 && config.string("scheduler") == "plateau")
-        let fasta = try #require(config.string("fasta"))
+        #expect(config.training.lrPatience == 2 && config.training.scheduler == .plateau)
+        let fasta = try #require(config.paths.fasta.value)
         #expect(fasta.hasPrefix("/") && fasta.hasSuffix("/rel/genome.fa"), "\(fasta)")
         // A file's relative paths resolve against its directory, made absolute.
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sage-cfg-\(UUID().uuidString)").path
@@ -64,8 +70,8 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try "fasta = \"g.fa\"\nstore = \"../s\"\n".write(toFile: dir + "/sage.toml", atomically: true, encoding: .utf8)
         let fromFile = try RunConfig(file: dir + "/sage.toml")
-        #expect(fromFile.string("fasta") == dir + "/g.fa")
-        #expect(fromFile.string("store") == dir + "/../s")  // ".." is left to the kernel (a link may stand before it)
+        #expect(fromFile.paths.fasta.value == dir + "/g.fa")
+        #expect(fromFile.paths.store.value == dir + "/../s")  // ".." is left to the kernel (a link may stand before it)
         #expect(fromFile.resolvedTOML.contains("fasta = \"\(dir)/g.fa\""))
     }
 

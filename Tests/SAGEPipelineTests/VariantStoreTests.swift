@@ -67,8 +67,8 @@ import SAGEDistributed
 
     /// Every (region, individual, channel) from the store equals personalSequences, padded, for each option set.
     func compareAll(config: RunConfig, store: VariantStore, optionSets: [SequenceOptions]) throws {
-        let fasta = try FASTAReader(path: config.string("fasta")!), vcf = try VCFReader(path: config.string("vcf")!)
-        let regions = try readRegions(path: config.string("regions")!)
+        let fasta = try FASTAReader(path: config.paths.fasta.value!), vcf = try VCFReader(path: config.paths.vcf.value!)
+        let regions = try readRegions(path: config.paths.regions.value!)
         let training = try store.manifest.trainingIndividuals.map { try vcf.sampleIndex(of: $0) }
         let L = store.inputLen
         let buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: L)
@@ -164,13 +164,13 @@ import SAGEDistributed
         try "input_len = [\n".write(toFile: file, atomically: true, encoding: .utf8)
         #expect { try RunConfig(file: file) } throws: { "\($0)".contains("c.toml:") }
         try "pooling_type = \"median\"\n".write(toFile: file, atomically: true, encoding: .utf8)
-        #expect(throws: ConfigError.self) { try RunConfig(file: file) }
+        #expect { try RunConfig(file: file) } throws: { "\($0)".contains("c.toml: pooling_type must be one of avg, max, got \"median\"") }
         try "fasta = \"g.fa\"\nbatch_norm = 0\ntrain_chrs = [1, 2]\n".write(toFile: file, atomically: true, encoding: .utf8)
         let c = try RunConfig(file: file, overrides: ["batch_size=12", "val_chrs=3,4", "model=rsagenet"])
-        #expect(c.string("fasta") == dir + "/g.fa")
-        #expect(c.bool("batch_norm") == false && c.int("batch_size") == 12)
-        #expect(c.list("train_chrs") == ["1", "2"] && c.list("val_chrs") == ["3", "4"])
-        #expect(try c.model().model == .rsagenet && c.model().batchNorm == false)
+        #expect(c.paths.fasta.value == dir + "/g.fa")
+        #expect(c.model.batchNorm == false && c.training.batchSize == 12)
+        #expect(c.splits.train.chromosomes == ["1", "2"] && c.splits.val.chromosomes == ["3", "4"])
+        #expect(c.model.model == .rsagenet)
         // The resolved file reads back to the same values.
         try c.resolvedTOML.write(toFile: dir + "/resolved.toml", atomically: true, encoding: .utf8)
         #expect(try RunConfig(file: dir + "/resolved.toml").values == c.values)

@@ -127,7 +127,7 @@ public struct EnformerCohort: Sendable {
         guard !cohort.train.isEmpty else { throw ConfigError("\(source): train_individuals is required (the mean expression a reference prediction is scored against is over them)") }
         individuals = try cohort.split(split)
         guard !individuals.isEmpty else { throw ConfigError("\(source): no \(split) individuals (set \(split)_individuals, or choose others with --individuals)") }
-        let expressionPath = try config.required("expression", for: "to score the Enformer baseline")
+        let expressionPath = try config.paths.expression.required(for: "to score the Enformer baseline")
         let expression = try readExpression(path: expressionPath)
         let column = Dictionary(expression.individuals.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
         let lacking = (cohort.train + individuals).filter { column[$0] == nil }
@@ -135,7 +135,7 @@ public struct EnformerCohort: Sendable {
             throw GenomeError("\(expressionPath): \(lacking.count) individual(s) of the splits have no column: \(lacking.prefix(5).joined(separator: ", "))")
         }
         let row = Dictionary(expression.regionIDs.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
-        var table = try readRegions(path: config.required("regions", for: "for the Enformer baseline"))
+        var table = try readRegions(path: config.paths.regions.required(for: "for the Enformer baseline"))
         withoutExpression = table.filter { row[$0.id] == nil }.map(\.id)
         table.removeAll { row[$0.id] == nil }
         guard !table.isEmpty else { throw GenomeError("\(expressionPath): no region of the regions table has an expression row; do the ids match its first column?") }
@@ -143,12 +143,12 @@ public struct EnformerCohort: Sendable {
         // Each region's split: a `<split>_regions` file, else `<split>_chrs` (as training's TrainingSet).
         func bare(_ chr: String) -> String { chr.hasPrefix("chr") ? String(chr.dropFirst(3)) : chr }
         var split = [String: String]()
-        for name in ["test", "val", "train"] {
-            if let file = config.string("\(name)_regions") {
-                for id in try readIndividualList(file) { split[id] = name }
+        for name in [SplitName.test, .val, .train] {
+            if let file = config.splits[name].regionsFile {
+                for id in try readIndividualList(file) { split[id] = name.rawValue }
             } else {
-                let chrs = Set(config.list("\(name)_chrs").map(bare))
-                for r in table where chrs.contains(bare(r.chr)) { split[r.id] = name }
+                let chrs = Set(config.splits[name].chromosomes.map(bare))
+                for r in table where chrs.contains(bare(r.chr)) { split[r.id] = name.rawValue }
             }
         }
         regions = table

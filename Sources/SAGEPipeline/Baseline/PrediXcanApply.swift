@@ -24,8 +24,8 @@ public struct PrediXcanApply {
     public func run(config: RunConfig, comm: any Communicator, log: RankLog) throws {
         let started = Date()
         let model = try PrediXcanModel(directory: weights)
-        let vcf = try VCFReader(path: config.required("vcf", for: "as the genotypes to apply the weights to"))
-        let contigPrefix = config.string("contig_prefix")
+        let vcf = try VCFReader(path: config.paths.vcf.required(for: "as the genotypes to apply the weights to"))
+        let contigPrefix = config.paths.contigPrefix
         let cohort = try Cohort(config: config)
         let listed = Set(cohort.train + cohort.val + cohort.test)
         let samples = listed.isEmpty ? Array(vcf.samples.indices) : vcf.samples.indices.filter { listed.contains(vcf.samples[$0]) }
@@ -33,7 +33,7 @@ public struct PrediXcanApply {
         guard !ids.isEmpty else {
             throw ConfigError("\(vcf.path): none of the \(listed.count) individuals of the configuration's lists is a sample of it")
         }
-        let expression = try config.string("expression").map { try readExpression(path: $0) }
+        let expression = try config.paths.expression.value.map { try readExpression(path: $0) }
         let column = expression.map { t in Dictionary(t.individuals.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a }) } ?? [:]
         let expressionRow = expression.map { t in Dictionary(t.regionIDs.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a }) } ?? [:]
         let scored = ids.indices.filter { column[ids[$0]] != nil }  // rows with an expression column
@@ -81,7 +81,7 @@ public struct PrediXcanApply {
             let missing = rows.map { Int($0[2])! }, r = rows.map { Double($0[3]) ?? .nan }
             let finite = r.filter(\.isFinite)
             let json: [String: Any] = [
-                "note": Self.note, "weights": weights, "vcf": vcf.path, "expression": config.string("expression") ?? NSNull(),
+                "note": Self.note, "weights": weights, "vcf": vcf.path, "expression": config.paths.expression.value ?? NSNull(),
                 "n_regions": rows.count, "n_individuals": ids.count, "n_individuals_with_expression": expression == nil ? 0 : scored.count,
                 "n_weights": rows.map { Int($0[1])! }.reduce(0, +), "n_missing_variants": missing.reduce(0, +),
                 "n_regions_with_missing_variants": missing.filter { $0 > 0 }.count, "regions_on_absent_contigs": absent,

@@ -17,10 +17,12 @@ public final class PrediXcanInputs {
 
     /// `regionList`: "all" (the regions table) or a file of region ids.
     public init(config: RunConfig, regionList: String = "all") throws {
-        settings = try PrediXcanSettings(config: config)
+        settings = config.predixcan
         let source = config.file ?? "configuration"
         let cohort = try Cohort(config: config)
-        if let key = ["train_subs", "train_subs_y_data", "train_subs_vcf_file_path"].first(where: { config.string($0) != nil }) {
+        let other = config.trainingCohort
+        let set: [(key: Key<String?>, value: String?)] = [(ConfigKeys.trainSubs, other.trainSubs), (ConfigKeys.trainSubsYData, other.yData), (ConfigKeys.trainSubsVCF, other.vcf)]
+        if let key = set.first(where: { $0.value != nil })?.key.name {
             throw ConfigError("\(source): \(key) is set: it describes another cohort's training individuals. Fit PrediXcan on the training cohort's configuration, then apply its weights to this cohort with `baseline predixcan --apply WEIGHTS_DIR`")
         }
         guard !cohort.train.isEmpty else { throw ConfigError("\(source): train_individuals is required for PrediXcan") }
@@ -31,12 +33,12 @@ public final class PrediXcanInputs {
             throw ConfigError("--cv kfold:\(k): more folds than the \(cohort.train.count) training individuals")
         }
         rows = BaselineRows(cohort: cohort)
-        fasta = try FASTAReader(path: config.required("fasta", for: "for PrediXcan (contig lengths)"))
-        let vcf = try VCFReader(path: config.required("vcf", for: "for PrediXcan"))
+        fasta = try FASTAReader(path: config.paths.fasta.required(for: "for PrediXcan (contig lengths)"))
+        let vcf = try VCFReader(path: config.paths.vcf.required(for: "for PrediXcan"))
         self.vcf = vcf
-        contigPrefix = config.string("contig_prefix")
+        contigPrefix = config.paths.contigPrefix
         samples = try rows.ids.map { try vcf.sampleIndex(of: $0) }
-        let expressionPath = try config.required("expression", for: "for PrediXcan")
+        let expressionPath = try config.paths.expression.required(for: "for PrediXcan")
         expression = try readExpression(path: expressionPath)
         let column = Dictionary(expression.individuals.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
         let lacking = rows.ids.filter { column[$0] == nil }
@@ -46,7 +48,7 @@ public final class PrediXcanInputs {
         columns = rows.ids.map { column[$0]! }
         let expressionRow = Dictionary(expression.regionIDs.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
         self.expressionRow = expressionRow
-        var table = try readRegions(path: config.required("regions", for: "for PrediXcan"))
+        var table = try readRegions(path: config.paths.regions.required(for: "for PrediXcan"))
         if regionList != "all" {
             let wanted = try readIndividualList(regionList), byID = Dictionary(uniqueKeysWithValues: table.map { ($0.id, $0) })
             table = try wanted.map { id in

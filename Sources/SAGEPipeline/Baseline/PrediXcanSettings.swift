@@ -22,8 +22,10 @@ public enum PenaltySelection: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-/// Everything `sage-mpi baseline predixcan` reads from the configuration (keys predixcan_*).
+/// Everything `sage-mpi baseline predixcan` reads from the configuration (keys predixcan_*): `RunConfig.predixcan`.
 public struct PrediXcanSettings: Sendable {
+    /// The output directory (predixcan_out).
+    public var out: ConfiguredPath
     public var window: Int
     public var filter: FrequencyFilter
     public var missing: MissingDosage
@@ -31,25 +33,24 @@ public struct PrediXcanSettings: Sendable {
     public var net: ElasticNetSettings
     public var seed: UInt64
 
-    public init(config: RunConfig) throws {
-        let w = config.int("predixcan_window")
-        window = w > 0 ? w : config.int("input_len")
-        guard window >= 2 else { throw ConfigError("predixcan_window must be at least 2 bases, got \(window)") }
-        filter = FrequencyFilter(mafMin: config.double("predixcan_maf_min"), mafMax: config.double("predixcan_maf_max"),
-                                 trueMAF: config.bool("predixcan_true_maf"))
-        let missingText = config.string("predixcan_missing") ?? "zero"
-        guard let m = MissingDosage(rawValue: missingText) else { throw ConfigError("predixcan_missing '\(missingText)': use zero or mean") }
-        missing = m
-        selection = try PenaltySelection(parsing: config.string("predixcan_cv") ?? "predefined")
+    init(_ r: ConfigReader) throws {
+        typealias K = ConfigKeys
+        out = r.path(K.predixcanOut)
+        let w = r[K.predixcanWindow]
+        window = w > 0 ? w : r[K.inputLen]
+        guard window >= 2 else { throw ConfigError("\(r.origin(K.predixcanWindow)): predixcan_window must be at least 2 bases, got \(window)") }
+        filter = FrequencyFilter(mafMin: r[K.predixcanMafMin], mafMax: r[K.predixcanMafMax], trueMAF: r[K.predixcanTrueMaf])
+        try checkBelow(r, K.predixcanMafMin, K.predixcanMafMax)
+        missing = r[K.predixcanMissing]
+        do { selection = try PenaltySelection(parsing: r[K.predixcanCv]) } catch let e as ConfigError { throw ConfigError("\(r.origin(K.predixcanCv)): \(e.description)") }
         net = ElasticNetSettings()
-        net.l1Ratio = config.double("predixcan_l1_ratio")
-        net.alphaCount = config.int("predixcan_n_alphas")
-        net.eps = config.double("predixcan_eps")
-        net.tol = config.double("predixcan_tol")
-        net.maxIter = config.int("predixcan_max_iter")
-        guard net.l1Ratio > 0 && net.l1Ratio <= 1 else { throw ConfigError("predixcan_l1_ratio must be in (0, 1], got \(net.l1Ratio)") }
-        guard net.alphaCount >= 1, net.maxIter >= 1 else { throw ConfigError("predixcan_n_alphas and predixcan_max_iter must be at least 1") }
-        guard net.eps > 0 && net.eps < 1, net.tol > 0 else { throw ConfigError("predixcan_eps must be in (0, 1) and predixcan_tol positive") }
-        seed = UInt64(config.int("seed"))
+        net.l1Ratio = r[K.predixcanL1Ratio]
+        net.alphaCount = r[K.predixcanNAlphas]
+        net.eps = r[K.predixcanEps]
+        net.tol = r[K.predixcanTol]
+        net.maxIter = r[K.predixcanMaxIter]
+        guard net.l1Ratio > 0 && net.l1Ratio <= 1 else { throw ConfigError("\(r.origin(K.predixcanL1Ratio)): predixcan_l1_ratio must be in (0, 1], got \(net.l1Ratio)") }
+        guard net.eps < 1 else { throw ConfigError("\(r.origin(K.predixcanEps)): predixcan_eps must be in (0, 1), got \(net.eps)") }
+        seed = UInt64(r[K.seed])
     }
 }

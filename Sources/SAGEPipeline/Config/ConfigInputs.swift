@@ -7,9 +7,9 @@ extension RunConfig {
     public func inputPaths(except outputs: Set<String>, configFile: Bool = true) -> [String] {
         var paths = configFile ? file.map { [$0] } ?? [] : []
         for key in ConfigKeys.all where key.kind == .path && !outputs.contains(key.name) {
-            if let p = string(key.name) { paths.append(p) }
+            if case .string(let p) = values[key.name] { paths.append(p) }
         }
-        for key in ["fasta", "vcf"] { if let p = string(key) { paths += genomeIndexes(of: p) } }
+        for path in [self.paths.fasta, self.paths.vcf] { if let p = path.value { paths += genomeIndexes(of: p) } }
         return paths
     }
 }

@@ -35,9 +35,9 @@ public struct ISMRun {
         let mutated: [ISMInput] = psagenet ? inputs : [.reference]
         let heads = psagenet ? ["mean", "diff"] : ["mean"]
         if !psagenet && inputs != ISMInput.allCases { log.root.warning("ism: --input applies to p-SAGE-net; r-SAGE-net mutates its one sequence") }
-        let fastaPath = try config.required("fasta", for: "(the reference ISM mutates)")
+        let fastaPath = try config.paths.fasta.required(for: "(the reference ISM mutates)")
         let fasta = try FASTAReader(path: fastaPath)
-        let allowReverse = config.sequenceOptions.allowReverseComplement
+        let allowReverse = config.data.sequence.allowReverseComplement
         // Every region's frame and window on every rank first: a bad region or window fails before any work.
         let frames = try regions.map { try RegionFrame(fasta: fasta, region: $0, inputLen: inputLen, allowReverseComplement: allowReverse) }
         let windows = try frames.map { try ISMWindow(frame: $0, centre: centre ?? $0.region.pos, width: width) }
@@ -90,8 +90,8 @@ public struct ISMRun {
 /// The model's input_len, refused when the configuration says another (its windows would not be the model's).
 func checkedInputLen(model: SAGENet, config: RunConfig, checkpoint: String) throws -> Int {
     let L = model.config.inputLen
-    guard config.int("input_len") == L else {
-        throw ConfigError("\(checkpoint): the model reads input_len \(L), the configuration says input_len = \(config.int("input_len")); give --set input_len=\(L) (or the configuration it was trained with)")
+    guard config.data.inputLen == L else {
+        throw ConfigError("\(checkpoint): the model reads input_len \(L), the configuration says input_len = \(config.data.inputLen); give --set input_len=\(L) (or the configuration it was trained with)")
     }
     return L
 }

@@ -31,8 +31,8 @@ public struct VariantEffectRun {
                     groups makeGroups: (FASTAReader, [RegionFrame]) throws -> VariantGroups) throws {
         let model = try SAGENet.load(checkpoint: checkpoint)
         let inputLen = try checkedInputLen(model: model, config: config, checkpoint: checkpoint)
-        let fasta = try FASTAReader(path: config.required("fasta", for: "(the reference variants are inserted into)"))
-        let allowReverse = config.sequenceOptions.allowReverseComplement
+        let fasta = try FASTAReader(path: config.paths.fasta.required(for: "(the reference variants are inserted into)"))
+        let allowReverse = config.data.sequence.allowReverseComplement
         let frames = try regions.map { try RegionFrame(fasta: fasta, region: $0, inputLen: inputLen, allowReverseComplement: allowReverse) }
         let groups = try makeGroups(fasta, frames)
         let causalSet = try causal.map(readCausalVariants)

@@ -27,7 +27,7 @@ public struct SweepResult: Codable, Sendable, Equatable {
         guard let bestEpoch, let text = try? String(contentsOfFile: path, encoding: .utf8) else { return }
         let entries = text.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
         guard let entry = entries.last(where: { $0["kind"] as? String == "val" && $0["epoch"] as? Int == bestEpoch }) else { return }
-        for (key, value) in entry where key != "epoch" && key != "step" && key != "seconds" {
+        for (key, value) in MetricNames.current(entry) where key != "epoch" && key != "step" && key != "seconds" {
             if let v = value as? Double { validation[key] = v }
         }
     }

@@ -4,12 +4,12 @@ import SAGEGenome
 /// The configuration's variant store, refused unless it was built from this configuration's inputs (FASTA, VCF,
 /// regions table, input_len, contig prefix, individuals, and where allele frequencies were counted): what `train` and `evaluate` read.
 public func openCheckedStore(config: RunConfig, purpose: String) throws -> VariantStore {
-    let store = try VariantStore(directory: config.required("store", for: "\(purpose) (run `sage-mpi prepare` first)"))
+    let store = try VariantStore(directory: config.paths.store.required(for: "\(purpose) (run `sage-mpi prepare` first)"))
     let cohort = try Cohort(config: config)
     let training = try TrainingCohort(config: config, cohort: cohort)
-    try store.check(against: StoreInputs(fasta: config.required("fasta", for: purpose), vcf: config.required("vcf", for: purpose),
-                                         regions: config.required("regions", for: purpose), inputLen: config.int("input_len"),
-                                         contigPrefix: config.string("contig_prefix"),
+    try store.check(against: StoreInputs(fasta: config.paths.fasta.required(for: purpose), vcf: config.paths.vcf.required(for: purpose),
+                                         regions: config.paths.regions.required(for: purpose), inputLen: config.data.inputLen,
+                                         contigPrefix: config.paths.contigPrefix,
                                          frequencyVCF: training.otherVCF ? training.vcf : nil, frequencyContigPrefix: training.contigPrefix),
                     individuals: cohort.all, trainingIndividuals: training.individuals)
     return store

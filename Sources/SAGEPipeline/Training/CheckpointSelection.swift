@@ -4,11 +4,12 @@ import Foundation
 /// epoch, BUG-16): among a run's epoch checkpoints (`save_all_epochs`: epochs/epoch-NNN.safetensors), the one whose
 /// end-of-epoch validation (the last "val" entry of that epoch in metrics.jsonl) has the best value of `metric`.
 /// Larger is better unless the metric is a loss (or `maximize` says otherwise); NaN never wins; a tie goes to the
-/// earlier epoch.
+/// earlier epoch. Metric names are `MetricNames`' (a run's old tv_* names, and a requested one, read as train_*).
 public struct CheckpointChoice: Sendable, Equatable {
     public let run: String, metric: String, epoch: Int, value: Double, checkpoint: String
 
-    public static func select(run: String, metric: String, maximize: Bool? = nil) throws -> CheckpointChoice {
+    public static func select(run: String, metric requested: String, maximize: Bool? = nil) throws -> CheckpointChoice {
+        let metric = MetricNames.current(requested)
         func file(_ name: String) -> String { (run as NSString).appendingPathComponent(name) }
         guard let text = try? String(contentsOfFile: file("metrics.jsonl"), encoding: .utf8) else {
             throw ConfigError("\(run): no metrics.jsonl (not a run directory of `sage-mpi train`?)")
@@ -18,7 +19,7 @@ public struct CheckpointChoice: Sendable, Equatable {
             guard let entry = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
                 throw ConfigError("\(file("metrics.jsonl")):\(n + 1): not a JSON object")
             }
-            if entry["kind"] as? String == "val", let epoch = entry["epoch"] as? Int { atEpoch[epoch] = entry }  // the last of the epoch
+            if entry["kind"] as? String == "val", let epoch = entry["epoch"] as? Int { atEpoch[epoch] = MetricNames.current(entry) }  // the last of the epoch
         }
         let logged = Set(atEpoch.values.flatMap { $0.keys }).subtracting(["kind", "step", "epoch", "seconds"]).sorted()
         guard logged.contains(metric) else {

@@ -32,7 +32,7 @@ public struct Evaluation {
         }
         let individualList = try pick(individuals, named: set.individuals, lookup: store.individual, what: "individual")
         guard !regionList.isEmpty, !individualList.isEmpty else { throw ConfigError("evaluate: no regions or no individuals selected (\(regions) x \(individuals))") }
-        let dataset = PersonalDataset(store: store, options: config.sequenceOptions)
+        let dataset = PersonalDataset(store: store, options: config.data.sequence)
         // After the checks, before the work: `out` must be new, empty or an earlier evaluation (replaced whole once this one is done).
         let lists = [regions, individuals].filter { FileManager.default.fileExists(atPath: $0) }
         let staged = try StagedDirectory(out: out, kind: "evaluate", inputs: config.inputPaths(except: ["predixcan_out"]) + [checkpoint] + lists,

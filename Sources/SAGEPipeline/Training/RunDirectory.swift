@@ -15,7 +15,8 @@ public final class RunDirectory {
     static let runFiles = ["config.toml", "run.json", "metrics.jsonl", "correlations", "best.safetensors", "last.safetensors", "state.safetensors", "epochs"]
     /// Keys a resume may change without --allow-changes: the learning-rate schedule's, how long to train, and how
     /// often to save (nothing else that decides the parameters, the best checkpoint or when the run stops).
-    public static let resumableKeys: Set<String> = ["learning_rate", "step_size_up", "lr_patience", "max_epochs", "checkpoint_every_steps"]
+    public static let resumableKeys: Set<String> = Set([ConfigKeys.learningRate.name, ConfigKeys.stepSizeUp.name, ConfigKeys.lrPatience.name,
+                                                        ConfigKeys.maxEpochs.name, ConfigKeys.checkpointEverySteps.name])
 
     public init(path: String) { self.path = path }
     deinit { if lockDescriptor >= 0 { close(lockDescriptor) } }
@@ -92,13 +93,16 @@ public struct RunRecord: Codable, Sendable, Equatable {
     /// The data files by configuration key (their size and modification time).
     public var inputs: [String: FileFingerprint]
 
-    static let dataKeys = ["fasta", "vcf", "regions", "expression", "train_individuals", "val_individuals", "test_individuals",
-                           "region_ranking", "train_regions", "val_regions", "test_regions", "train_subs", "train_subs_y_data", "train_subs_vcf_file_path"]
+    static let dataKeys: [Key<String?>] = {
+        typealias K = ConfigKeys
+        return [K.fasta, K.vcf, K.regions, K.expression, K.trainIndividuals, K.valIndividuals, K.testIndividuals,
+                K.regionRanking, K.trainRegions, K.valRegions, K.testRegions, K.trainSubs, K.trainSubsYData, K.trainSubsVCF]
+    }()
 
     public init(config: RunConfig, ranks: Int) throws {
         self.ranks = ranks
         var inputs: [String: FileFingerprint] = [:]
-        for key in Self.dataKeys { if let p = config.string(key) { inputs[key] = try FileFingerprint(path: p) } }
+        for key in Self.dataKeys { if case .string(let p) = config.values[key.name] { inputs[key.name] = try FileFingerprint(path: p) } }
         self.inputs = inputs
     }
 

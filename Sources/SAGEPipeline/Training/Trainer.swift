@@ -53,24 +53,23 @@ public final class Trainer {
 
     public init(config: RunConfig, options: Options, comm: any Communicator, log: RankLog) throws {
         self.config = config; self.options = options; self.comm = comm; self.log = log
-        modelConfig = try config.model()
+        modelConfig = config.model
         let store = try openCheckedStore(config: config, purpose: "to train")
         set = try TrainingSet(config: config, store: store)
-        dataset = PersonalDataset(store: store, options: config.sequenceOptions)
+        dataset = PersonalDataset(store: store, options: config.data.sequence)
         for warning in set.warnings { log.root.warning("\(warning)") }
         guard !set.trainRegions.isEmpty else {
             let chromosomes = Set(set.selectedRegions.map { store.manifest.regions[$0].chr }).sorted()
-            throw ConfigError("no training regions: none of \(set.selection) is on train_chrs \(config.list("train_chrs")) (they are on \(chromosomes.prefix(10).joined(separator: ", ")))")
+            throw ConfigError("no training regions: none of \(set.selection) is on train_chrs \(config.splits.train.chromosomes) (they are on \(chromosomes.prefix(10).joined(separator: ", ")))")
         }
-        batchSize = config.int("batch_size")
-        guard batchSize >= 1 else { throw ConfigError("batch_size must be at least 1") }
-        lamRef = Float(config.double("lam_ref")); lamDiff = Float(config.double("lam_diff"))
-        clip = Float(config.double("gradient_clip_val")); learningRate = Float(config.double("learning_rate"))
-        let model = try SAGENet(config: modelConfig, seed: UInt64(config.int("seed")))
-        model.dropoutRNG = SplitMix64(seed: UInt64(config.int("seed")) &+ 0x5EED &+ UInt64(comm.rank))
+        batchSize = config.training.batchSize
+        lamRef = Float(config.training.lamRef); lamDiff = Float(config.training.lamDiff)
+        clip = Float(config.training.gradientClipVal); learningRate = Float(config.training.learningRate)
+        let model = try SAGENet(config: modelConfig, seed: config.training.seed)
+        model.dropoutRNG = SplitMix64(seed: config.training.seed &+ 0x5EED &+ UInt64(comm.rank))
         self.model = model
         var hyper = AdamHyperparameters()
-        hyper.weightDecay = Float(config.double("weight_decay"))
+        hyper.weightDecay = Float(config.training.weightDecay)
         adam = Adam(parameterCount: model.store.parameterCount, hyper: hyper)
         let (regions, individuals) = (set.trainRegions, set.trainIndividuals)
         guard !individuals.isEmpty else { throw ConfigError("\(config.file ?? "configuration"): train_individuals is required to train (train_subs only says whom y0 and the allele frequencies come from)") }
@@ -81,18 +80,17 @@ public final class Trainer {
             items = regions.map { ($0, individuals[0]) }  // the reference: one item per region
             channels = [0]
         }
-        monitor = try Self.monitoredMetric(config: config, model: modelConfig.model, set: set)
-        maximize = !monitor.contains("loss")
-        switch config.string("scheduler") {
-        case "cyclic": cyclic = CyclicLR(baseLR: learningRate / 2, maxLR: learningRate * 2, stepSizeUp: config.int("step_size_up"))
-        case "plateau": cyclic = nil; state.plateau = ReduceLROnPlateau(lr: learningRate, patience: config.int("lr_patience"), maximize: maximize)
-        case "none": cyclic = nil
-        default: throw ConfigError("scheduler must be cyclic, plateau or none, got '\(config.string("scheduler") ?? "")'")
+        monitor = try Self.monitoredMetric(config: config, set: set)
+        maximize = config.training.maximize
+        switch config.training.scheduler {
+        case .cyclic: cyclic = CyclicLR(baseLR: learningRate / 2, maxLR: learningRate * 2, stepSizeUp: config.training.stepSizeUp)
+        case .plateau: cyclic = nil; state.plateau = ReduceLROnPlateau(lr: learningRate, patience: config.training.lrPatience, maximize: maximize)
+        case .none: cyclic = nil
         }
-        if state.plateau != nil, config.int("patience") > 0, config.int("lr_patience") >= config.int("patience") {
-            log.root.warning("train: lr_patience \(config.int("lr_patience")) >= patience \(config.int("patience")): early stopping comes before the plateau scheduler would cut the learning rate (it cuts after more than lr_patience epochs without improvement)")
+        if state.plateau != nil, config.training.patience > 0, config.training.lrPatience >= config.training.patience {
+            log.root.warning("train: lr_patience \(config.training.lrPatience) >= patience \(config.training.patience): early stopping comes before the plateau scheduler would cut the learning rate (it cuts after more than lr_patience epochs without improvement)")
         }
-        let syncBatchNorm = config.bool("sync_batchnorm") && comm.size > 1
+        let syncBatchNorm = config.training.syncBatchNorm && comm.size > 1
         parallel = DataParallel(step: TrainingStep(model: model, adam: adam, clip: clip, lamRef: lamRef, lamDiff: lamDiff),
                                 comm: comm, syncBatchNorm: syncBatchNorm)
         minimumRankBatch = syncBatchNorm ? 1 : modelConfig.minimumTrainingBatch  // synchronised statistics pool every rank's items
@@ -135,12 +133,12 @@ public final class Trainer {
             log.root.info("train: resuming \(options.runDirectory) at epoch \(state.epoch + 1), step \(state.stepInEpoch) of the epoch (global step \(state.globalStep))")
             if state.finished { log.root.info("train: this run had finished; nothing to do"); return }
         } else {
-            if let initFrom = config.string("init_from") { try initialiseTrunk(from: initFrom) }
+            if let initFrom = config.training.initFrom { try initialiseTrunk(from: initFrom) }
             try parallel.broadcastState()
         }
         let P = comm.size, globalBatch = P * batchSize
         let stepsPerEpoch = items.count / globalBatch + (items.count % globalBatch >= P * minimumRankBatch ? 1 : 0)
-        let maxEpochs = config.int("max_epochs")
+        let maxEpochs = config.training.maxEpochs
         log.root.info("train: \(modelConfig.model.rawValue), \(model.store.parameterCount) parameters; \(set.trainRegions.count) training regions x \(modelConfig.model == .psagenet ? set.trainIndividuals.count : 1) = \(items.count) items an epoch, \(stepsPerEpoch) steps of \(globalBatch) (\(batchSize) per rank x \(P) ranks); \(set.valRegions.count) validation regions, \(set.valIndividuals.count) validation individuals; monitor \(monitor)")
         guard stepsPerEpoch > 0 else { throw ConfigError("fewer training items (\(items.count)) than ranks (\(P))") }
         guard state.stepInEpoch <= stepsPerEpoch else {
@@ -151,7 +149,7 @@ public final class Trainer {
         let inputs = channels.map { _ in FloatBuffer(count: batchSize * stride) }
         let pointers = inputs.map { UnsafePointer($0.pointer) }
         let targets = FloatBuffer(count: batchSize * outputs)
-        let valEvery = config.int("val_every_steps"), ckptEvery = config.int("checkpoint_every_steps")
+        let valEvery = config.training.valEverySteps, ckptEvery = config.training.checkpointEverySteps
         var window = (start: Date(), items: 0, loss: 0.0, lossRef: 0.0, lossDiff: 0.0, steps: 0)
         let runStart = Date(), startStep = state.globalStep
         let progress = ProgressLine(task: "train", total: maxEpochs * stepsPerEpoch, unit: "steps", log: log, start: startStep)
@@ -163,7 +161,7 @@ public final class Trainer {
         }
         while state.epoch < maxEpochs {
             var order = items
-            var shuffler = SplitMix64(seed: UInt64(config.int("seed")) &* 0x9E37_79B9 &+ UInt64(state.epoch))
+            var shuffler = SplitMix64(seed: config.training.seed &* 0x9E37_79B9 &+ UInt64(state.epoch))
             order.shuffle(using: &shuffler)
             while state.stepInEpoch < stepsPerEpoch {
                 let begin = state.stepInEpoch * globalBatch, end = min(begin + globalBatch, order.count)
@@ -216,7 +214,7 @@ public final class Trainer {
             let improved = value.isFinite && (state.best.map { maximize ? value > $0 : value < $0 } ?? true)
             state.epoch += 1
             state.stepInEpoch = 0
-            if config.bool("save_all_epochs") && comm.rank == 0 {
+            if config.training.saveAllEpochs && comm.rank == 0 {
                 try FileManager.default.createDirectory(atPath: runPath("epochs"), withIntermediateDirectories: true)
                 try model.save(checkpoint: runPath(String(format: "epochs/epoch-%03d.safetensors", state.epoch)))
             }
@@ -228,7 +226,7 @@ public final class Trainer {
                 state.epochsWithoutImprovement += 1
                 log.root.info("train: epoch \(state.epoch): \(monitor) = \(fmt(value)); best \(state.best.map(fmt) ?? "-") at epoch \(state.bestEpoch ?? 0)")
             }
-            let patience = config.int("patience")
+            let patience = config.training.patience
             if patience > 0 && state.epochsWithoutImprovement >= patience {
                 log.root.info("train: early stop: \(monitor) has not improved for \(patience) epoch(s)")
                 break
@@ -240,40 +238,22 @@ public final class Trainer {
         log.root.info("train: done in \(duration(Date().timeIntervalSince(runStart))); best \(monitor) = \(state.best.map(fmt) ?? "-") at epoch \(state.bestEpoch ?? 0); run directory \(options.runDirectory)")
     }
 
-    /// The metric names validation logs for each model: p-SAGE-net "tv_" (training regions x validation
-    /// individuals) and "val_" (validation regions x validation individuals); r-SAGE-net "train_" and "val_" (the
-    /// regions' reference sequences: one sequence per region, so its per-region Pearson across individuals and its
-    /// difference-head loss, always NaN or constant, are not offered); with validate_test also "test_" (test
-    /// regions x test individuals, or their reference sequences).
-    public static func validationMetricNames(_ model: SAGEConfig.Kind, test: Bool = false) -> [String] {
-        let (prefixes, names) = model == .psagenet
-            ? (["tv_", "val_"], ["loss", "loss_ref", "loss_diff", "region_pearson_median", "individual_pearson_median", "mean_pearson"])
-            : (["train_", "val_"], ["loss", "loss_ref", "individual_pearson_median", "mean_pearson"])
-        return (prefixes + (test ? ["test_"] : [])).flatMap { p in names.map { p + $0 } }
-    }
-
     /// After a resume: the plateau scheduler takes this configuration's lr_patience (and learning_rate, when it
     /// changed), in the monitor's direction (states written before mode "max" held the negated metric in mode "min").
     func adoptScheduleSettings() {
         guard var plateau = state.plateau else { return }
         if plateau.maximize != maximize { plateau.convert(maximize: maximize) }
-        plateau.patience = config.int("lr_patience")
-        if let saved = options.savedConfig, saved.double("learning_rate") != config.double("learning_rate") { plateau.restart(lr: learningRate) }
+        plateau.patience = config.training.lrPatience
+        if let saved = options.savedConfig, saved.training.learningRate != config.training.learningRate { plateau.restart(lr: learningRate) }
         state.plateau = plateau
     }
 
-    /// `monitor`, checked against what this model logs (r-SAGE-net with the default monitor: val_mean_pearson, as
-    /// it has no individuals to rank) and against the sets it needs.
-    static func monitoredMetric(config: RunConfig, model: SAGEConfig.Kind, set: TrainingSet) throws -> String {
-        let requested = config.string("monitor") ?? "tv_region_pearson_median"
-        let isDefault = ConfigKeys.byName["monitor"]!.defaultValue == .string(requested)
-        let monitor = model == .rsagenet && isDefault ? "val_mean_pearson" : requested
-        let names = validationMetricNames(model, test: config.bool("validate_test"))
-        guard names.contains(monitor) else {
-            throw ConfigError("monitor '\(monitor)' is not a metric \(model.rawValue) logs; use one of: \(names.joined(separator: ", "))")
-        }
+    /// `monitor` (a metric this model logs, `MetricNames`: checked with the configuration), checked against the sets
+    /// it needs.
+    static func monitoredMetric(config: RunConfig, set: TrainingSet) throws -> String {
+        let monitor = config.training.monitor, model = config.model.model
         if monitor.hasPrefix("val_") && set.valRegions.isEmpty {
-            throw ConfigError("monitor '\(monitor)' needs validation regions, and none of the store's regions is on val_chrs \(config.list("val_chrs")) (set val_chrs or val_regions, or monitor a \(model == .psagenet ? "tv_" : "train_") metric)")
+            throw ConfigError("monitor '\(monitor)' needs validation regions, and none of the store's regions is on val_chrs \(config.splits.val.chromosomes) (set val_chrs or val_regions, or monitor a train_ metric)")
         }
         if model == .psagenet && set.valIndividuals.isEmpty {
             throw ConfigError("validation needs val_individuals (monitor '\(monitor)')")
@@ -292,23 +272,23 @@ public final class Trainer {
         log.root.info("train: trunk initialised from \(path) (\(copied) tensors\(skipped.isEmpty ? "" : "; skipped, absent here: \(skipped.joined(separator: ", "))"))")
     }
 
-    /// Validation in parallel on (training regions x validation individuals) "tv_" and (validation regions x
-    /// validation individuals) "val_" for p-SAGE-net; on training and validation regions' reference sequences
-    /// ("train_", "val_") for r-SAGE-net. Rank 0 writes the metrics and correlations; every rank gets them back.
+    /// Validation in parallel on the training and the validation regions ("train_", "val_", `MetricNames`): with the
+    /// validation individuals for p-SAGE-net, on the reference sequences for r-SAGE-net. Rank 0 writes the metrics
+    /// and correlations; every rank gets them back.
     func validate(tag: String) throws -> [String: Double] {
         let start = Date()
         var sets: [(String, [Int], [Int], ReferenceModelInput)] = []
-        let cap = config.int("max_val_items")
+        let cap = config.training.maxValItems
         func capped(_ regions: [Int], _ n: Int) -> [Int] { cap > 0 ? Array(regions.prefix(max(1, cap / max(n, 1)))) : regions }
         if modelConfig.model == .psagenet {
             guard !set.valIndividuals.isEmpty else { throw ConfigError("validation needs val_individuals") }
-            sets = [("tv_", capped(set.trainRegions, set.valIndividuals.count), set.valIndividuals, .personal),
+            sets = [("train_", capped(set.trainRegions, set.valIndividuals.count), set.valIndividuals, .personal),
                     ("val_", capped(set.valRegions, set.valIndividuals.count), set.valIndividuals, .personal)]
-            if config.bool("validate_test") { sets.append(("test_", capped(set.testRegions, set.testIndividuals.count), set.testIndividuals, .personal)) }
+            if config.training.validateTest { sets.append(("test_", capped(set.testRegions, set.testIndividuals.count), set.testIndividuals, .personal)) }
         } else {
             let one = [set.valIndividuals.first ?? set.trainIndividuals[0]]
             sets = [("train_", set.trainRegions, one, .reference), ("val_", set.valRegions, one, .reference)]
-            if config.bool("validate_test") { sets.append(("test_", set.testRegions, one, .reference)) }
+            if config.training.validateTest { sets.append(("test_", set.testRegions, one, .reference)) }
         }
         var metrics: [String: Double] = [:]
         for (prefix, regions, individuals, input) in sets where !regions.isEmpty {

@@ -29,11 +29,11 @@ public final class TrainingSet: @unchecked Sendable {
         self.store = store
         let cohort = try Cohort(config: config)
         trainingCohort = try TrainingCohort(config: config, cohort: cohort)
-        let expressionPath = try config.required("expression", for: "to train or evaluate")
+        let expressionPath = try config.paths.expression.required(for: "to train or evaluate")
         let expression = try readExpression(path: expressionPath)
         let R = store.regionCount, N = store.individualCount
         guard !trainingCohort.individuals.isEmpty else { throw ConfigError("\(config.file ?? "configuration"): train_individuals is required") }
-        let subs = config.int("num_training_subs")
+        let subs = config.splits.numTrainingSubs
         let allTraining = try cohort.train.map { try store.individual($0) }
         trainIndividuals = subs > 0 ? Array(allTraining.prefix(subs)) : allTraining
         valIndividuals = try cohort.val.map { try store.individual($0) }
@@ -56,9 +56,9 @@ public final class TrainingSet: @unchecked Sendable {
         }
         let trainingColumns = trainingCohort.individuals.map { yDataColumn[$0]! }
         let yDataRow = Dictionary(yData.regionIDs.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
-        splitYData = config.bool("split_y_data")
-        zscore = config.bool("zscore")
-        let centre: TargetCentre = config.string("median_or_mean_y_data") == "median" ? .median : .mean
+        splitYData = config.model.splitYData
+        zscore = config.data.zscore
+        let centre = config.data.centre
         let deviation: TargetDeviation = !splitYData ? .raw : zscore ? .zscore : .deviation
         var y0 = [Float](repeating: .nan, count: R * N), y1 = y0, raw = y0
         var sd = [Float](repeating: .nan, count: R)
@@ -87,17 +87,17 @@ public final class TrainingSet: @unchecked Sendable {
         /// The selection of `count` regions (the store's, without a ranking) that have expression rows.
         func select(count: Int, noting: Bool) throws -> [Int] {
             var candidates = Array(0..<R)
-            if let ranking = config.string("region_ranking") {
-                let ids = try selectRegions(ranking: ranking, count: count, start: config.int("region_idx_start"),
-                                            random: config.bool("rand_regions"), consider: config.int("top_regions_to_consider"),
-                                            seed: UInt64(config.int("seed")))
+            if let ranking = config.paths.regionRanking.value {
+                let ids = try selectRegions(ranking: ranking, count: count, start: config.splits.regionIdxStart,
+                                            random: config.splits.randRegions, consider: config.splits.topRegionsToConsider,
+                                            seed: config.training.seed)
                 candidates = ids.compactMap { store.regionIndex[$0] }
                 let unknown = ids.filter { store.regionIndex[$0] == nil }
                 if !unknown.isEmpty && noting {
                     notes.append("\(ranking): \(unknown.count) of the \(ids.count) selected region(s) are not in the store, dropped: \(unknown.prefix(5).joined(separator: ", "))\(unknown.count > 5 ? ", ..." : "")")
                 }
                 guard !candidates.isEmpty else {
-                    throw ConfigError("\(ranking): none of the \(ids.count) region(s) selected (\(count) from rank region_idx_start \(config.int("region_idx_start"))) is in the store (\(ids.prefix(3).joined(separator: ", ")), ...): is it a ranking of these regions?")
+                    throw ConfigError("\(ranking): none of the \(ids.count) region(s) selected (\(count) from rank region_idx_start \(config.splits.regionIdxStart)) is in the store (\(ids.prefix(3).joined(separator: ", ")), ...): is it a ranking of these regions?")
                 }
                 if noting { origin = "the \(candidates.count) region(s) selected from \(ranking)" }
             }
@@ -112,17 +112,16 @@ public final class TrainingSet: @unchecked Sendable {
             }
             return withExpression
         }
-        let count = config.int("num_regions")
+        let count = config.splits.numRegions
         let withExpression = try select(count: count, noting: true)
-        var perSplit: [String: [Int]] = [:]
-        for (split, key) in [("train", "num_top_train_regions"), ("val", "num_top_val_regions")] {
-            let n = config.int(key)
-            if n > 0 && n != count && config.string("region_ranking") != nil { perSplit[split] = try select(count: n, noting: false) }
+        var perSplit: [SplitName: [Int]] = [:]
+        for (split, n) in [(SplitName.train, config.splits.numTopTrainRegions), (.val, config.splits.numTopValRegions)] {
+            if n > 0 && n != count && config.paths.regionRanking.value != nil { perSplit[split] = try select(count: n, noting: false) }
         }
         func bare(_ chr: String) -> String { chr.hasPrefix("chr") ? String(chr.dropFirst(3)) : chr }
         /// An explicit list (`<split>_regions`, a file of ids) or the regions on `<split>_chrs`.
-        func regions(_ split: String) throws -> [Int] {
-            if let file = config.string("\(split)_regions") {
+        func regions(_ split: SplitName) throws -> [Int] {
+            if let file = config.splits[split].regionsFile {
                 let listed = try readIndividualList(file).map { id in
                     guard let r = store.regionIndex[id] else { throw GenomeError("\(file): region '\(id)' is not in the store (not in the regions table?)") }
                     return r
@@ -134,10 +133,10 @@ public final class TrainingSet: @unchecked Sendable {
                 }
                 return kept
             }
-            let chrs = Set(config.list("\(split)_chrs").map(bare))
+            let chrs = Set(config.splits[split].chromosomes.map(bare))
             return (perSplit[split] ?? withExpression).filter { chrs.contains(bare(store.manifest.regions[$0].chr)) }
         }
-        trainRegions = try regions("train"); valRegions = try regions("val"); testRegions = try regions("test")
+        trainRegions = try regions(.train); valRegions = try regions(.val); testRegions = try regions(.test)
         if !withoutTrainingRow.isEmpty {
             notes.append("\(yDataPath): \(withoutTrainingRow.count) region(s) with expression have no row in the training cohort's table (train_subs_y_data), so no y0, and are dropped: \(withoutTrainingRow.prefix(5).joined(separator: ", "))\(withoutTrainingRow.count > 5 ? ", ..." : "")")
         }

@@ -5,7 +5,9 @@ import SAGEEngine
 /// A training run's directory as `sage-mpi train` writes it (see `RunDirectory`): config.toml, run.json,
 /// metrics.jsonl (one JSON object a line: kind "train" with step, epoch, loss, loss_ref, loss_diff, lr,
 /// samples_per_s over the last few steps; kind "val" with step, epoch, seconds and the validation metrics) and
-/// state.safetensors (whose metadata holds the best epoch). A run still in progress reads as far as it got.
+/// state.safetensors (whose metadata holds the best epoch). A run still in progress reads as far as it got. Runs
+/// written before one metric scheme covered both models read with their old names as the current ones
+/// (`MetricNames`: p-SAGE-net's tv_* as train_*; their config.toml's monitor likewise, see RunConfig's notes).
 public struct RunOutput {
     public let path: String
     public let config: RunConfig
@@ -26,7 +28,7 @@ public struct RunOutput {
         self.path = path
         func file(_ name: String) -> String { (path as NSString).appendingPathComponent(name) }
         config = try RunConfig(file: file("config.toml"))
-        model = config.string("model") ?? "psagenet"
+        model = config.model.model.rawValue
         ranks = (try? RunRecord.read(file("run.json")))?.map(\.ranks)
         var train: [[String: Double]] = [], val: [[String: Double]] = []
         if let data = FileManager.default.contents(atPath: file("metrics.jsonl")) {
@@ -39,6 +41,7 @@ public struct RunOutput {
                 }
                 var numbers: [String: Double] = [:]
                 for (key, value) in object { if let n = value as? NSNumber { numbers[key] = n.doubleValue } }  // (metrics hold no booleans)
+                numbers = MetricNames.current(numbers)
                 switch object["kind"] as? String {
                 case "train": train.append(numbers)
                 case "val": val.append(numbers)
@@ -48,17 +51,14 @@ public struct RunOutput {
         }
         trainLines = train; valLines = val
         lastWritten = (try? FileManager.default.attributesOfItem(atPath: file("metrics.jsonl")))?[.modificationDate] as? Date
-        let requested = config.string("monitor") ?? "tv_region_pearson_median"
-        // As the trainer: r-SAGE-net with the default monitor follows val_mean_pearson.
-        let isDefault = ConfigKeys.byName["monitor"]?.defaultValue == .string(requested)
-        let monitored = model == "rsagenet" && isDefault ? "val_mean_pearson" : requested
+        let monitored = config.training.monitor
         monitor = monitored
         let state = RunOutput.trainState(file("state.safetensors"))
         finished = (state?["finished"] as? Bool) ?? false
         if let epoch = state?["bestEpoch"] as? Int {
             bestEpoch = epoch; bestValue = (state?["best"] as? NSNumber)?.doubleValue
         } else {
-            let maximize = !monitored.contains("loss")
+            let maximize = config.training.maximize
             let epochEnds = RunOutput.epochEnds(val)
             let best = epochEnds.compactMap { e -> (Int, Double)? in
                 guard let v = e.line[monitored], v.isFinite else { return nil }
@@ -83,7 +83,7 @@ public struct RunOutput {
     /// the validations' seconds. Nil without metrics.
     public var computeSeconds: Double? {
         guard !trainLines.isEmpty else { return nil }
-        let globalBatch = Double(config.int("batch_size") * (ranks ?? 1))
+        let globalBatch = Double(config.training.batchSize * (ranks ?? 1))
         var previous = 0.0, total = 0.0
         for line in trainLines {
             guard let step = line["step"], let rate = line["samples_per_s"], rate > 0 else { continue }

@@ -14,7 +14,7 @@ enum HeaderPanel {
             let rows = inputs.runs.map { r -> [HTML.Cell] in
                 let epochs = r.epochEnds.last?.epoch ?? 0
                 return [HTML.Cell(r.name), HTML.Cell(Comparisons.modelLabel(r.model)), HTML.Cell(r.ranks.map(String.init) ?? "?"),
-                        HTML.Cell(count: r.config.int("batch_size")), HTML.Cell("\(epochs) / \(r.config.int("max_epochs"))"),
+                        HTML.Cell(count: r.config.training.batchSize), HTML.Cell("\(epochs) / \(r.config.training.maxEpochs)"),
                         HTML.Cell(r.bestEpoch.map(String.init) ?? "-"), HTML.Cell(r.monitor), r.bestValue.map { HTML.Cell(number: $0) } ?? HTML.Cell("-"),
                         HTML.Cell(r.computeSeconds.map(duration) ?? "-"), HTML.Cell(r.lastWritten.map(timestamp) ?? "-"), HTML.Cell(r.path)]
             }

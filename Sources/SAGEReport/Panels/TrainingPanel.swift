@@ -1,4 +1,5 @@
 import Foundation
+import SAGEDistributed
 
 /// Training dynamics of each run: the loss terms by global step (training windows solid, validations dashed),
 /// the learning rate, and every validation correlation, with the best epoch (by the run's monitor) marked.
@@ -37,7 +38,7 @@ enum TrainingPanel {
 
     static func run(_ run: RunOutput) -> String {
         let epochs = run.epochEnds.last?.epoch ?? 0
-        let maxEpochs = run.config.int("max_epochs")
+        let maxEpochs = run.config.training.maxEpochs
         var heading = "\(run.name): \(Comparisons.modelLabel(run.model)), \(epochs) of \(maxEpochs) epochs"
         if !run.finished && epochs < maxEpochs { heading += " (not finished)" }
         var markers: [LinePlot.Marker] = []
@@ -49,7 +50,7 @@ enum TrainingPanel {
             guard points.contains(where: { $0.y.isFinite }) else { return nil }
             return LinePlot.Series(name: name, colour: colour, dashed: dashed, points: points)
         }
-        let valPrefixes = run.model == "psagenet" ? ["tv_", "val_"] : ["train_", "val_"]
+        let valPrefixes = MetricNames.prefixes()
         var lossSeries: [LinePlot.Series] = []
         let trainTerms = run.model == "psagenet" ? [("loss", "batch loss"), ("loss_ref", "batch loss_ref"), ("loss_diff", "batch loss_diff")] : [("loss", "batch loss")]
         for (k, (key, name)) in trainTerms.enumerated() {
@@ -72,7 +73,7 @@ enum TrainingPanel {
             figures.append(plot.svg())
         }
         let correlationKeys = Set(run.valLines.flatMap(\.keys)).filter { $0.contains("pearson") && !$0.hasSuffix("_nan") }.sorted()
-        // One colour per metric, solid on the training regions (tv_, train_), dashed on the validation regions (val_).
+        // One colour per metric, solid on the training regions (train_), dashed on the validation regions (val_).
         func metric(_ key: String) -> String { String(key.drop { $0 != "_" }) }
         let metrics = Array(Set(correlationKeys.map(metric))).sorted()
         let corr = correlationKeys.compactMap { key in

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SAGEDistributed
+import SAGEGenome
 import SAGEPipeline
 
 struct Baseline: ParsableCommand {
@@ -42,11 +43,11 @@ struct BaselinePrediXcan: ParsableCommand {
 
     @OptionGroup var config: ConfigOptions
     @Option(help: "Window in bases around each region's pos (default: predixcan_window, else input_len).") var window: Int?
-    @Option(help: "Keep ALT alleles with frequency among training individuals above this (default 0.01).") var mafMin: Double?
-    @Option(help: "... and below this (default 2: no upper bound).") var mafMax: Double?
-    @Option(help: "A missing allele counts: zero (SAGE-net) or mean (the ALT frequency).") var missing: String?
+    @Option(help: "Keep ALT alleles with frequency among training individuals above this (default: predixcan_maf_min, \(ConfigKeys.predixcanMafMin.key.defaultValue)).") var mafMin: Double?
+    @Option(help: "... and below this (default: predixcan_maf_max, \(ConfigKeys.predixcanMafMax.key.defaultValue): no upper bound).") var mafMax: Double?
+    @Option(help: "A missing allele counts: zero (SAGE-net) or mean (the ALT frequency).") var missing: MissingDosage?
     @Option(help: "Penalty selection: predefined (validation individuals, SAGE-net) or kfold:K (training individuals).") var cv: String?
-    @Option(help: "Elastic net mixing (1 = lasso; default 0.5).") var l1Ratio: Double?
+    @Option(help: "Elastic net mixing (1 = lasso; default: predixcan_l1_ratio, \(ConfigKeys.predixcanL1Ratio.key.defaultValue)).") var l1Ratio: Double?
     @Option(help: "all, or a file of region ids (one per line).") var regions = "all"
     @Option(help: "CSV of known causal variants (region_id, pos, ref, alt), e.g. a simulation's truth/causal_variants.csv: reports how much weight they carry.")
     var causal: String?
@@ -58,7 +59,6 @@ struct BaselinePrediXcan: ParsableCommand {
     func validate() throws {
         if config.config == nil { throw ValidationError("Give --config sage.toml.") }
         if let window, window < 2 { throw ValidationError("--window must be at least 2 bases.") }
-        if let missing, missing != "zero" && missing != "mean" { throw ValidationError("--missing must be zero or mean.") }
         if apply != nil, window != nil || mafMin != nil || mafMax != nil || missing != nil || cv != nil || l1Ratio != nil || causal != nil || regions != "all" {
             throw ValidationError("--apply applies the weights as fitted: --window, --maf-min, --maf-max, --missing, --cv, --l1-ratio, --regions and --causal do not go with it.")
         }
@@ -73,13 +73,14 @@ struct BaselinePrediXcan: ParsableCommand {
             return
         }
         var loaded = config
-        let flags: [(String, String?)] = [("predixcan_window", window.map(String.init)), ("predixcan_maf_min", mafMin.map { "\($0)" }),
-                                          ("predixcan_maf_max", mafMax.map { "\($0)" }), ("predixcan_missing", missing.map { "\"\($0)\"" }),
-                                          ("predixcan_cv", cv.map { "\"\($0)\"" }), ("predixcan_l1_ratio", l1Ratio.map { "\($0)" }),
-                                          ("predixcan_out", out.map { "\"\($0)\"" })]
+        typealias K = ConfigKeys
+        let flags: [(String, String?)] = [(K.predixcanWindow.name, window.map(String.init)), (K.predixcanMafMin.name, mafMin.map { "\($0)" }),
+                                          (K.predixcanMafMax.name, mafMax.map { "\($0)" }), (K.predixcanMissing.name, missing.map { "\"\($0.rawValue)\"" }),
+                                          (K.predixcanCv.name, cv.map { "\"\($0)\"" }), (K.predixcanL1Ratio.name, l1Ratio.map { "\($0)" }),
+                                          (K.predixcanOut.name, out.map { "\"\($0)\"" })]
         loaded.overrides += flags.compactMap { key, value in value.map { "\(key)=\($0)" } }
         let cfg = try loaded.load()
-        var run = PrediXcanRun(out: try cfg.required("predixcan_out", for: "as the output directory"))
+        var run = PrediXcanRun(out: try cfg.predixcan.out.required(for: "as the output directory"))
         run.regions = regions
         run.causal = causal
         try runOnRanks(runtime) { ctx in try run.run(config: cfg, comm: ctx.comm, log: ctx.log) }

@@ -48,7 +48,7 @@ struct BenchData: ParsableCommand {
         print("bench data: one thread; item = reference + maternal + paternal, \(passes) pass(es) over every item in random order")
         print("input_len  cohort                       prepare_s  bytes_items/s  bytes_GB/s  onehot_items/s  onehot_GB/s  vs_SAGE-net_loader")
         for (simulated, cfg) in configs {
-            var storeDir = try cfg.required("store", for: "")
+            var storeDir = try cfg.paths.store.required(for: "")
             var prepareSeconds = Double.nan
             if simulated || !fm.fileExists(atPath: VariantStore.manifestPath(storeDir)) {
                 if !simulated { storeDir = (work as NSString).appendingPathComponent("store") }
@@ -57,7 +57,7 @@ struct BenchData: ParsableCommand {
                 prepareSeconds = Date().timeIntervalSince(t)
             }
             let store = try VariantStore(directory: storeDir)
-            let dataset = PersonalDataset(store: store, options: cfg.sequenceOptions)
+            let dataset = PersonalDataset(store: store, options: cfg.data.sequence)
             let L = store.inputLen
             var items = (0..<store.regionCount).flatMap { r in (0..<store.individualCount).map { (r, $0) } }
             var rng = SplitMix64(seed: 1)

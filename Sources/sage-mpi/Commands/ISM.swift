@@ -54,7 +54,7 @@ struct ISM: ParsableCommand {
 
     func run() throws {
         let cfg = try config.load()
-        let tablePath = try cfg.required("regions", for: "(the regions ISM runs on)")
+        let tablePath = try cfg.paths.regions.required(for: "(the regions ISM runs on)")
         let table = try readRegions(path: tablePath)
         let selected: [Region]
         if let regions {

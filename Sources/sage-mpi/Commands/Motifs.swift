@@ -81,8 +81,8 @@ struct Motifs: ParsableCommand {
 
     func run() throws {
         let cfg = try config.load()
-        let fasta = try cfg.required("fasta", for: "(the reference the seqlet CWMs are read on)")
-        let table = try cfg.required("regions", for: "(the regions the seqlets lie in)")
+        let fasta = try cfg.paths.fasta.required(for: "(the reference the seqlet CWMs are read on)")
+        let table = try cfg.paths.regions.required(for: "(the regions the seqlets lie in)")
         let inputs = seqlets + attributions + [database, fasta, table, config.config!] + genomeIndexes(of: fasta)
         try runOnRanks(runtime) { ctx in
             let comm = ctx.comm, labels = labelList

@@ -29,7 +29,7 @@ struct SeqletInputs {
     static func read(_ sources: [SeqletSource], config cfg: RunConfig, fasta: String, table: String, threshold: Double,
                      zeroCenter: Bool) throws -> SeqletInputs {
         struct Row { let region: String, start: Int, end: Int, p: Double }
-        let inputLen = cfg.int("input_len"), reverse = cfg.sequenceOptions.allowReverseComplement
+        let inputLen = cfg.data.inputLen, reverse = cfg.data.sequence.allowReverseComplement
         var kept: [[String: [Row]]] = [], order: [String] = [], seen = Set<String>(), total = 0
         for source in sources {
             let csv = try CSVTable(path: source.csv)

@@ -20,7 +20,7 @@ struct Prepare: ParsableCommand {
 
     func run() throws {
         let cfg = try config.load()
-        let destination = try out ?? cfg.required("store", for: "(or give --out)")
+        let destination = try out ?? cfg.paths.store.required(for: "(or give --out)")
         try runOnRanks(runtime) { ctx in
             _ = try prepareStore(config: cfg, out: destination, comm: ctx.comm, log: ctx.log)
         }
@@ -39,13 +39,18 @@ struct Config: ParsableCommand {
             for group in ConfigKeys.groups {
                 print("# \(group.title)")
                 for key in group.keys {
-                    let notes = [key.help, key.allowed.summary.map { "(\($0))" }].compactMap { $0 }.filter { !$0.isEmpty }
-                    let rsagenet = ConfigKeys.rsagenetDefaults[key.name].map { ["(r-SAGE-net: \($0))"] } ?? []
-                    print("\(key.name) = \(key.defaultValue == .none ? "(unset)" : key.defaultValue.description)\(notes.isEmpty && rsagenet.isEmpty ? "" : "    # " + (notes + rsagenet).joined(separator: " "))")
+                    var notes = [key.help, key.allowed.summary.map { "(\($0))" }].compactMap { $0 }.filter { !$0.isEmpty }
+                    if let r = key.rsagenetDefault { notes.append("(r-SAGE-net: \(r))") }
+                    print("\(key.name) = \(key.defaultValue == .none ? "(unset)" : key.defaultValue.description)\(notes.isEmpty ? "" : "    # " + notes.joined(separator: " "))")
                 }
                 print("")
             }
-            print("# SAGE-net's spellings also read: " + ConfigKeys.aliases.sorted { $0.key < $1.key }.map { "\($0.key) = \($0.value)" }.joined(separator: ", ") + "; scheduler = \"cycle\" = \"cyclic\"")
+            let values = ConfigKeys.valueAliases.sorted { $0.key < $1.key }.flatMap { key, spellings in
+                spellings.sorted { $0.key < $1.key }.map { "\(key) = \"\($0.key)\" = \"\($0.value.value)\"" }
+            }
+            print("# SAGE-net's spellings also read: " + ConfigKeys.aliases.sorted { $0.key < $1.key }.map { "\($0.key) = \($0.value)" }.joined(separator: ", "))
+            print("# Values also read (SAGE-net's spellings, and the metric names of runs before one scheme covered both models): " + values.joined(separator: ", "))
+            print("# Validation metrics (monitor, select-checkpoint): p-SAGE-net \(MetricNames.validation(.psagenet).joined(separator: ", ")); r-SAGE-net \(MetricNames.validation(.rsagenet).joined(separator: ", ")); with validate_test also test_*")
             return
         }
         print(try config.load().resolvedTOML, terminator: "")

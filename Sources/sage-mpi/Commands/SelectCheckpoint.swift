@@ -15,7 +15,7 @@ struct SelectCheckpoint: ParsableCommand {
         """)
 
     @Argument(help: "Run directories (of `train`) or sweep directories (of `sweep`).") var paths: [String]
-    @Option(help: "A validation metric the runs log (e.g. val_region_pearson_median, tv_loss).") var metric: String
+    @Option(help: "A validation metric the runs log (e.g. val_region_pearson_median, train_loss; runs' old tv_* names read as train_*).") var metric: String
     @Option(help: "max or min (default: min for a loss, else max).") var mode: String?
     @Flag(help: "Print only the chosen checkpoint's path (one run).") var pathOnly = false
 

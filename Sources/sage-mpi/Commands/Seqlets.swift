@@ -50,14 +50,14 @@ struct Seqlets: ParsableCommand {
 
     func run() throws {
         let cfg = try config.load()
-        let fasta = try cfg.required("fasta", for: "(the reference the attributions are projected onto)")
-        let table = try cfg.required("regions", for: "(the regions whose attributions are read)")
+        let fasta = try cfg.paths.fasta.required(for: "(the reference the attributions are projected onto)")
+        let table = try cfg.paths.regions.required(for: "(the regions whose attributions are read)")
         if let out {
             let inputs = [fasta, table, config.config!] + genomeIndexes(of: fasta) + (["train", "val", "test", "all"].contains(regions) ? [] : [regions])
             try OutputGuard.checkFile(out, inputs: inputs, force: force.force, what: "seqlets CSV", isOurs: startsWith(Self.header))
         }
         try runOnRanks(runtime) { ctx in
-            let inputLen = cfg.int("input_len"), reverse = cfg.sequenceOptions.allowReverseComplement
+            let inputLen = cfg.data.inputLen, reverse = cfg.data.sequence.allowReverseComplement
             let selected = try selectSeqletRegions(regions, table: try readRegions(path: table), tablePath: table, config: cfg)
             let directory = try AttributionDirectory(root: attributions, head: head, readTensor: AttributionPartReader().read)
             ctx.log.root.info("seqlets: \(selected.count) region(s), \(directory.layout), on \(ctx.comm.size) rank(s)")
@@ -116,11 +116,12 @@ func selectSeqletRegions(_ name: String, table: [Region], tablePath: String, con
     switch name {
     case "all": return table
     case "train", "val", "test":
-        if let file = config.string("\(name)_regions") { return try listed(file) }
-        let chrs = Set(config.list("\(name)_chrs").map(bare))
+        let split = config.splits[SplitName(rawValue: name)!]
+        if let file = split.regionsFile { return try listed(file) }
+        let chrs = Set(split.chromosomes.map(bare))
         let picked = table.filter { chrs.contains(bare($0.chr)) }
         if picked.isEmpty {
-            throw ConfigError("\(tablePath): no region on the \(name) chromosomes (\(config.list("\(name)_chrs").joined(separator: ", "))); use --regions all or a file of region ids")
+            throw ConfigError("\(tablePath): no region on the \(name) chromosomes (\(split.chromosomes.joined(separator: ", "))); use --regions all or a file of region ids")
         }
         return picked
     default:

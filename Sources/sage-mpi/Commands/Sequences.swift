@@ -1,8 +1,9 @@
 import ArgumentParser
 import Foundation
 import SAGEDistributed
-import SAGEPipeline
+import SAGEEngine
 import SAGEGenome
+import SAGEPipeline
 
 struct Sequences: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -44,15 +45,15 @@ struct Sequences: ParsableCommand {
     func run() throws {
         // Flags override the configuration (when one is given), which overrides SAGE-net's defaults.
         let cfg = try config.config.map { _ in try config.load() }
-        func path(_ flag: String?, _ key: String) throws -> String { try flag ?? cfg!.required(key, for: "(or give its flag)") }
-        let fasta = try path(self.fasta, "fasta"), vcf = try path(self.vcf, "vcf"), regions = try path(self.regions, "regions")
-        let inputLen = self.inputLen ?? cfg?.int("input_len") ?? 40000
-        let configured = cfg?.sequenceOptions ?? SequenceOptions()
+        func path(_ flag: String?, _ key: KeyPath<InputPaths, ConfiguredPath>) throws -> String { try flag ?? cfg!.paths[keyPath: key].required(for: "(or give its flag)") }
+        let fasta = try path(self.fasta, \.fasta), vcf = try path(self.vcf, \.vcf), regions = try path(self.regions, \.regions)
+        let inputLen = self.inputLen ?? cfg?.data.inputLen ?? SAGEConfig().inputLen
+        let configured = cfg?.data.sequence ?? SequenceOptions()
         let onlySNPs = self.onlySNPs || configured.onlySNPs
         let allowReverseComplement = !noReverseComplement && configured.allowReverseComplement
         let majoritySeq = self.majoritySeq || configured.majorityReference
-        let contigPrefix = self.contigPrefix ?? cfg?.string("contig_prefix")
-        let trainIndividuals = self.trainIndividuals ?? cfg?.string("train_individuals")
+        let contigPrefix = self.contigPrefix ?? cfg?.paths.contigPrefix
+        let trainIndividuals = self.trainIndividuals ?? cfg?.paths.trainIndividuals.value
         if let out {
             let inputs = [fasta, vcf, regions] + genomeIndexes(of: fasta) + genomeIndexes(of: vcf) + [config.config, trainIndividuals].compactMap { $0 }
             try OutputGuard.checkFile(out, inputs: inputs, force: force.force, what: "sequences FASTA") { head in

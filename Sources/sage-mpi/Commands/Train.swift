@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SAGEDistributed
+import SAGEEngine
 import SAGEPipeline
 
 struct Train: ParsableCommand {
@@ -21,7 +22,7 @@ struct Train: ParsableCommand {
         """)
 
     @OptionGroup var config: ConfigOptions
-    @Option(help: "psagenet or rsagenet (overrides the configuration's `model`).") var model: String?
+    @Option(help: "psagenet or rsagenet (overrides the configuration's `model`).") var model: SAGEConfig.Kind?
     @Option(help: "Run directory (default: runs/<model> beside the configuration).") var out: String?
     @Option(help: "Continue the run in this directory from its state.safetensors, with its config.toml.") var resume: String?
     @Flag(help: "With --out: start over in a directory that holds a run, removing that run's files first.") var overwrite = false
@@ -33,7 +34,6 @@ struct Train: ParsableCommand {
     @OptionGroup var runtime: RuntimeOptions
 
     func validate() throws {
-        if let model, model != "psagenet" && model != "rsagenet" { throw ValidationError("--model must be psagenet or rsagenet, got '\(model)'.") }
         if resume != nil && (config.config != nil || model != nil || out != nil) {
             throw ValidationError("--resume takes the run's own config.toml; do not combine it with --config, --model or --out.")
         }
@@ -55,8 +55,8 @@ struct Train: ParsableCommand {
             cfg = try RunConfig(file: file, overrides: config.overrides)
             directory = resume
         } else {
-            cfg = try RunConfig(file: config.config, overrides: config.overrides + (model.map { ["model=\($0)"] } ?? []))
-            let kind = try cfg.model().model.rawValue
+            cfg = try RunConfig(file: config.config, overrides: config.overrides + (model.map { ["\(ConfigKeys.model.name)=\"\($0.rawValue)\""] } ?? []))
+            let kind = cfg.model.model.rawValue
             directory = out ?? (((config.config! as NSString).deletingLastPathComponent as NSString).appendingPathComponent("runs/\(kind)"))
         }
         try runOnRanks(runtime) { ctx in

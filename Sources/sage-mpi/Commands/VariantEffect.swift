@@ -48,7 +48,7 @@ struct VariantEffect: ParsableCommand {
 
     func run() throws {
         let cfg = try config.load()
-        let tablePath = try cfg.required("regions", for: "(the regions the variants belong to)")
+        let tablePath = try cfg.paths.regions.required(for: "(the regions the variants belong to)")
         let table = try readRegions(path: tablePath)
         var effect = VariantEffectRun(checkpoint: checkpoint, out: out ?? (((checkpoint as NSString).deletingLastPathComponent as NSString).appendingPathComponent("variant-effect")))
         effect.naive = naive
@@ -70,14 +70,14 @@ struct VariantEffect: ParsableCommand {
         if let variants {
             try runOnRanks(runtime) { ctx in
                 try effect.run(config: cfg, comm: ctx.comm, log: ctx.log, regions: selected, source: variants, extraInputs: [variants] + genomeIndexes(of: variants) + regionList) { _, frames in
-                    try VariantGroups.vcf(variants, regions: selected, frames: frames, contigPrefix: cfg.string("contig_prefix"))
+                    try VariantGroups.vcf(variants, regions: selected, frames: frames, contigPrefix: cfg.paths.contigPrefix)
                 }
             }
         } else {
             try runOnRanks(runtime) { ctx in
                 let store = try openCheckedStore(config: cfg, purpose: "to list the cohort's variants")
                 try effect.run(config: cfg, comm: ctx.comm, log: ctx.log, regions: selected, source: "cohort variants in \(store.directory)", extraInputs: regionList) { _, _ in
-                    try VariantGroups.cohort(store: store, options: cfg.sequenceOptions, regions: selected)
+                    try VariantGroups.cohort(store: store, options: cfg.data.sequence, regions: selected)
                 }
             }
         }

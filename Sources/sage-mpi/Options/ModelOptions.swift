@@ -1,40 +1,42 @@
 import ArgumentParser
+import SAGEDistributed
 import SAGEEngine
 
-/// SAGE-net hyperparameters as flags (defaults: the paper's model). Shared by `bench model` and `init-model`.
+/// SAGE-net hyperparameters as flags, named and explained as the configuration's model keys (`ConfigKeys`), with the
+/// engine's defaults (SAGEConfig: the paper's model). Shared by `bench model`, `bench evaluate`, `bench scaling` and
+/// `init-model`. Booleans are 0 or 1, as on SAGE-net's command line.
 struct ModelOptions: ParsableArguments {
-    @Option(help: "psagenet or rsagenet.") var model = "psagenet"
-    @Option(help: "input_len.") var inputLen = 40000
-    @Option(help: "first_layer_kernel_number.") var firstLayerKernelNumber = 900
-    @Option(help: "int_layers_kernel_number.") var intLayersKernelNumber = 256
-    @Option(help: "first_layer_kernel_size.") var firstLayerKernelSize = 10
-    @Option(help: "int_layers_kernel_size.") var intLayersKernelSize = 5
-    @Option(help: "hidden_size.") var hiddenSize = 256
-    @Option(help: "n_conv_blocks.") var nConvBlocks = 5
-    @Option(help: "n_dilated_conv_blocks.") var nDilatedConvBlocks = 0
-    @Option(help: "increasing_dilation (0 or 1).") var increasingDilation = 0
-    @Option(help: "h_layers.") var hLayers = 1
-    @Option(help: "pooling_size.") var poolingSize = 10
-    @Option(help: "pooling_type: avg or max.") var poolingType = "avg"
-    @Option(help: "batch_norm (0 or 1).") var batchNorm = 1
-    @Option(help: "dropout.") var dropout: Float = 0
-    @Option(help: "split_y_data (0 or 1; p-SAGE-net).") var splitYData = 1
-    @Option(help: "subtract_or_concat: subtract or concat (p-SAGE-net).") var subtractOrConcat = "subtract"
-    @Option(help: "block_type: conv, or transformer (the last residual block becomes a transformer encoder layer; nhead = int_layers_kernel_size must divide int_layers_kernel_number).")
-    var blockType = "conv"
+    private static let defaults = SAGEConfig()
+    private typealias K = ConfigKeys
+    private static func help<V>(_ key: Key<V>) -> ArgumentHelp { ArgumentHelp(key.key.help.isEmpty ? "\(key.name)." : "\(key.name): \(key.key.help).") }
+
+    @Option(help: help(K.model)) var model = defaults.model
+    @Option(help: help(K.inputLen)) var inputLen = defaults.inputLen
+    @Option(help: help(K.firstLayerKernelNumber)) var firstLayerKernelNumber = defaults.firstLayerKernelNumber
+    @Option(help: help(K.intLayersKernelNumber)) var intLayersKernelNumber = defaults.intLayersKernelNumber
+    @Option(help: help(K.firstLayerKernelSize)) var firstLayerKernelSize = defaults.firstLayerKernelSize
+    @Option(help: help(K.intLayersKernelSize)) var intLayersKernelSize = defaults.intLayersKernelSize
+    @Option(help: help(K.hiddenSize)) var hiddenSize = defaults.hiddenSize
+    @Option(help: help(K.nConvBlocks)) var nConvBlocks = defaults.nConvBlocks
+    @Option(help: help(K.nDilatedConvBlocks)) var nDilatedConvBlocks = defaults.nDilatedConvBlocks
+    @Option(help: help(K.increasingDilation)) var increasingDilation = defaults.increasingDilation ? 1 : 0
+    @Option(help: help(K.hLayers)) var hLayers = defaults.hLayers
+    @Option(help: help(K.poolingSize)) var poolingSize = defaults.poolingSize
+    @Option(help: help(K.poolingType)) var poolingType = defaults.poolingType
+    @Option(help: help(K.batchNorm)) var batchNorm = defaults.batchNorm ? 1 : 0
+    @Option(help: help(K.dropout)) var dropout = defaults.dropout
+    @Option(help: help(K.splitYData)) var splitYData = defaults.splitYData ? 1 : 0
+    @Option(help: help(K.subtractOrConcat)) var subtractOrConcat = defaults.subtractOrConcat
+    @Option(help: help(K.blockType)) var blockType = defaults.blockType
 
     func validate() throws { _ = try config() }
 
     func config() throws -> SAGEConfig {
-        guard let kind = SAGEConfig.Kind(rawValue: model) else { throw ValidationError("--model must be psagenet or rsagenet, got '\(model)'.") }
-        guard let pool = PoolType(rawValue: poolingType) else { throw ValidationError("--pooling-type must be avg or max, got '\(poolingType)'.") }
-        guard let diff = SAGEConfig.DiffMode(rawValue: subtractOrConcat) else {
-            throw ValidationError("--subtract-or-concat must be subtract or concat, got '\(subtractOrConcat)'.")
+        func flag(_ value: Int, _ name: String) throws -> Bool {
+            guard value == 0 || value == 1 else { throw ValidationError("--\(name.replacingOccurrences(of: "_", with: "-")) must be 0 or 1, got \(value).") }
+            return value == 1
         }
-        guard let block = SAGEConfig.BlockType(rawValue: blockType) else {
-            throw ValidationError("--block-type must be conv or transformer, got '\(blockType)'.")
-        }
-        var c = SAGEConfig(model: kind)
+        var c = SAGEConfig(model: model)
         c.inputLen = inputLen
         c.firstLayerKernelNumber = firstLayerKernelNumber
         c.intLayersKernelNumber = intLayersKernelNumber
@@ -43,15 +45,15 @@ struct ModelOptions: ParsableArguments {
         c.hiddenSize = hiddenSize
         c.nConvBlocks = nConvBlocks
         c.nDilatedConvBlocks = nDilatedConvBlocks
-        c.increasingDilation = increasingDilation != 0
+        c.increasingDilation = try flag(increasingDilation, K.increasingDilation.name)
         c.hLayers = hLayers
         c.poolingSize = poolingSize
-        c.poolingType = pool
-        c.batchNorm = batchNorm != 0
+        c.poolingType = poolingType
+        c.batchNorm = try flag(batchNorm, K.batchNorm.name)
         c.dropout = dropout
-        c.splitYData = splitYData != 0
-        c.subtractOrConcat = diff
-        c.blockType = block
+        c.splitYData = try flag(splitYData, K.splitYData.name)
+        c.subtractOrConcat = subtractOrConcat
+        c.blockType = blockType
         do { try c.validate() } catch let e as SAGEConfigError { throw ValidationError(e.description) }
         return c
     }
