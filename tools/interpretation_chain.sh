@@ -121,7 +121,7 @@ metric() {  # the largest value of a metric in a run's metrics.jsonl
   grep -o "\"$2\" *: *[-0-9.eE+]*" "$dir/runs/$1/metrics.jsonl" | sed 's/.*: *//' | sort -g | tail -1
 }
 echo "  learning: r-SAGE-net best val_mean_pearson $(metric rsagenet val_mean_pearson);" \
-     "p-SAGE-net best tv_region_pearson_median $(metric psagenet tv_region_pearson_median)"
+     "p-SAGE-net best train_region_pearson_median $(metric psagenet train_region_pearson_median)"
 instances="$dir/cohort/truth/motif_instances.csv"
 for label in r p; do
   # Seqlets with p < 0.005 (the ones `motifs` clusters) that overlap a planted instance of their region (1-based

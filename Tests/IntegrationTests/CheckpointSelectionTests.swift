@@ -16,12 +16,12 @@ import Testing
         #expect(epochs == ["epoch-001.safetensors", "epoch-002.safetensors", "epoch-003.safetensors"])
         let entries = try String(contentsOfFile: run + "/metrics.jsonl", encoding: .utf8).split(separator: "\n")
             .compactMap { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }.filter { $0["kind"] as? String == "val" }
-        let monitor = entries.map { $0["tv_region_pearson_median"] as? Double ?? -.infinity }
+        let monitor = entries.map { $0["train_region_pearson_median"] as? Double ?? -.infinity }
         let bestEpoch = monitor.indices.max { monitor[$0] < monitor[$1] || (monitor[$0] == monitor[$1] && $0 > $1) }! + 1
         #expect(FileManager.default.contents(atPath: run + "/best.safetensors") == FileManager.default.contents(atPath: run + String(format: "/epochs/epoch-%03d.safetensors", bestEpoch)))
 
-        let byMonitor = try Subprocess.alone(["select-checkpoint", run, "--metric", "tv_region_pearson_median"])
-        #expect(byMonitor.status == 0 && byMonitor.stdout.contains(",\(bestEpoch),tv_region_pearson_median,"), "\(byMonitor.combined)")
+        let byMonitor = try Subprocess.alone(["select-checkpoint", run, "--metric", "train_region_pearson_median"])
+        #expect(byMonitor.status == 0 && byMonitor.stdout.contains(",\(bestEpoch),train_region_pearson_median,"), "\(byMonitor.combined)")
         let losses = entries.map { $0["val_loss"] as? Double ?? .infinity }
         let leastLoss = losses.indices.min { losses[$0] < losses[$1] }! + 1
         let byLoss = try Subprocess.alone(["select-checkpoint", run, "--metric", "val_loss", "--path-only"])
@@ -43,7 +43,7 @@ import Testing
         // Without epoch checkpoints there is nothing to choose from.
         let plain = try Subprocess.alone(["train", "--config", dir + "/sage.toml", "--out", dir + "/plain", "--set", "max_epochs=1"] + EvaluateCrossCheckTests.tiny, timeout: 300)
         #expect(plain.status == 0)
-        let none = try Subprocess.alone(["select-checkpoint", dir + "/plain", "--metric", "tv_loss"])
+        let none = try Subprocess.alone(["select-checkpoint", dir + "/plain", "--metric", "train_loss"])
         #expect(none.status == 1 && none.stderr.contains("save_all_epochs = true"), "\(none.combined)")
     }
 }

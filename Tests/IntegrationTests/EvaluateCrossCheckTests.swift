@@ -115,7 +115,7 @@ import Testing
         let lines = try String(contentsOfFile: c.dir + "/run/metrics.jsonl", encoding: .utf8).split(separator: "\n")
         let val = try #require(lines.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
             .last { $0["kind"] as? String == "val" })
-        for (prefix, regions) in [("tv_", "train"), ("val_", "val")] {
+        for (prefix, regions) in [("train_", "train"), ("val_", "val")] {
             let out = c.dir + "/eval-\(prefix)"
             let run = try Subprocess.mpi(2, ["evaluate", "--config", c.config, "--checkpoint", c.checkpoint, "--out", out,
                                              "--regions", regions, "--individuals", "val"], timeout: 300)

@@ -130,14 +130,14 @@ import FoundationXML
         let individualCell = try #require(page.all("g", "data-group", "unseen regions (test)", in: "individual-r").first { $0.attributes["data-model"] == "p-SAGE-net" })
         #expect(Double(individualCell.attributes["data-median"]!) == Self.median(Self.column(individuals, "pearson").map { Double($0) ?? .nan }))
 
-        // Training: the best epoch marked is the epoch whose monitored metric (tv_region_pearson_median) is highest.
+        // Training: the best epoch marked is the epoch whose monitored metric (train_region_pearson_median) is highest.
         let lines = try String(contentsOfFile: dir + "/runs/psagenet/metrics.jsonl", encoding: .utf8).split(separator: "\n")
             .compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }.filter { $0["kind"] as? String == "val" }
-        let best = lines.max { ($0["tv_region_pearson_median"] as? Double ?? -2) < ($1["tv_region_pearson_median"] as? Double ?? -2) }!
+        let best = lines.max { ($0["train_region_pearson_median"] as? Double ?? -2) < ($1["train_region_pearson_median"] as? Double ?? -2) }!
         #expect(page.all("text").contains { $0.text == "best: epoch \(best["epoch"] as! Int)" })
         #expect(page.all("polyline").count >= 3)
         let overlay = try #require(page.all("div", "data-overlay", "psagenet,psagenet-lr").first)
-        #expect(overlay.text.contains("Overlaid: psagenet, psagenet-lr") && overlay.text.contains("tv_region_pearson_median") && overlay.text.contains("val_loss"))
+        #expect(overlay.text.contains("Overlaid: psagenet, psagenet-lr") && overlay.text.contains("train_region_pearson_median") && overlay.text.contains("val_loss"))
 
         // Planted truth: the count of regions whose top-weighted feature is causal, from causal.csv.
         let causal = try Self.csv(dir + "/predixcan/causal.csv")
