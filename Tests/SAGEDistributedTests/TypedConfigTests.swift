@@ -70,8 +70,7 @@ import SAGEGenome
     }
 
     /// p-SAGE-net's old tv_* names (and an r-SAGE-net run's old monitor, p-SAGE-net's default it never used) read as
-    /// the current ones with a note; a monitor the model does not log is refused with the list when the
-    /// configuration is built.
+    /// the current ones with a note; a monitor the model does not log is refused with the list when it trains.
     @Test func oneMetricSchemeWithTheOldNamesRead() throws {
         let old = try RunConfig(file: nil, overrides: ["monitor=\"tv_loss_diff\""])
         #expect(old.training.monitor == "train_loss_diff")
@@ -82,11 +81,16 @@ import SAGEGenome
         let r = try RunConfig(file: dir + "/config.toml")
         #expect(r.training.monitor == "val_mean_pearson")
         #expect(r.resolvedTOML.contains("read as \"val_mean_pearson\", which r-SAGE-net trains on"), "\(r.resolvedTOML.prefix(600))")
-        #expect { try RunConfig(file: nil, overrides: ["model=\"rsagenet\"", "monitor=\"val_region_pearson_median\""]) } throws: {
+        let unlogged = try RunConfig(file: nil, overrides: ["model=\"rsagenet\"", "monitor=\"val_region_pearson_median\""])
+        #expect { try unlogged.training.checkedMonitor(for: unlogged.model.model) } throws: {
             "\($0)".contains("--set monitor: monitor 'val_region_pearson_median' is not a metric rsagenet logs; use one of: train_loss, train_loss_ref")
         }
-        #expect { try RunConfig(file: nil, overrides: ["monitor=\"test_loss\""]) } throws: { "\($0)".contains("is not a metric psagenet logs") }
-        #expect(try RunConfig(file: nil, overrides: ["monitor=\"test_loss\"", "validate_test=true"]).training.monitor == "test_loss")
+        #expect { try RunConfig(file: nil, overrides: ["monitor=\"test_loss\""]).training.checkedMonitor(for: .psagenet) } throws: { "\($0)".contains("is not a metric psagenet logs") }
+        #expect(try RunConfig(file: nil, overrides: ["monitor=\"test_loss\"", "validate_test=true"]).training.checkedMonitor(for: .psagenet) == "test_loss")
+        for kind in [SAGEConfig.Kind.psagenet, .rsagenet] {  // every default monitor is one its model logs
+            let c = try RunConfig(file: nil, overrides: ["model=\"\(kind.rawValue)\""])
+            #expect(try c.training.checkedMonitor(for: kind) == MetricNames.defaultMonitor(kind))
+        }
         #expect(MetricNames.current(["tv_loss": 1.0, "val_loss": 2.0, "tv_region_pearson_nan": 3.0]) == ["train_loss": 1.0, "val_loss": 2.0, "train_region_pearson_nan": 3.0])
     }
 

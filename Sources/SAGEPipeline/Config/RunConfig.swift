@@ -64,7 +64,7 @@ public struct RunConfig: Sendable {
         data = try DataSettings(r)
         model = try SAGEConfig(r)
         splits = RegionSplits(r)
-        training = try TrainingSettings(r, model: kind)
+        training = try TrainingSettings(r)
         predixcan = try PrediXcanSettings(r)
     }
 

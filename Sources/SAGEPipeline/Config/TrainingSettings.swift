@@ -19,8 +19,11 @@ public struct TrainingSettings: Sendable, Equatable {
     public let syncBatchNorm: Bool
     /// An r-SAGE-net checkpoint whose trunk initialises p-SAGE-net's.
     public let initFrom: String?
-    /// A metric the model logs (`MetricNames.validation`): best.safetensors, early stopping, the plateau scheduler.
+    /// The metric for best.safetensors, early stopping and the plateau scheduler; one the model logs
+    /// (`MetricNames.validation`) when it trains: `checkedMonitor` (a sweep records a run with another as failed).
     public let monitor: String
+    /// Where `monitor` came from, for the message.
+    let monitorOrigin: String
     /// Whether larger values of `monitor` are better (not a loss).
     public var maximize: Bool { !monitor.contains("loss") }
     /// Early stopping (0 = never) and the plateau scheduler's patience, in epochs.
@@ -34,7 +37,7 @@ public struct TrainingSettings: Sendable, Equatable {
     /// Keep each epoch's checkpoint (epochs/epoch-NNN.safetensors).
     public let saveAllEpochs: Bool
 
-    init(_ r: ConfigReader, model: SAGEConfig.Kind) throws {
+    init(_ r: ConfigReader) throws {
         typealias K = ConfigKeys
         learningRate = r[K.learningRate]; weightDecay = r[K.weightDecay]
         scheduler = r[K.scheduler]; stepSizeUp = r[K.stepSizeUp]; gradientClipVal = r[K.gradientClipVal]
@@ -43,9 +46,15 @@ public struct TrainingSettings: Sendable, Equatable {
         monitor = r[K.monitor]; patience = r[K.patience]; lrPatience = r[K.lrPatience]
         valEverySteps = r[K.valEverySteps]; checkpointEverySteps = r[K.checkpointEverySteps]; maxValItems = r[K.maxValItems]
         validateTest = r[K.validateTest]; saveAllEpochs = r[K.saveAllEpochs]
+        monitorOrigin = r.origin(K.monitor)
+    }
+
+    /// `monitor`, refused unless `model` logs it (with validate_test, the test_ metrics too), naming what it logs.
+    public func checkedMonitor(for model: SAGEConfig.Kind) throws -> String {
         let names = MetricNames.validation(model, test: validateTest)
         guard names.contains(monitor) else {
-            throw ConfigError("\(r.origin(K.monitor)): monitor '\(monitor)' is not a metric \(model.rawValue) logs; use one of: \(names.joined(separator: ", "))")
+            throw ConfigError("\(monitorOrigin): monitor '\(monitor)' is not a metric \(model.rawValue) logs; use one of: \(names.joined(separator: ", "))")
         }
+        return monitor
     }
 }

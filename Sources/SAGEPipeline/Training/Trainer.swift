@@ -248,10 +248,10 @@ public final class Trainer {
         state.plateau = plateau
     }
 
-    /// `monitor` (a metric this model logs, `MetricNames`: checked with the configuration), checked against the sets
-    /// it needs.
+    /// `monitor`, checked against what this model logs (`MetricNames`) and against the sets it needs.
     static func monitoredMetric(config: RunConfig, set: TrainingSet) throws -> String {
-        let monitor = config.training.monitor, model = config.model.model
+        let model = config.model.model
+        let monitor = try config.training.checkedMonitor(for: model)
         if monitor.hasPrefix("val_") && set.valRegions.isEmpty {
             throw ConfigError("monitor '\(monitor)' needs validation regions, and none of the store's regions is on val_chrs \(config.splits.val.chromosomes) (set val_chrs or val_regions, or monitor a train_ metric)")
         }
