@@ -1,5 +1,5 @@
 import Foundation
-import SAGEDistributed
+import SAGEPipeline
 
 /// Training dynamics of each run: the loss terms by global step (training windows solid, validations dashed),
 /// the learning rate, and every validation correlation, with the best epoch (by the run's monitor) marked.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import SAGEDistributed
 import SAGEEngine
+import SAGEPipeline
 
 /// SAGE-net hyperparameters as flags, named and explained as the configuration's model keys (`ConfigKeys`), with the
 /// engine's defaults (SAGEConfig: the paper's model). Shared by `bench model`, `bench evaluate`, `bench scaling` and

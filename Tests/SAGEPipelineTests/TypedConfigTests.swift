@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import SAGEDistributed
+@testable import SAGEPipeline
 import SAGEEngine
 import SAGEGenome
 
