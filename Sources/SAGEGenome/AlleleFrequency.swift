@@ -1,19 +1,48 @@
-// Allele frequencies among the training individuals, the MAF filter and the majority sequence, as SAGE-net
-// (SAGENET-REFERENCE §2.1, §3.12-3.13): the frequency of ALT allele k is (haplotypes carrying k) / (2 N) over the N
-// training individuals (missing alleles count in the denominator, as SAGE-net's 2N), and the filter keeps an
-// allele when maf_min < AF < maf_max (strict), active only when maf_min >= 0 or maf_max <= 1.
+// Carriers, allele frequencies among the training individuals, the MAF window and the majority rule, as SAGE-net
+// (SAGENET-REFERENCE §2.1, §3.12-3.13), for every user: VCF records (personal sequences, PrediXcan dosages, the
+// store builder, another cohort's training frequencies) and store blocks (carrier counts stored per edit).
+// - Carriers of allele k (1-based ALT index; 0 = REF) among samples S: the haplotypes of S whose GT allele is k; a
+//   missing ('.', -1) or absent (-2) allele carries nothing.
+// - Frequency: carriers / (2 N) over the N training individuals (missing alleles count in the denominator, as
+//   SAGE-net's 2N); 0 when there are none.
+// - MAF window: an allele is kept when maf_min < f < maf_max (strict), f the frequency or, with true_maf,
+//   min(f, 1 - f); active only when maf_min >= 0 or maf_max <= 1.
+// - Majority: an allele with frequency > 0.5 (2 x carriers > 2N), SAGE-net's majority_seq.
+
+extension VariantRecord {
+    /// Copies (0, 1 or 2) of allele `allele` that VCF sample `s` carries.
+    @inline(__always)
+    public func copies(of allele: Int32, sample s: Int) -> Int {
+        (genotypes[2 * s] == allele ? 1 : 0) + (genotypes[2 * s + 1] == allele ? 1 : 0)
+    }
+
+    /// Haplotypes of `samples` (VCF sample indices) carrying allele `allele`.
+    public func carriers(of allele: Int32, among samples: [Int]) -> Int {
+        samples.reduce(0) { $0 + copies(of: allele, sample: $1) }
+    }
+
+    /// Called (not missing, not absent) alleles of `samples`.
+    public func calledAlleles(among samples: [Int]) -> Int {
+        samples.reduce(0) { $0 + (genotypes[2 * $1] >= 0 ? 1 : 0) + (genotypes[2 * $1 + 1] >= 0 ? 1 : 0) }
+    }
+}
+
+/// The frequency of an allele with `carriers` among `trainingHaplotypes` (2 x the training individuals); 0 without any.
+@inline(__always)
+public func alleleFrequency(carriers: Int, trainingHaplotypes: Int) -> Double {
+    trainingHaplotypes > 0 ? Double(carriers) / Double(trainingHaplotypes) : 0
+}
 
 /// Frequency of ALT allele `allele` (1-based) of `record` among `individuals` (VCF sample indices).
 public func alleleFrequency(_ record: VariantRecord, allele: Int, individuals: [Int]) -> Double {
-    guard !individuals.isEmpty else { return 0 }
-    var carriers = 0
-    for s in individuals {
-        if record.genotypes[2 * s] == Int32(allele) { carriers += 1 }
-        if record.genotypes[2 * s + 1] == Int32(allele) { carriers += 1 }
-    }
-    return Double(carriers) / Double(2 * individuals.count)
+    alleleFrequency(carriers: record.carriers(of: Int32(allele), among: individuals), trainingHaplotypes: 2 * individuals.count)
 }
 
+/// Whether an allele with `carriers` among `trainingHaplotypes` is a majority allele (frequency > 0.5).
+@inline(__always)
+public func isMajority(carriers: Int, trainingHaplotypes: Int) -> Bool { 2 * carriers > trainingHaplotypes }
+
+/// SAGE-net's MAF window (see the top of this file).
 public struct FrequencyFilter: Sendable, Equatable {
     public var mafMin: Double = -1
     public var mafMax: Double = 2
@@ -32,21 +61,17 @@ public struct FrequencyFilter: Sendable, Equatable {
     }
 
     /// Whether an ALT allele with frequency `af` (carriers / 2N) is kept.
+    @inline(__always)
     public func passes(_ af: Double) -> Bool {
         guard isActive else { return true }
         let f = trueMAF ? min(af, 1 - af) : af
         return mafMin < f && f < mafMax
     }
-}
 
-/// SAGE-net's majority_seq reference: every ALT allele with frequency > 0.5 among the training individuals
-/// applied to the window. Unlike SAGE-net (which inserts them even on a REF mismatch, with a warning), a REF
-/// mismatch skips the allele and is counted, as for personal haplotypes.
-public func majoritySequence(reference: [UInt8], windowStart: Int, records: [VariantRecord], trainingIndividuals: [Int],
-                             report: inout HaplotypeReport) -> [UInt8] {
-    let edits = records.compactMap { record -> (VariantRecord, Int)? in
-        (1...max(1, record.alts.count)).first { record.alts.count >= $0 && alleleFrequency(record, allele: $0, individuals: trainingIndividuals) > 0.5 }
-            .map { (record, $0) }
+    /// Whether an ALT allele with `carriers` among `trainingHaplotypes` (2N) is kept.
+    @inline(__always)
+    public func keeps(carriers: Int, trainingHaplotypes: Int) -> Bool {
+        guard isActive else { return true }
+        return passes(alleleFrequency(carriers: carriers, trainingHaplotypes: trainingHaplotypes))
     }
-    return applyAlleles(reference: reference, windowStart: windowStart, edits: edits, report: &report)
 }

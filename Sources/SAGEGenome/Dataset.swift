@@ -33,7 +33,7 @@ public final class PersonalDataset: @unchecked Sendable {
         minus = store.manifest.regions.map { $0.region.minusStrand && options.allowReverseComplement }
         let twoN = 2 * store.manifest.trainingIndividuals.count
         majorityEdits = store.blocks.map { b in
-            options.majorityReference ? (0..<Int32(b.editCount)).filter { 2 * Int(b.carriers[Int($0)]) > twoN } : []
+            options.majorityReference ? (0..<Int32(b.editCount)).filter { isMajority(carriers: Int(b.carriers[Int($0)]), trainingHaplotypes: twoN) } : []
         }
         scratch = .allocate(capacity: store.inputLen)
     }

@@ -1,7 +1,7 @@
 // Genotype dosages for PrediXcan (SAGENET-REFERENCE §3.12): every ALT allele of every record overlapping a window is
 // one feature; its dosage for an individual is the number of haplotypes carrying that allele (0/1/2; phase is
 // irrelevant; another ALT counts 0). An allele is kept when the frequency filter passes it (SAGE-net's ALT
-// frequency among the training individuals, 2N denominator, strict bounds; inactive by default).
+// frequency among the training individuals, 2N denominator, strict bounds; inactive by default: AlleleFrequency.swift).
 
 /// One feature: ALT allele `alt` of the record at 1-based `pos` with `ref`.
 public struct DosageFeature: Sendable, Equatable {
@@ -28,23 +28,15 @@ public struct DosageMatrix: Sendable {
 public func dosageMatrix(records: [VariantRecord], samples: [Int], trainingSamples: [Int], filter: FrequencyFilter,
                          missing: MissingDosage) -> DosageMatrix {
     var features: [DosageFeature] = [], values: [Double] = []
-    var carriers: [Int] = [], called = 0
     for record in records {
-        // One pass over the training individuals: carriers of each allele (index 0 = REF) and called alleles.
-        carriers = [Int](repeating: 0, count: record.alts.count + 1); called = 0
-        for s in trainingSamples {
-            for h in 0..<2 {
-                let a = Int(record.genotypes[2 * s + h])
-                if a >= 0 { called += 1; if a < carriers.count { carriers[a] += 1 } }
-            }
-        }
+        let called = missing == .mean ? record.calledAlleles(among: trainingSamples) : 0
         let ref = String(decoding: record.ref, as: UTF8.self)
         for k in stride(from: 1, through: record.alts.count, by: 1) {
-            // SAGE-net's frequency: carriers / 2N (missing alleles in the denominator), as `alleleFrequency`.
-            let frequency = trainingSamples.isEmpty ? 0 : Double(carriers[k]) / Double(2 * trainingSamples.count)
-            guard filter.passes(frequency) else { continue }
             let allele = Int32(k)
-            let imputed = missing == .mean && called > 0 ? Double(carriers[k]) / Double(called) : 0
+            let carriers = record.carriers(of: allele, among: trainingSamples)
+            let frequency = alleleFrequency(carriers: carriers, trainingHaplotypes: 2 * trainingSamples.count)
+            guard filter.passes(frequency) else { continue }
+            let imputed = missing == .mean && called > 0 ? Double(carriers) / Double(called) : 0
             for s in samples {
                 var dosage = 0.0
                 for h in 0..<2 {

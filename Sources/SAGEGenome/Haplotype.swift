@@ -1,91 +1,86 @@
-// Personal haplotypes with SAGE-net's semantics (SAGENET-REFERENCE §2.1-2.3). Coordinates 0-based, half-open.
-// Window around a 1-based centre `pos`: [max(0, pos - L/2), min(contigLength, pos + L/2)).
-// Variants are applied in position order to one haplotype (0 = maternal GT[0], 1 = paternal GT[1]); a missing
-// or absent allele means reference; REF must equal the current haplotype string at pos - windowStart + shift,
-// else the variant is skipped and counted (so of two overlapping variants the first wins); each applied variant
-// shifts later positions by len(ALT) - len(REF). Truncation to L, reverse complement and N padding come after.
+import Foundation
 
-/// The reference window of a region, SAGE-net's `get_seq_start_and_end`.
-public func sageWindow(centre pos: Int, inputLen L: Int, contigLength: Int) -> Range<Int> {
-    let start = max(0, pos - L / 2), end = min(contigLength, pos + L / 2)
-    return start..<max(start, end)
-}
+// The haplotype rule, SAGE-net's semantics (SAGENET-REFERENCE §2.1-2.3), in one place for every caller: the store
+// (`assembleHaplotype(_ block:...)`, the training and evaluation hot path) and VCF records (`applyAlleles`,
+// personal sequences, the majority sequence, variant insertion).
+// Coordinates: edit positions are 0-based indices into the reference window (window start = genome position of
+// index 0; see Window.swift). Kept edits are applied in the given (position) order to one haplotype; REF must equal
+// the current haplotype at position + shift, else the edit is skipped (so of two overlapping edits the first wins);
+// each applied edit shifts later positions by len(ALT) - len(REF). An edit whose REF runs past the window's end
+// never applies. Truncation to input_len happens here (`limit`); reverse complement and N padding come after.
+// Fast path: while each edit starts at or after the end of the last applied one (the usual case), the current
+// haplotype from that point on is still the reference, so bases are copied straight into the caller's buffer
+// and nothing is allocated. An edit overlapping an applied one sends the haplotype down the general path.
+// Neither path checks bounds per base: they rely on the edit table's invariant (each edit starts inside the
+// window or at its end, its REF and ALT lie inside the allele bytes, `order` indexes the table), which
+// RegionBlock.init checks for a store block and `applyAlleles` ensures for records.
 
-public struct HaplotypeOptions: Sendable {
-    /// Apply only variants with single-base REF and ALT (SAGE-net's only_snps).
-    public var onlySNPs = false
-    /// Keep an ALT allele (record, 1-based allele index) or not, e.g. a MAF filter; nil keeps all.
-    public var alleleFilter: (@Sendable (VariantRecord, Int) -> Bool)? = nil
-    public init(onlySNPs: Bool = false) { self.onlySNPs = onlySNPs }
-}
+/// Edits over one reference window in RegionBlock's column layout: edit e replaces REF, the `refLen[e]` bytes of
+/// `alleles` at `alleleAt[e]`, at window index `editPos[e]` (0 ... window length) with ALT, the `altLen[e]` bytes
+/// that follow REF.
+public struct EditTable {
+    public let editPos: UnsafePointer<Int32>, refLen: UnsafePointer<Int32>, altLen: UnsafePointer<Int32>, alleleAt: UnsafePointer<Int32>
+    public let alleles: UnsafePointer<UInt8>
+    public init(editPos: UnsafePointer<Int32>, refLen: UnsafePointer<Int32>, altLen: UnsafePointer<Int32>, alleleAt: UnsafePointer<Int32>,
+                alleles: UnsafePointer<UInt8>) {
+        self.editPos = editPos; self.refLen = refLen; self.altLen = altLen; self.alleleAt = alleleAt; self.alleles = alleles
+    }
 
-/// What happened to the variants of one haplotype build; counts add up across builds.
-public struct HaplotypeReport: Sendable, Equatable {
-    public var applied = 0
-    public var refMismatches = 0
-    public var symbolicSkipped = 0
-    public var startsBeforeWindow = 0
-    public var filtered = 0
-    public var missingAlleles = 0
-    public init() {}
-
-    public mutating func add(_ other: HaplotypeReport) {
-        applied += other.applied
-        refMismatches += other.refMismatches
-        symbolicSkipped += other.symbolicSkipped
-        startsBeforeWindow += other.startsBeforeWindow
-        filtered += other.filtered
-        missingAlleles += other.missingAlleles
+    public func ref(_ e: Int) -> UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: alleles + Int(alleleAt[e]), count: Int(refLen[e])) }
+    public func alt(_ e: Int) -> UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(start: alleles + Int(alleleAt[e]) + Int(refLen[e]), count: Int(altLen[e]))
     }
 }
 
-/// The haplotype `h` of sample index `sample` over `reference` (the window's bases, starting at genome position
-/// `windowStart`), before truncation to input_len. `records` must be in position order.
-public func buildHaplotype(reference: [UInt8], windowStart: Int, records: [VariantRecord], sample: Int, haplotype h: Int,
-                           options: HaplotypeOptions = HaplotypeOptions(), report: inout HaplotypeReport) -> [UInt8] {
-    var edits: [(VariantRecord, Int)] = []
-    for record in records {
-        let allele = Int(record.genotypes[2 * sample + h])
-        if allele < 0 { report.missingAlleles += 1; continue }
-        if allele > 0 && allele <= record.alts.count { edits.append((record, allele)) }
+/// Applies the edits `order` (ascending table indices) that `keep` accepts to `reference` with the rule above and
+/// writes the first `limit` bases of the haplotype to `out`. Returns how many bases were written (less than `limit`
+/// when the haplotype is shorter; the caller pads) and how many edits applied (the others kept failed the REF
+/// check). `shifted(c)` is called after each applied indel with the cumulative length change c (bases after it
+/// sit at their reference index + c); when the general path takes over it reports from the first indel again.
+@inline(__always)
+public func assembleHaplotype(reference ref: UnsafeBufferPointer<UInt8>, edits table: EditTable, order: UnsafeBufferPointer<Int32>,
+                              keep: (Int) -> Bool, into out: UnsafeMutablePointer<UInt8>, limit: Int,
+                              shifted: (Int) -> Void = { _ in }) -> (length: Int, applied: Int) {
+    var n = 0, refPos = 0, shift = 0, applied = 0
+    // Copies `count` bytes at `base + offset`; `base` is only touched when something is copied (an empty window or
+    // allele list may have no address).
+    @inline(__always) func emit(_ base: UnsafePointer<UInt8>?, _ offset: Int, _ count: Int) {
+        let c = min(count, limit - n)
+        if c > 0 { (out + n).update(from: base! + offset, count: c); n += c }
     }
-    return applyAlleles(reference: reference, windowStart: windowStart, edits: edits, options: options, report: &report)
+    for index in order {
+        let e = Int(index)
+        guard keep(e) else { continue }
+        let p = Int(table.editPos[e]), rl = Int(table.refLen[e]), at = Int(table.alleleAt[e]), al = Int(table.altLen[e])
+        if p < refPos { return assembleGeneral(reference: ref, edits: table, order: order, keep: keep, into: out, limit: limit, shifted: shifted) }
+        guard p + rl <= ref.count, rl == 0 || memcmp(ref.baseAddress! + p, table.alleles + at, rl) == 0 else { continue }
+        emit(ref.baseAddress, refPos, p - refPos)
+        emit(table.alleles, at + rl, al)
+        if al != rl { shift += al - rl; shifted(shift) }
+        refPos = p + rl
+        applied += 1
+    }
+    emit(ref.baseAddress, refPos, ref.count - refPos)
+    return (n, applied)
 }
 
-/// Applies (record, 1-based ALT index) edits in order with SAGE-net's rules (see the top of this file).
-public func applyAlleles(reference: [UInt8], windowStart: Int, edits: [(VariantRecord, Int)],
-                         options: HaplotypeOptions = HaplotypeOptions(), report: inout HaplotypeReport) -> [UInt8] {
-    var seq = reference
-    var shift = 0
-    for (record, allele) in edits {
-        let alt = record.alts[allele - 1], ref = record.ref
-        if isSymbolic(alt) { report.symbolicSkipped += 1; continue }
-        if options.onlySNPs && !(ref.count == 1 && alt.count == 1) { report.filtered += 1; continue }
-        if let keep = options.alleleFilter, !keep(record, allele) { report.filtered += 1; continue }
-        guard record.pos >= windowStart else { report.startsBeforeWindow += 1; continue }
-        let i = record.pos - windowStart + shift
-        guard i >= 0, i + ref.count <= seq.count, seq[i..<(i + ref.count)].elementsEqual(ref) else { report.refMismatches += 1; continue }
+/// The general path: the edits applied one by one to a growing array.
+func assembleGeneral(reference: UnsafeBufferPointer<UInt8>, edits table: EditTable, order: UnsafeBufferPointer<Int32>,
+                     keep: (Int) -> Bool, into out: UnsafeMutablePointer<UInt8>, limit: Int,
+                     shifted: (Int) -> Void) -> (length: Int, applied: Int) {
+    var seq = Array(reference)
+    var shift = 0, applied = 0
+    for index in order {
+        let e = Int(index)
+        guard keep(e) else { continue }
+        let ref = table.ref(e), i = Int(table.editPos[e]) + shift
+        guard i >= 0, i + ref.count <= seq.count, seq[i..<(i + ref.count)].elementsEqual(ref) else { continue }
+        let alt = table.alt(e)
         seq.replaceSubrange(i..<(i + ref.count), with: alt)
-        shift += alt.count - ref.count
-        report.applied += 1
+        if alt.count != ref.count { shift += alt.count - ref.count; shifted(shift) }
+        applied += 1
     }
-    return seq
-}
-
-/// Reverse complement (A<->T, C<->G in either case; other codes such as N stay as they are), as SAGE-net's
-/// `str.translate` + reverse.
-public func reverseComplement(_ seq: [UInt8]) -> [UInt8] {
-    seq.reversed().map { complementTable[Int($0)] }
-}
-
-/// What the model sees, before one-hot encoding: truncated to `inputLen` (keeping the 5' genomic end), then
-/// reverse-complemented for a minus-strand region when allowed. N padding to inputLen happens in one-hot encoding.
-public func modelSequence(_ haplotype: [UInt8], inputLen: Int, minusStrand: Bool, allowReverseComplement: Bool = true) -> [UInt8] {
-    let truncated = Array(haplotype.prefix(inputLen))
-    return minusStrand && allowReverseComplement ? reverseComplement(truncated) : truncated
-}
-
-/// Symbolic ALT alleles SAGE-net cannot insert as text: `<DEL>`-style, `*` (spanning deletion), breakends.
-func isSymbolic(_ alt: [UInt8]) -> Bool {
-    alt.first == UInt8(ascii: "<") || alt == [UInt8(ascii: "*")] || alt.contains(UInt8(ascii: "[")) || alt.contains(UInt8(ascii: "]"))
+    let n = min(limit, seq.count)
+    if n > 0 { seq.withUnsafeBufferPointer { out.update(from: $0.baseAddress!, count: n) } }
+    return (n, applied)
 }

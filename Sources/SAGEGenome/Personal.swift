@@ -1,5 +1,5 @@
 /// The three sequences p-SAGE-net reads for one (region, individual), exactly as the model sees them: the window
-/// of `sageWindow`, haplotypes built with `buildHaplotype`, each truncated to input_len and reverse-complemented for
+/// of `FASTAReader.window(of:inputLen:)`, haplotypes built with `buildHaplotype`, each truncated to input_len and reverse-complemented for
 /// a minus-strand region. Not yet N-padded (one-hot encoding pads; `padded` gives the text form).
 public struct PersonalSequences: Sendable {
     public let reference: [UInt8]
@@ -24,8 +24,7 @@ public func personalSequences(fasta: FASTAReader, vcf: VCFReader, region: Region
     let sample = try vcf.sampleIndex(of: individual)
     let (fastaContig, window) = try fasta.window(of: region, inputLen: inputLen)
     let reference = try fasta.fetch(contig: fastaContig, start: window.lowerBound, end: window.upperBound)
-    let vcfContig = try? resolveContig(region.chr, in: vcf.contigs, prefix: contigPrefix, file: vcf.path)
-    let records = try vcfContig.map { try vcf.records(contig: $0, start: window.lowerBound, end: window.upperBound) } ?? []
+    let records = try vcf.records(chr: region.chr, prefix: contigPrefix, window: window) ?? []
     var report = HaplotypeReport()
     var options = options
     if let filter = frequency.alleleFilter(trainingIndividuals: trainingIndividuals) { options.alleleFilter = filter }
@@ -45,4 +44,17 @@ public func personalSequences(fasta: FASTAReader, vcf: VCFReader, region: Region
     }
     return PersonalSequences(reference: model(referenceChannel), maternal: model(haplotypes[0]), paternal: model(haplotypes[1]),
                              report: report, unphasedCalls: unphased)
+}
+
+/// SAGE-net's majority_seq reference: every majority ALT allele (`isMajority`, frequency > 0.5 among the training
+/// individuals) applied to the window. Unlike SAGE-net (which inserts them even on a REF mismatch, with a warning),
+/// a REF mismatch skips the allele and is counted, as for personal haplotypes.
+public func majoritySequence(reference: [UInt8], windowStart: Int, records: [VariantRecord], trainingIndividuals: [Int],
+                             report: inout HaplotypeReport) -> [UInt8] {
+    let twoN = 2 * trainingIndividuals.count
+    let edits = records.compactMap { record -> (VariantRecord, Int)? in
+        record.alts.indices.first { isMajority(carriers: record.carriers(of: Int32($0 + 1), among: trainingIndividuals), trainingHaplotypes: twoN) }
+            .map { (record, $0 + 1) }
+    }
+    return applyAlleles(reference: reference, windowStart: windowStart, edits: edits, report: &report)
 }

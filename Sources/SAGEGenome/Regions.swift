@@ -52,28 +52,3 @@ public func readRegions(path: String) throws -> [Region] {
     if regions.isEmpty { throw GenomeError("\(path): the regions table has a header but no regions") }
     return regions
 }
-
-extension FASTAReader {
-    /// The contig of `region` in this FASTA and its reference window, `sageWindow` of `inputLen` around the centre
-    /// (truncated at the contig's ends as SAGE-net; the model input is N-padded later). A region whose centre lies
-    /// past the contig's end is an error naming the region, its table line when known, the contig and its length:
-    /// its window would be empty or a stub of the contig's tail, not the site meant (another assembly, or a typo).
-    public func window(of region: Region, inputLen: Int) throws -> (contig: String, range: Range<Int>) {
-        let contig = try resolveContig(region.chr, in: contigs, file: path)
-        let length = self.length(of: contig)!
-        guard region.pos <= length else {
-            throw GenomeError("\(path): \(region.described) is centred at \(region.chr):\(region.pos), past the end of contig '\(contig)' (length \(length)); fix its chr/pos in the regions table (or use the FASTA of its genome build)")
-        }
-        return (contig, sageWindow(centre: region.pos, inputLen: inputLen, contigLength: length))
-    }
-}
-
-/// Maps a region's `chr` ("1", "chr1", "X") to the contig name a file uses: exact, then with "chr" added, then
-/// with "chr" removed, unless an explicit prefix is given (SAGE-net's contig_prefix).
-public func resolveContig(_ chr: String, in contigs: [String], prefix: String? = nil, file: String) throws -> String {
-    let bare = chr.hasPrefix("chr") ? String(chr.dropFirst(3)) : chr
-    var candidates = prefix.map { [$0 + bare] } ?? [chr, "chr" + bare, bare]
-    candidates = candidates.enumerated().filter { i, c in !candidates[..<i].contains(c) }.map(\.element)
-    if let hit = candidates.first(where: contigs.contains) { return hit }
-    throw GenomeError("\(file): no contig for chromosome '\(chr)' (tried \(candidates.joined(separator: ", "))); it has \(contigs.prefix(12).joined(separator: ", "))\(contigs.count > 12 ? ", ..." : ""); fix the regions table's chr (or the contig_prefix)")
-}

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Builds region blocks from a FASTA and a VCF (see RegionBlock.swift): the reference window of `sageWindow`, every
+/// Builds region blocks from a FASTA and a VCF (see RegionBlock.swift): the reference window of `FASTAReader.window(of:inputLen:)`, every
 /// ALT allele a stored haplotype carries (with its carrier count among the training individuals), and each
 /// haplotype's list of them. One builder per thread (it owns htslib readers).
 public final class StoreBuilder {
@@ -33,12 +33,9 @@ public final class StoreBuilder {
         var b = RegionBlockBuilder()
         b.windowStart = window.lowerBound
         b.reference = try fasta.fetch(contig: fastaContig, start: window.lowerBound, end: window.upperBound)
-        var records: [VariantRecord] = []
-        if let vcfContig = try? resolveContig(region.chr, in: vcf.contigs, prefix: contigPrefix, file: vcf.path) {
-            records = try vcf.records(contig: vcfContig, start: window.lowerBound, end: window.upperBound)
-        } else {
-            report.regionsWithoutVCFContig.append(region.id)
-        }
+        let found = try vcf.records(chr: region.chr, prefix: contigPrefix, window: window)
+        if found == nil { report.regionsWithoutVCFContig.append(region.id) }
+        let records = found ?? []
         report.records = records.count
         let foreign = try trainingFrequencies?.carriers(chr: region.chr, window: window)
         if foreign != nil { report.allelesAbsentFromTrainingVCF = 0 }
@@ -57,21 +54,18 @@ public final class StoreBuilder {
             }
             for (a, alt) in record.alts.enumerated() where !carriers[a].isEmpty {
                 if isSymbolic(alt) { report.symbolicAllelesSkipped += 1; continue }
-                let allele = Int32(a + 1)
-                var trainingCarriers = training.reduce(Int32(0)) { n, s in
-                    n + (record.genotypes[2 * s] == allele ? 1 : 0) + (record.genotypes[2 * s + 1] == allele ? 1 : 0)
-                }
+                var trainingCarriers = record.carriers(of: Int32(a + 1), among: training)
                 if let foreign {
                     let n = foreign[TrainingFrequencies.Allele(pos: record.pos, ref: record.ref, alt: alt)]
                     if n == nil { report.allelesAbsentFromTrainingVCF! += 1 }
-                    trainingCarriers = n ?? 0
+                    trainingCarriers = Int(n ?? 0)
                 }
                 let p = record.pos - window.lowerBound
                 if p + record.ref.count > b.reference.count || !b.reference[p..<(p + record.ref.count)].elementsEqual(record.ref) {
                     report.refMismatchEdits += 1
                 }
                 let e = Int32(b.editPos.count)
-                b.addEdit(pos: p, ref: record.ref, alt: alt, carriers: Int(trainingCarriers))
+                b.addEdit(pos: p, ref: record.ref, alt: alt, carriers: trainingCarriers)
                 for k in carriers[a] { haplotypes[Int(k)].append(e) }
             }
         }

@@ -24,15 +24,10 @@ public final class TrainingFrequencies {
     /// Carriers (haplotypes among the training individuals) of every ALT allele of the training VCF's records
     /// starting in `window` (0-based, half-open) on the chromosome `chr` of the regions table.
     public func carriers(chr: String, window: Range<Int>) throws -> [Allele: Int32] {
-        guard let contig = try? resolveContig(chr, in: vcf.contigs, prefix: contigPrefix, file: vcf.path) else { return [:] }
         var out: [Allele: Int32] = [:]
-        for record in try vcf.records(contig: contig, start: window.lowerBound, end: window.upperBound) where window.contains(record.pos) {
+        for record in try vcf.records(chr: chr, prefix: contigPrefix, window: window) ?? [] where window.contains(record.pos) {
             for (a, alt) in record.alts.enumerated() {
-                let allele = Int32(a + 1)
-                let n = training.reduce(Int32(0)) { n, s in
-                    n + (record.genotypes[2 * s] == allele ? 1 : 0) + (record.genotypes[2 * s + 1] == allele ? 1 : 0)
-                }
-                out[Allele(pos: record.pos, ref: record.ref, alt: alt), default: 0] += n
+                out[Allele(pos: record.pos, ref: record.ref, alt: alt), default: 0] += Int32(record.carriers(of: Int32(a + 1), among: training))
             }
         }
         return out

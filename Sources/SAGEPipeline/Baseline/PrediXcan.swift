@@ -53,11 +53,11 @@ public struct PrediXcanRun {
         let progress = ProgressLine(task: "predixcan", scope: "rank 0", total: mine.count, unit: "regions", log: log)
         let part = String(format: "%05d", comm.rank)
         try staged.collectively {
-            // Every region's contig first, so that a bad row fails the job now rather than hours into it.
-            let fastaContigs = try inputs.fastaContigs()
+            // Every region's contig and window first, so that a bad row fails the job now rather than hours into it.
+            try inputs.checkWindows()
             let files = try PartFiles(staged: staged, names: ["summary.csv", "weights.csv", "predictions.csv"] + (causalSet == nil ? [] : ["causal.csv"]), part: part)
             for (k, region) in work[mine].enumerated() {
-                let dosages = try inputs.dosages(for: region, fastaContig: fastaContigs[region.chr]!)
+                let dosages = try inputs.dosages(for: region)
                 let result = RegionBaseline(dosages: dosages, y: inputs.targets(for: region), rows: rows, cv: inputs.crossValidation, settings: settings.net)
                 try files.write(result.rows(region: region, ids: rows.ids, split: rows.split(of:), causal: causalSet))
                 progress.update(k + 1)

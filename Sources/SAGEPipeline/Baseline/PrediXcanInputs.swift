@@ -61,18 +61,18 @@ public final class PrediXcanInputs {
         crossValidation = rows.crossValidation(settings.selection, seed: settings.seed)
     }
 
-    /// Resolves every region's FASTA contig and checks its centre lies on it (an error names the first bad one) so that a bad row fails a job
-    /// before its work starts. Region chr -> FASTA contig.
-    public func fastaContigs() throws -> [String: String] {
-        try Dictionary(regions.map { ($0.chr, try fasta.window(of: $0, inputLen: settings.window).contig) }, uniquingKeysWith: { a, _ in a })
+    /// Resolves every region's FASTA contig and window (an error names the first bad one), so that a bad row fails a
+    /// job before its work starts.
+    public func checkWindows() throws {
+        for region in regions { _ = try fasta.window(of: region, inputLen: settings.window) }
     }
 
-    /// Dosages (one row per `rows` individual) of the variants within pos +- window/2 (SAGE-net's window, clamped
-    /// to the contig). A contig the VCF lacks has no variants.
-    public func dosages(for region: Region, fastaContig: String) throws -> DosageMatrix {
-        let window = sageWindow(centre: region.pos, inputLen: settings.window, contigLength: fasta.length(of: fastaContig)!)
-        let vcfContig = try? resolveContig(region.chr, in: vcf.contigs, prefix: contigPrefix, file: vcf.path)
-        let records = try vcfContig.map { try vcf.records(contig: $0, start: window.lowerBound, end: window.upperBound) } ?? []
+    /// Dosages (one row per `rows` individual) of the variants overlapping the region's window of predixcan_window
+    /// bases (SAGE-net's window, clamped to the contig: `FASTAReader.window(of:inputLen:)`). A contig the VCF lacks
+    /// has no variants.
+    public func dosages(for region: Region) throws -> DosageMatrix {
+        let window = try fasta.window(of: region, inputLen: settings.window).range
+        let records = try vcf.records(chr: region.chr, prefix: contigPrefix, window: window) ?? []
         return dosageMatrix(records: records, samples: samples, trainingSamples: Array(samples[rows.train]),
                             filter: settings.filter, missing: settings.missing)
     }

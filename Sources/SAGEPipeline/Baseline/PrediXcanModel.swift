@@ -80,11 +80,8 @@ struct AppliedRegion {
         }
         for w in model.weights {
             guard let hit = alleles["\(w.pos) \(w.ref) \(w.alt)"] else { missing += 1; continue }
-            let genotypes = records[hit.record].genotypes
-            for (i, s) in samples.enumerated() {
-                let dosage = (genotypes[2 * s] == hit.allele ? 1.0 : 0) + (genotypes[2 * s + 1] == hit.allele ? 1.0 : 0)
-                predictions[i] += w.value * dosage
-            }
+            let record = records[hit.record]
+            for (i, s) in samples.enumerated() { predictions[i] += w.value * Double(record.copies(of: hit.allele, sample: s)) }
         }
         self.predictions = predictions
         self.missing = missing

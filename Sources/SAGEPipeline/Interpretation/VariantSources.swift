@@ -33,13 +33,11 @@ public struct VariantGroups: Sendable {
         var g = VariantGroups()
         for (region, frame) in zip(regions, frames) {
             var rows: [VariantRow] = []
-            if let contig = try? resolveContig(region.chr, in: reader.contigs, prefix: contigPrefix, file: path) {
-                for record in try reader.records(contig: contig, start: frame.window.lowerBound, end: frame.window.upperBound) {
-                    for alt in record.alts {
-                        guard let ref = dnaAllele(String(decoding: record.ref, as: UTF8.self)),
-                              let a = dnaAllele(String(decoding: alt, as: UTF8.self)) else { g.symbolicSkipped += 1; continue }
-                        rows.append(VariantRow(regionID: region.id, chr: region.chr, pos: record.pos + 1, ref: ref, alt: a))
-                    }
+            for record in try reader.records(chr: region.chr, prefix: contigPrefix, window: frame.window) ?? [] {
+                for alt in record.alts {
+                    guard let ref = dnaAllele(String(decoding: record.ref, as: UTF8.self)),
+                          let a = dnaAllele(String(decoding: alt, as: UTF8.self)) else { g.symbolicSkipped += 1; continue }
+                    rows.append(VariantRow(regionID: region.id, chr: region.chr, pos: record.pos + 1, ref: ref, alt: a))
                 }
             }
             g.groups.append((region, rows))

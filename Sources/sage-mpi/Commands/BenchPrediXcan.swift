@@ -41,11 +41,11 @@ struct BenchPrediXcan: ParsableCommand {
             cfg = try RunConfig(file: dir + "/sage.toml")
         }
         let inputs = try PrediXcanInputs(config: cfg)
-        let contigs = try inputs.fastaContigs()
+        try inputs.checkWindows()
         let cv = inputs.crossValidation
         var start = DispatchTime.now().uptimeNanoseconds
         let designs = try inputs.regions.map { region in
-            RegionBaseline.crossValidationData(dosages: try inputs.dosages(for: region, fastaContig: contigs[region.chr]!), y: inputs.targets(for: region), rows: cv.rows)
+            RegionBaseline.crossValidationData(dosages: try inputs.dosages(for: region), y: inputs.targets(for: region), rows: cv.rows)
         }
         let extraction = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         let fitted = designs.filter { $0.cols > 0 }
