@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import SAGEEngine
 
@@ -6,10 +7,28 @@ import Testing
 /// differently for different block shapes, and a convolution's weight gradient over batch elements dealt to
 /// threads is summed per thread first: those agree to float rounding. Shapes cross the per-thread minimums.
 @Suite(.serialized) struct ParallelKernelTests {
+    /// On `threads` threads for this test's calls only (`withThreads`: the other suites, running at the same time,
+    /// keep theirs, so their bit-for-bit comparisons are not disturbed).
     func run(threads: Int) -> [[Float]] {
-        Parallel.threads = threads
         BLAS.setThreads(1)  // GEMM blocking (and so rounding) depends on BLAS's thread count: keep it fixed
-        defer { Parallel.threads = 1 }
+        return Parallel.withThreads(threads) { kernels(threads: threads) }
+    }
+
+    /// The override is this thread's: another thread at the same moment sees the configured count.
+    @Test func withThreadsChangesOnlyTheCallingThreadsCount() {
+        let configured = Parallel.threads
+        Parallel.withThreads(configured + 3) {
+            #expect(Parallel.threads == configured + 3)
+            let done = DispatchSemaphore(value: 0)
+            nonisolated(unsafe) var elsewhere = 0
+            Thread { elsewhere = Parallel.threads; done.signal() }.start()
+            done.wait()
+            #expect(elsewhere == configured)
+        }
+        #expect(Parallel.threads == configured)
+    }
+
+    func kernels(threads: Int) -> [[Float]] {
         let s = Conv1dShape(B: 2, C: 4, L: 20000, OC: 6, K: 10)
         let inp = randomFloats(s.B * s.C * s.L, seed: 31), weight = randomFloats(s.OC * s.C * s.K, seed: 32)
         let bias = randomFloats(s.OC, seed: 33), dout = randomFloats(s.B * s.OC * s.Lout, seed: 34)
@@ -75,9 +94,10 @@ import Testing
     /// A whole p-SAGE-net training step (batch 4: convolutions deal elements to threads) on 2 threads against 1.
     @Test func modelStepOnTwoThreadsMatchesOneThread() throws {
         func step(threads: Int) throws -> (outputs: [Float], grads: [Float]) {
-            Parallel.threads = threads
             BLAS.setThreads(1)
-            defer { Parallel.threads = 1 }
+            return try Parallel.withThreads(threads) { try stepOnThisThread() }
+        }
+        func stepOnThisThread() throws -> (outputs: [Float], grads: [Float]) {
             var config = SAGEConfig(model: .psagenet)
             config.inputLen = 3000; config.firstLayerKernelNumber = 48; config.intLayersKernelNumber = 40
             config.hiddenSize = 8; config.nConvBlocks = 2; config.nDilatedConvBlocks = 1

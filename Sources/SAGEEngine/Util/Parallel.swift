@@ -5,9 +5,24 @@ import Darwin
 #endif
 
 /// sage-mpi's one thread pool: element-wise kernels, batch norm, pooling, and large GEMMs (split in `sgemm`).
-/// Set once at start-up (`Parallel.threads = n`, done by the runtime, which keeps OpenBLAS's own threads at 1).
+/// Set once at start-up (`Parallel.threads = n`, done by the runtime, which keeps OpenBLAS's own threads at 1);
+/// `withThreads` overrides it for one thread's calls (tests comparing thread counts, without touching others').
 public enum Parallel {
-    nonisolated(unsafe) public static var threads = 1
+    nonisolated(unsafe) private static var configured = 1
+
+    /// The threads a top-level parallel call uses: this thread's `withThreads` override, else the configured count.
+    public static var threads: Int {
+        get { Int(bitPattern: pthread_getspecific(overrideKey)).nonZero ?? configured }
+        set { configured = newValue }
+    }
+
+    /// Runs `body` with `threads` = n for parallel calls made from this thread only.
+    public static func withThreads<T>(_ n: Int, _ body: () throws -> T) rethrows -> T {
+        let outer = pthread_getspecific(overrideKey)
+        pthread_setspecific(overrideKey, UnsafeRawPointer(bitPattern: max(1, n)))
+        defer { pthread_setspecific(overrideKey, outer) }
+        return try body()
+    }
 
     /// Calls `body` on disjoint ranges covering 0 ..< count, on up to `threads` threads, when each range gets at
     /// least `minimumPerThread` items (otherwise on the caller's thread alone).
@@ -49,3 +64,14 @@ private let nestingKey: pthread_key_t = {
     pthread_key_create(&key, nil)
     return key
 }()
+
+/// Thread-specific thread count set by `withThreads` (the count as the pointer's bits; nil: none).
+private let overrideKey: pthread_key_t = {
+    var key = pthread_key_t()
+    pthread_key_create(&key, nil)
+    return key
+}()
+
+private extension Int {
+    var nonZero: Int? { self == 0 ? nil : self }
+}
