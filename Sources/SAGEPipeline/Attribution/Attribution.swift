@@ -35,11 +35,7 @@ public struct Attribution {
     public init(checkpoint: String, out: String) { self.checkpoint = checkpoint; self.out = out }
 
     public func run(config: RunConfig, comm: any Communicator, log: RankLog) throws {
-        let model = try SAGENet.load(checkpoint: checkpoint)
-        let store = try openCheckedStore(config: config, purpose: "to attribute")
-        guard model.config.inputLen == store.inputLen else {
-            throw ConfigError("\(checkpoint): the model reads input_len \(model.config.inputLen), the store holds \(store.inputLen)-base windows; prepare a store with input_len = \(model.config.inputLen)")
-        }
+        let (model, store) = try openModelAndStore(checkpoint: checkpoint, config: config, purpose: "to attribute")
         let kind = model.config.model
         let heads = try chosenHeads(kind)
         let set = try TrainingSet(config: config, store: store)

@@ -17,11 +17,7 @@ public struct Evaluation {
     public init(checkpoint: String, out: String) { self.checkpoint = checkpoint; self.out = out }
 
     public func run(config: RunConfig, comm: any Communicator, log: RankLog) throws {
-        let model = try SAGENet.load(checkpoint: checkpoint)
-        let store = try openCheckedStore(config: config, purpose: "to evaluate")
-        guard model.config.inputLen == store.inputLen else {
-            throw ConfigError("\(checkpoint): the model reads input_len \(model.config.inputLen), the store holds \(store.inputLen)-base windows; prepare a store with input_len = \(model.config.inputLen)")
-        }
+        let (model, store) = try openModelAndStore(checkpoint: checkpoint, config: config, purpose: "to evaluate")
         let set = try TrainingSet(config: config, store: store)
         for warning in set.warnings { log.root.warning("\(warning)") }
         var regionList = try pick(regions, named: set.regions, lookup: store.region, what: "region")
