@@ -291,6 +291,15 @@ import Testing
         #expect((causal["regions"] as! Int) == 10 && (summary["ok"] as! Int) > 50, "\(summary)")
         let rankings = try Self.csv(f.path("ve1/rankings.csv"))
         #expect(rankings.allSatisfy { $0["causal"] == "0" || $0["causal"] == "1" } && rankings.contains { $0["causal"] == "1" })
+        // The recovery's counts are rankings.csv's own: top-1 and top-3 causal, chance = mean over regions of causal / scored.
+        // (Every simulated region has planted variants, so every ranked region counts.)
+        let ranked = Dictionary(grouping: rankings, by: { $0["region_id"]! }).values.map { $0.sorted { Int($0["rank"]!)! < Int($1["rank"]!)! } }
+        #expect(ranked.count == causal["regions"] as? Int)
+        #expect(causal["top1_causal"] as? Int == ranked.filter { $0[0]["causal"] == "1" }.count, "\(causal)")
+        #expect(causal["top3_causal"] as? Int == ranked.filter { $0.prefix(3).contains { $0["causal"] == "1" } }.count, "\(causal)")
+        let chance = ranked.map { Double($0.filter { $0["causal"] == "1" }.count) / Double($0.count) }.reduce(0, +) / Double(ranked.count)
+        let reported = try #require(causal["top1_chance"] as? Double, "\(causal)")
+        #expect(abs(reported - chance) < 1e-12 && chance > 0 && chance < 1, "\(reported) vs \(chance)")
 
         // The cohort's VCF as --variants scores the same alleles the same way (no MAF filter in this configuration).
         let vcf = try Subprocess.alone(["variant-effect", "--checkpoint", f.psagenet, "--config", f.config, "--variants", f.path("cohort.vcf.gz"),

@@ -11,8 +11,8 @@ import SAGEGenome
 /// - rankings.csv: per region its scored variants by |delta| of the difference head (p-SAGE-net; r-SAGE-net its
 ///   one head), descending (ties in input order): region_id, rank, chr, pos, ref, alt, delta, causal (1/0 with
 ///   --causal, else empty);
-/// - summary.json: counts (per status, symbolic alleles skipped) and, with --causal, top-1 recovery (beside
-///   PrediXcan's largest |weight| with --predixcan).
+/// - summary.json: counts (per status, symbolic alleles skipped) and, with --causal, top-1 recovery beside its
+///   chance rate and the top-3 count (and PrediXcan's largest |weight| with --predixcan): CausalRecovery.
 /// Identical bytes for any number of ranks.
 public struct VariantEffectRun {
     public var checkpoint: String, out: String
@@ -91,8 +91,7 @@ public struct VariantEffectRun {
                 rankings += "\(csvCell(region.id)),\(i + 1),\(csvCell(s.row.chr)),\(s.row.pos),\(text(s.row.ref)),\(text(s.row.alt)),\(s.delta),\(isCausal)\n"
             }
             if causalSet != nil && !truth.isEmpty && !ranked.isEmpty {
-                recovery.add(region: region.id, top: causalKey(ranked[0].row), candidates: Set(ranked.map { causalKey($0.row) }), truth: truth,
-                             predixcanTop: predixcanTop?[region.id])
+                recovery.add(region: region.id, ranked: ranked.map { causalKey($0.row) }, truth: truth, predixcanTop: predixcanTop?[region.id])
             }
         }
         csv += csvRows.enumerated().sorted { ($0.element.line, $0.offset) < ($1.element.line, $1.offset) }.map(\.element.text).joined()
@@ -122,28 +121,37 @@ func causalKey(_ v: VariantRow) -> String { "\(v.pos) \(text(v.ref).uppercased()
 
 /// How often the top-scored variant of a region is a planted causal one, over the regions with a causal variant
 /// and at least one scored variant; beside PrediXcan's largest |weight| on the same regions (a region without a
-/// non-zero weight counts as a miss).
+/// non-zero weight counts as a miss), the rate of a variant drawn uniformly from each region's scored ones (chance:
+/// the mean over regions of causal / scored) and, as a diagnostic, how often a causal variant is among the top 3.
 struct CausalRecovery {
-    var regions = 0, top1 = 0, causalAmongCandidates = 0, predixcanTop1 = 0
+    var regions = 0, top1 = 0, top3 = 0, causalAmongCandidates = 0, predixcanTop1 = 0
+    var chanceSum = 0.0
 
-    mutating func add(region: String, top: String, candidates: Set<String>, truth: Set<String>, predixcanTop: String?) {
+    /// `ranked`: the region's scored variants' keys, best first (distinct).
+    mutating func add(region: String, ranked: [String], truth: Set<String>, predixcanTop: String?) {
         regions += 1
-        if truth.contains(top) { top1 += 1 }
-        if !candidates.isDisjoint(with: truth) { causalAmongCandidates += 1 }
+        if let top = ranked.first, truth.contains(top) { top1 += 1 }
+        if ranked.prefix(3).contains(where: truth.contains) { top3 += 1 }
+        let causal = ranked.filter(truth.contains).count
+        if causal > 0 { causalAmongCandidates += 1 }
+        if !ranked.isEmpty { chanceSum += Double(causal) / Double(ranked.count) }
         if let p = predixcanTop, truth.contains(p) { predixcanTop1 += 1 }
     }
 
     func fraction(_ k: Int) -> Any { regions > 0 ? Double(k) / Double(regions) : NSNull() }
+    var chance: Any { regions > 0 ? chanceSum / Double(regions) : NSNull() }
 
     func record(withPrediXcan: Bool) -> [String: Any] {
-        var r: [String: Any] = ["regions": regions, "top1_causal": top1, "top1_fraction": fraction(top1),
-                                "regions_with_causal_among_scored": causalAmongCandidates]
+        var r: [String: Any] = ["regions": regions, "top1_causal": top1, "top1_fraction": fraction(top1), "top1_chance": chance,
+                                "top3_causal": top3, "regions_with_causal_among_scored": causalAmongCandidates]
         if withPrediXcan { r["predixcan_top1_causal"] = predixcanTop1; r["predixcan_top1_fraction"] = fraction(predixcanTop1) }
         return r
     }
 
     func described(withPrediXcan: Bool) -> String {
-        var s = "top-scored variant is causal in \(top1) of \(regions) region(s) (a causal variant was among the scored in \(causalAmongCandidates))"
+        var s = "top-scored variant is causal in \(top1) of \(regions) region(s)"
+        if regions > 0 { s += String(format: " (%.3f; by chance %.3f; among the top 3 in %d)", Double(top1) / Double(regions), chanceSum / Double(regions), top3) }
+        s += "; a causal variant was among the scored in \(causalAmongCandidates)"
         if withPrediXcan { s += "; PrediXcan's largest |weight|: \(predixcanTop1) of \(regions)" }
         return s
     }
