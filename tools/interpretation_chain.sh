@@ -9,6 +9,8 @@
 # and the fraction of training regions whose top-ranked variant is a planted causal one, p-SAGE-net beside
 # PrediXcan. Motifs are called on the first --motif-regions regions of the test chromosome (sequences neither model
 # trained on; the all-pairs similarity is quadratic in the seqlets). About 15 minutes on 2 cores (release build).
+# p-SAGE-net's 2 epochs here are too few for its variant ranking (near chance; README "Causal-variant recovery"):
+# tools/causal_recovery.sh trains it long enough on fewer training regions.
 #
 #   tools/interpretation_chain.sh SAGE_MPI OUT_DIR [--ranks N] [--regions R] [--individuals I] [--input-len L]
 #                                 [--r-epochs E] [--p-epochs E] [--motif-regions M] [--bins B] [--seed S]
