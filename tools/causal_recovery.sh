@@ -5,7 +5,7 @@
 # and a summary: how often p-SAGE-net's top-ranked variant (|delta| of the difference head, the variant inserted
 # into both haplotypes of the reference) is a planted causal one, beside PrediXcan's largest |weight| and the rate
 # of a variant drawn at random from each region's scored ones; with the model's fit (best
-# tv_region_pearson_median: training regions x validation individuals) and how often the top-ranked variant is an
+# train_region_pearson_median: training regions x validation individuals) and how often the top-ranked variant is an
 # indel (the failure mode of a p-SAGE-net trained too briefly, README "Causal-variant recovery"). With --every-epoch
 # each epoch's checkpoint is scored too (a learning curve of the recovery; reported, not used to choose anything:
 # the scored checkpoint is best.safetensors, chosen by the validation individuals' metric).
@@ -105,17 +105,17 @@ indel_tops() {  # regions whose top-ranked variant is an indel, and the indels' 
     { n++; if (length($col["ref"]) != length($col["alt"])) { k++; if ($col["rank"] == 1) t++ } if ($col["rank"] == 1) r++ }
     END { printf "top-ranked variant an indel in %d of %d regions (indels: %.0f%% of the scored variants)", t, r, n ? 100 * k / n : 0 }' "$1/rankings.csv"
 }
-best_fit() {  # the best tv_region_pearson_median and its epoch
-  grep '"tv_region_pearson_median"' "$dir/runs/psagenet/metrics.jsonl" | awk '{
+best_fit() {  # the best train_region_pearson_median and its epoch
+  grep '"train_region_pearson_median"' "$dir/runs/psagenet/metrics.jsonl" | awk '{
       e = $0; sub(/.*"epoch" *: */, "", e); sub(/[^0-9].*/, "", e)
-      v = $0; sub(/.*"tv_region_pearson_median" *: */, "", v); sub(/[^-0-9.eE+].*/, "", v)
+      v = $0; sub(/.*"train_region_pearson_median" *: */, "", v); sub(/[^-0-9.eE+].*/, "", v)
       if (best == "" || v + 0 > best + 0) { best = v; at = e } }
     END { printf "%.3f (epoch %s)", best, at }'
 }
 ve="$dir/variant-effect"
 echo
 echo "Causal-variant recovery on $regions simulated regions x $individuals individuals, p-SAGE-net $epochs epochs ($dir):"
-echo "  fit: best tv_region_pearson_median (training regions x validation individuals) $(best_fit);" \
+echo "  fit: best train_region_pearson_median (training regions x validation individuals) $(best_fit);" \
      "PrediXcan's median val_pearson $(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next } { print $col["val_pearson"] }' "$dir/predixcan/summary.csv" | sort -g | awk '{ v[NR] = $1 } END { printf "%.3f", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')"
 printf "  top-ranked variant is a planted causal one: p-SAGE-net %s of %s training regions (%.3f), PrediXcan %s (%.3f), chance %.3f;" \
   "$(json "$ve" top1_causal)" "$(json "$ve" regions)" "$(json "$ve" top1_fraction)" "$(json "$ve" predixcan_top1_causal)" \
@@ -126,8 +126,8 @@ if [ -n "$every_epoch" ]; then
   echo "  by epoch (each epoch's checkpoint: top-1 causal, top 3, top-ranked indels, fit):"
   for d in "$dir"/variant-effect-epochs/epoch-*; do
     e="$(basename "$d")"; e="${e#epoch-}"
-    fit="$(grep "\"epoch\" *: *$((10#$e))[,}]" "$dir/runs/psagenet/metrics.jsonl" | grep -o '"tv_region_pearson_median" *: *[-0-9.eE+]*' | sed 's/.*: *//' | head -1)"
-    printf "    epoch %s: %s of %s, top 3 %s, %s; tv_region_pearson_median %.3f\n" "$e" "$(json "$d" top1_causal)" "$(json "$d" regions)" \
+    fit="$(grep "\"epoch\" *: *$((10#$e))[,}]" "$dir/runs/psagenet/metrics.jsonl" | grep -o '"train_region_pearson_median" *: *[-0-9.eE+]*' | sed 's/.*: *//' | head -1)"
+    printf "    epoch %s: %s of %s, top 3 %s, %s; train_region_pearson_median %.3f\n" "$e" "$(json "$d" top1_causal)" "$(json "$d" regions)" \
       "$(json "$d" top3_causal)" "$(indel_tops "$d" | sed 's/top-ranked variant an indel in \([0-9]*\) of.*/\1 indel tops/')" "${fit:-nan}"
   done
 fi

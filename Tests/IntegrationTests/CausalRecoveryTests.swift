@@ -41,7 +41,7 @@ import Testing
             let e = try #require(try Self.json("\(dir)/variant-effect-epochs/epoch-\(epoch)/summary.json")["causal"] as? [String: Any])
             #expect(run.stdout.contains("epoch \(epoch): \(e["top1_causal"] as! Int) of \(regions), top 3 \(e["top3_causal"] as! Int),"), "\(run.stdout)")
         }
-        #expect(!run.stdout.contains("nan"), "every epoch has its tv_region_pearson_median: \(run.stdout)")
+        #expect(!run.stdout.contains("nan"), "every epoch has its train_region_pearson_median: \(run.stdout)")
     }
 
     @Test func refusesANonEmptyDirectoryAndLeavesItAlone() throws {
