@@ -60,8 +60,20 @@ public final class SeqletCaller {
     private var rcdfs: [Double]
     /// Score rows (previous and current length) with `bins` zeros of padding before and after.
     private var previous: [Double], current: [Double]
+    /// Per-track scratch, grown to the longest track and reused: prefix sums of the bins and of the values.
     private var binSums: [Int] = [], sums: [Double] = []
+    /// The histogram (counts, then fractions) and its nonzero bins, descending, with their fractions.
+    private var counts: [Int], fractions: [Double], nonzeroBins: [Int], nonzeroWeights: [Double]
+    /// The decoder's entries of the current length (start, p, q) and of the next, and its candidates: those of
+    /// length minLength + d at candidates[candidateStart[d] ..< candidateStart[d + 1]].
+    private var ks: [Int] = [], ps: [Double] = [], qs: [Double] = []
+    private var nextK: [Int] = [], nextP: [Double] = [], nextQ: [Double] = []
+    private var candidates: [Candidate] = [], scratch: [Candidate] = [], candidateStart: [Int]
+    private var called: [Bool] = []
     private let width: Int
+
+    /// A span of the decoder: its start and p-value; ordered by p, then start.
+    struct Candidate { var p: Double, k: Int }
 
     public init(settings: SeqletSettings = SeqletSettings()) {
         precondition(settings.problem == nil, "SeqletCaller: \(settings.problem!)")
@@ -70,6 +82,11 @@ public final class SeqletCaller {
         rcdfs = [Double](repeating: 0, count: (settings.maxLength + 1) * width)
         previous = [Double](repeating: 0, count: width + 2 * settings.bins + 64)  // outputs are written in blocks of 32
         current = previous
+        counts = [Int](repeating: 0, count: settings.bins)
+        fractions = [Double](repeating: 0, count: settings.bins)
+        nonzeroBins = []; nonzeroBins.reserveCapacity(settings.bins)
+        nonzeroWeights = []; nonzeroWeights.reserveCapacity(settings.bins)
+        candidateStart = [Int](repeating: 0, count: settings.maxLength - settings.minLength + 2)
     }
 
     /// Seqlets of `track` (the projected attribution: one value per position). Values must be finite.
@@ -80,45 +97,60 @@ public final class SeqletCaller {
         for x in track { xmin = Swift.min(xmin, x); xmax = Swift.max(xmax, x) }
         guard xmax > xmin else { return [] }
         let binWidth = Double(xmax - xmin) / Double(s.bins - 1)  // float32 difference, float64 division
-        if binSums.count < l + 1 { binSums = [Int](repeating: 0, count: l + 1); sums = [Double](repeating: 0, count: l + 1) }
-        var counts = [Int](repeating: 0, count: s.bins)
-        for j in 0..<l {
-            let b = Swift.min(Swift.max(Int((Double(track[j] - xmin) / binWidth).rounded(.down)), 0), s.bins - 1)
-            counts[b] += 1
-            binSums[j + 1] = binSums[j] + b
-            sums[j + 1] = sums[j] + Double(track[j])
+        if binSums.count < l + 1 {
+            binSums = [Int](repeating: 0, count: l + 1); sums = [Double](repeating: 0, count: l + 1)
+            called = [Bool](repeating: false, count: l)
         }
-        buildNull(counts.map { Double($0) / Double(l) })
+        let nb = s.bins
+        counts.withUnsafeMutableBufferPointer { c in
+            binSums.withUnsafeMutableBufferPointer { bs in
+                sums.withUnsafeMutableBufferPointer { sm in
+                    c.update(repeating: 0)
+                    bs[0] = 0; sm[0] = 0
+                    for j in 0..<l {
+                        let b = Swift.min(Swift.max(Int((Double(track[j] - xmin) / binWidth).rounded(.down)), 0), nb - 1)
+                        c[b] &+= 1
+                        bs[j + 1] = bs[j] &+ b
+                        sm[j + 1] = sm[j] + Double(track[j])
+                    }
+                }
+            }
+        }
+        nonzeroBins.removeAll(keepingCapacity: true); nonzeroWeights.removeAll(keepingCapacity: true)
+        for j in 0..<nb { fractions[j] = Double(counts[j]) / Double(l) }
+        // Nonzero histogram bins, descending: with t fixed, j descending is i = t - j ascending. Skipping the zero
+        // bins drops only +0.0 terms, which change no sum.
+        for j in stride(from: nb - 1, through: 0, by: -1) where fractions[j] != 0 {
+            nonzeroBins.append(j); nonzeroWeights.append(fractions[j])
+        }
+        buildNull()
         return decode(length: l)
     }
 
     /// scores[1] = f; scores[len][t] = sum over i ascending of scores[len-1][i] * f[t-i]; then rcdfs[len][i] =
     /// rcdfs[len][i+1] + scores[len][i] from i = bins * len - 1 down to 0 (rcdfs[len][bins * len] = 0).
-    private func buildNull(_ f: [Double]) {
-        let nb = settings.bins, maxLen = settings.maxLength, pad = nb
-        // Nonzero histogram bins, descending: with t fixed, j descending is i = t - j ascending. Skipping the zero
-        // bins drops only +0.0 terms, which change no sum.
-        let nonzero = (0..<nb).reversed().filter { f[$0] != 0 }
+    private func buildNull() {
+        let nb = settings.bins, maxLen = settings.maxLength, pad = nb, w = width
         previous.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
         current.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }  // nothing of the previous track
-        for j in 0..<nb { previous[pad + j] = f[j] }
+        for j in 0..<nb { previous[pad + j] = fractions[j] }
         rcdfs.withUnsafeMutableBufferPointer { r in
+        nonzeroBins.withUnsafeBufferPointer { js in
+        nonzeroWeights.withUnsafeBufferPointer { ws in
             let base = r.baseAddress!
             for len in 1...maxLen {
                 let outputs = nb * len
                 if len >= 2 {
                     previous.withUnsafeBufferPointer { prev in
                         current.withUnsafeMutableBufferPointer { cur in
-                            f.withUnsafeBufferPointer { fb in
-                                Self.convolve(prev.baseAddress! + pad, nb * (len - 1), fb.baseAddress!, nonzero, outputs, cur.baseAddress! + pad)
-                            }
+                            Self.convolve(prev.baseAddress! + pad, nb * (len - 1), js, ws, outputs, cur.baseAddress! + pad)
                         }
                     }
                     swap(&previous, &current)
                 }
                 // `previous` now holds scores[len].
                 previous.withUnsafeBufferPointer { sc in
-                    let row = base + len * width, scores = sc.baseAddress! + pad
+                    let row = base + len * w, scores = sc.baseAddress! + pad
                     var c = 0.0
                     row[outputs] = 0
                     for i in stride(from: outputs - 1, through: 0, by: -1) {
@@ -128,45 +160,44 @@ public final class SeqletCaller {
                 }
             }
         }
+        }
+        }
     }
 
-    /// out[t] = sum over j in `nonzero` (descending) of prev[t - j] * f[j], for t in 0..<outputs (rounded up to 32),
-    /// 32 outputs per block in eight independent vector accumulators (so the adds' latency overlaps; separate
-    /// multiply and add, so no fused rounding). `prev` is readable from -bins to outputs + 32 and zero outside
-    /// [0, prevCount); a block visits only the bins j that reach it (t - j in that range), skipping +0.0 terms only.
-    /// Optimised also in debug builds (the fixture tests run it on every track).
+    /// out[t] = sum over q of prev[t - js[q]] * ws[q] (js descending, ws[q] = f[js[q]] != 0), for t in 0..<outputs
+    /// (rounded up to 32), 32 outputs per block in eight independent vector accumulators (so the adds' latency
+    /// overlaps; separate multiply and add, so no fused rounding). `prev` is readable from -bins to outputs + 32 and
+    /// zero outside [0, prevCount); a block visits only the bins j that reach it (t - j in that range), skipping
+    /// +0.0 terms only. Optimised also in debug builds (the fixture tests run it on every track).
     @_optimize(speed)
-    private static func convolve(_ prev: UnsafePointer<Double>, _ prevCount: Int, _ f: UnsafePointer<Double>, _ nonzero: [Int], _ outputs: Int,
-                                 _ out: UnsafeMutablePointer<Double>) {
+    private static func convolve(_ prev: UnsafePointer<Double>, _ prevCount: Int, _ js: UnsafeBufferPointer<Int>,
+                                 _ ws: UnsafeBufferPointer<Double>, _ outputs: Int, _ out: UnsafeMutablePointer<Double>) {
         typealias V = SIMD4<Double>
-        let weights = nonzero.map { f[$0] }
-        nonzero.withUnsafeBufferPointer { js in
-            weights.withUnsafeBufferPointer { ws in
-                let n = js.count, jp = js.baseAddress!, wp = ws.baseAddress!
-                var first = n, last = n  // js[first..<last]: the bins in (t0 - prevCount, t0 + 31], descending
-                for t0 in stride(from: 0, to: outputs, by: 32) {
-                    while first > 0 && jp[first - 1] <= t0 + 31 { first -= 1 }
-                    while last > 0 && jp[last - 1] <= t0 - prevCount { last -= 1 }
-                    var a0 = V(), a1 = V(), a2 = V(), a3 = V(), a4 = V(), a5 = V(), a6 = V(), a7 = V()
-                    let base = UnsafeRawPointer(prev + t0)
-                    for q in first..<last {
-                        let w = V(repeating: wp[q]), p = base - 8 &* jp[q]
-                        a0 = a0 + p.loadUnaligned(fromByteOffset: 0, as: V.self) * w
-                        a1 = a1 + p.loadUnaligned(fromByteOffset: 32, as: V.self) * w
-                        a2 = a2 + p.loadUnaligned(fromByteOffset: 64, as: V.self) * w
-                        a3 = a3 + p.loadUnaligned(fromByteOffset: 96, as: V.self) * w
-                        a4 = a4 + p.loadUnaligned(fromByteOffset: 128, as: V.self) * w
-                        a5 = a5 + p.loadUnaligned(fromByteOffset: 160, as: V.self) * w
-                        a6 = a6 + p.loadUnaligned(fromByteOffset: 192, as: V.self) * w
-                        a7 = a7 + p.loadUnaligned(fromByteOffset: 224, as: V.self) * w
-                    }
-                    let o = UnsafeMutableRawPointer(out + t0)
-                    o.storeBytes(of: a0, toByteOffset: 0, as: V.self); o.storeBytes(of: a1, toByteOffset: 32, as: V.self)
-                    o.storeBytes(of: a2, toByteOffset: 64, as: V.self); o.storeBytes(of: a3, toByteOffset: 96, as: V.self)
-                    o.storeBytes(of: a4, toByteOffset: 128, as: V.self); o.storeBytes(of: a5, toByteOffset: 160, as: V.self)
-                    o.storeBytes(of: a6, toByteOffset: 192, as: V.self); o.storeBytes(of: a7, toByteOffset: 224, as: V.self)
-                }
+        let n = js.count, jp = js.baseAddress!, wp = ws.baseAddress!
+        var first = n, last = n  // js[first..<last]: the bins in (t0 - prevCount, t0 + 31], descending
+        for t0 in stride(from: 0, to: outputs, by: 32) {
+            while first > 0 && jp[first - 1] <= t0 + 31 { first -= 1 }
+            while last > 0 && jp[last - 1] <= t0 - prevCount { last -= 1 }
+            var a0 = V(), a1 = V(), a2 = V(), a3 = V(), a4 = V(), a5 = V(), a6 = V(), a7 = V()
+            let base = UnsafeRawPointer(prev + t0)
+            var q = first
+            while q < last {
+                let w = V(repeating: wp[q]), p = base - 8 &* jp[q]
+                a0 = a0 + p.loadUnaligned(fromByteOffset: 0, as: V.self) * w
+                a1 = a1 + p.loadUnaligned(fromByteOffset: 32, as: V.self) * w
+                a2 = a2 + p.loadUnaligned(fromByteOffset: 64, as: V.self) * w
+                a3 = a3 + p.loadUnaligned(fromByteOffset: 96, as: V.self) * w
+                a4 = a4 + p.loadUnaligned(fromByteOffset: 128, as: V.self) * w
+                a5 = a5 + p.loadUnaligned(fromByteOffset: 160, as: V.self) * w
+                a6 = a6 + p.loadUnaligned(fromByteOffset: 192, as: V.self) * w
+                a7 = a7 + p.loadUnaligned(fromByteOffset: 224, as: V.self) * w
+                q &+= 1
             }
+            let o = UnsafeMutableRawPointer(out + t0)
+            o.storeBytes(of: a0, toByteOffset: 0, as: V.self); o.storeBytes(of: a1, toByteOffset: 32, as: V.self)
+            o.storeBytes(of: a2, toByteOffset: 64, as: V.self); o.storeBytes(of: a3, toByteOffset: 96, as: V.self)
+            o.storeBytes(of: a4, toByteOffset: 128, as: V.self); o.storeBytes(of: a5, toByteOffset: 160, as: V.self)
+            o.storeBytes(of: a6, toByteOffset: 192, as: V.self); o.storeBytes(of: a7, toByteOffset: 224, as: V.self)
         }
     }
 
@@ -176,21 +207,22 @@ public final class SeqletCaller {
     /// of those are, and its p and q come from them exactly as the full matrices compute them (tangermeme's
     /// sparse decoder).
     private func decode(length l: Int) -> [Seqlet] {
-        let s = settings, minLen = s.minLength, maxLen = Swift.min(s.maxLength, l), threshold = s.threshold
-        var candidates: [[(p: Double, k: Int)]] = []
-        var ks: [Int] = [], ps: [Double] = [], qs: [Double] = []
-        var nextK: [Int] = [], nextP: [Double] = [], nextQ: [Double] = []
+        let s = settings, minLen = s.minLength, maxLen = Swift.min(s.maxLength, l), threshold = s.threshold, w = width
+        ks.removeAll(keepingCapacity: true); ps.removeAll(keepingCapacity: true); qs.removeAll(keepingCapacity: true)
+        candidates.removeAll(keepingCapacity: true)
         rcdfs.withUnsafeBufferPointer { rc in
             binSums.withUnsafeBufferPointer { bs in
-                let row = minLen * width
+                let row = minLen * w
                 for k in 0...(l - minLen) {
                     let p = Swift.max(rc[row + bs[k + minLen] - bs[k]], 0.0)
                     if p < threshold { ks.append(k); ps.append(p); qs.append(p) }
                 }
-                candidates.append(zip(ps, ks).map { ($0, $1) })
+                candidateStart[0] = 0
+                for a in ks.indices { candidates.append(Candidate(p: ps[a], k: ks[a])) }
+                candidateStart[1] = candidates.count
                 guard maxLen > minLen else { return }
                 for len in (minLen + 1)...maxLen {
-                    let row = len * width
+                    let row = len * w
                     nextK.removeAll(keepingCapacity: true); nextP.removeAll(keepingCapacity: true); nextQ.removeAll(keepingCapacity: true)
                     for a in 0..<Swift.max(ks.count - 1, 0) where ks[a + 1] == ks[a] + 1 {
                         let k = ks[a]
@@ -199,23 +231,72 @@ public final class SeqletCaller {
                         if q < threshold { nextK.append(k); nextP.append(p); nextQ.append(q) }
                     }
                     swap(&ks, &nextK); swap(&ps, &nextP); swap(&qs, &nextQ)
-                    candidates.append(zip(ps, ks).map { ($0, $1) })
+                    for a in ks.indices { candidates.append(Candidate(p: ps[a], k: ks[a])) }
+                    candidateStart[len - minLen + 1] = candidates.count
                 }
             }
         }
-        for i in candidates.indices { candidates[i].sort { $0.p < $1.p || ($0.p == $1.p && $0.k < $1.k) } }
-        var called = [Bool](repeating: false, count: l)
+        if scratch.count < candidates.count { scratch = candidates }
+        for d in 0...(maxLen - minLen) { sortCandidates(candidateStart[d], candidateStart[d + 1]) }
         var seqlets: [Seqlet] = []
-        for len in stride(from: maxLen, through: minLen, by: -1) {
-            for (_, start) in candidates[len - minLen] where !called[start..<(start + len)].contains(true) {
-                for i in start..<(start + len) { called[i] = true }
-                let p = rcdfs[len * width + binSums[start + len] - binSums[start]]
-                let end = Swift.min(start + len + s.flanks, l), first = Swift.max(start - s.flanks, 0)
-                seqlets.append(Seqlet(start: first, end: end, attribution: sums[end] - sums[first], pValue: p))
+        called.withUnsafeMutableBufferPointer { c in
+            for i in 0..<l { c[i] = false }
+            for len in stride(from: maxLen, through: minLen, by: -1) {
+                let d = len - minLen
+                for e in candidateStart[d]..<candidateStart[d + 1] {
+                    let start = candidates[e].k
+                    var free = true
+                    for i in start..<(start + len) where c[i] { free = false; break }
+                    guard free else { continue }
+                    for i in start..<(start + len) { c[i] = true }
+                    let p = rcdfs[len * w + binSums[start + len] - binSums[start]]
+                    let end = Swift.min(start + len + s.flanks, l), first = Swift.max(start - s.flanks, 0)
+                    seqlets.append(Seqlet(start: first, end: end, attribution: sums[end] - sums[first], pValue: p))
+                }
             }
         }
-        return seqlets.sorted { a, b in
+        seqlets.sort { a, b in
             a.pValue != b.pValue ? a.pValue < b.pValue : (a.start != b.start ? a.start < b.start : a.end < b.end)
+        }
+        return seqlets
+    }
+
+    /// Sorts candidates[lo..<hi] by (p, start) in place: runs of 16 by insertion, then bottom-up merges through
+    /// `scratch` (no allocation). Starts are distinct within a length, so the order is total.
+    private func sortCandidates(_ lo: Int, _ hi: Int) {
+        let n = hi - lo
+        guard n > 1 else { return }
+        @inline(__always) func less(_ a: Candidate, _ b: Candidate) -> Bool { a.p < b.p || (a.p == b.p && a.k < b.k) }
+        candidates.withUnsafeMutableBufferPointer { cb in
+            scratch.withUnsafeMutableBufferPointer { sb in
+                var src = cb.baseAddress! + lo, dst = sb.baseAddress!
+                for r in stride(from: 0, to: n, by: 16) {
+                    let e = Swift.min(r + 16, n)
+                    for a in (r + 1)..<Swift.max(e, r + 1) {
+                        let x = src[a]
+                        var b = a
+                        while b > r && less(x, src[b - 1]) { src[b] = src[b - 1]; b -= 1 }
+                        src[b] = x
+                    }
+                }
+                var run = 16, inScratch = false
+                while run < n {
+                    for a in stride(from: 0, to: n, by: 2 * run) {
+                        let mid = Swift.min(a + run, n), end = Swift.min(a + 2 * run, n)
+                        var i = a, j = mid, o = a
+                        while i < mid && j < end {
+                            if less(src[j], src[i]) { dst[o] = src[j]; j += 1 } else { dst[o] = src[i]; i += 1 }
+                            o += 1
+                        }
+                        while i < mid { dst[o] = src[i]; i += 1; o += 1 }
+                        while j < end { dst[o] = src[j]; j += 1; o += 1 }
+                    }
+                    swap(&src, &dst)
+                    inScratch.toggle()
+                    run *= 2
+                }
+                if inScratch { (cb.baseAddress! + lo).update(from: src, count: n) }
+            }
         }
     }
 }
