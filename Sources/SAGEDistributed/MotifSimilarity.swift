@@ -2,9 +2,11 @@ import SAGEEngine
 import SAGEGenome
 
 /// The all-pairs seqlet distances (drg_tools' 'correlation_pvalue', `SeqletSet.align`) split across ranks: the
-/// upper triangle i < j is cut into `tile` x `tile` blocks (block rows bi <= bj, in row-major order), block t is
-/// computed by rank t mod size (its rows on the rank's threads), and the blocks are gathered on rank 0, a batch of
-/// up to `batch` doubles per rank at a time, into the condensed matrix (SciPy's layout,
+/// upper triangle i < j is cut into `tile` x `tile` blocks (block rows bi <= bj, in row-major order), the blocks
+/// are dealt to ranks by their estimated cost (`deal`: a diagonal block holds half the pairs of an inner one, the
+/// last row and column are partial, a pair costs with its lengths), each computed by one rank (its rows on the
+/// rank's threads), and gathered on rank 0, a batch of up to `batch` doubles per rank at a time, into the condensed
+/// matrix (SciPy's layout,
 /// `SeqletClustering.condensedIndex`). Every distance is computed by exactly one rank, by the same code, so the
 /// matrix is identical for any number of ranks and threads.
 ///
@@ -22,28 +24,57 @@ public enum MotifSimilarity {
         var tiles: [(Int, Int)] = []
         for bi in 0..<blocks { for bj in bi..<blocks { tiles.append((bi, bj)) } }
         var condensed = comm.rank == 0 ? [Double](repeating: 0, count: n * (n - 1) / 2) : []
-        // Rounds of `size` blocks (block round * size + rank is this rank's), gathered a batch of rounds at a time:
-        // one gather per ~`batch` doubles per rank, so ranks do not wait for each other block by block.
-        let rounds = (tiles.count + comm.size - 1) / comm.size
+        // Rounds: in round r each rank computes the r-th block of its share; a gather takes a batch of rounds
+        // (~`batch` doubles per rank), so ranks do not wait for each other block by block.
+        let shares = deal(tiles, set: set, tile: tile, ranks: comm.size)
+        let rounds = shares.map(\.count).max() ?? 0
         let perBatch = max(1, batch / (tile * tile))
         var done = 0
         for first in stride(from: 0, to: rounds, by: perBatch) {
             let batchRounds = first..<min(rounds, first + perBatch)
             var values: [Double] = []
-            for round in batchRounds where round * comm.size + comm.rank < tiles.count {
-                values += block(set, tiles[round * comm.size + comm.rank], tile: tile, threads: threads)
+            for round in batchRounds where round < shares[comm.rank].count {
+                values += block(set, tiles[shares[comm.rank][round]], tile: tile, threads: threads)
             }
             guard let parts = try comm.gather(values, root: 0) else { continue }
             for (rank, part) in parts.enumerated() {
                 var offset = 0
-                for round in batchRounds where round * comm.size + rank < tiles.count {
-                    offset += place(part, from: offset, tiles[round * comm.size + rank], tile: tile, n: n, into: &condensed)
+                for round in batchRounds where round < shares[rank].count {
+                    offset += place(part, from: offset, tiles[shares[rank][round]], tile: tile, n: n, into: &condensed)
                 }
                 done += part.count
             }
             progress(done, condensed.count)
         }
         return comm.rank == 0 ? condensed : nil
+    }
+
+    /// Each rank's blocks (indices into `tiles`, ascending): the blocks in order of decreasing estimated cost
+    /// (ties: lower index first), each to the rank with the least cost so far (ties: lower rank), which keeps the
+    /// largest share within one block of the mean. A pair of lengths (a, b) costs about 2 (4 a b + 20 (a + b - 7)):
+    /// two strands of the overlaps' products and a correlation per offset. Every rank computes the same deal.
+    static func deal(_ tiles: [(Int, Int)], set: SeqletSet, tile: Int, ranks: Int) -> [[Int]] {
+        let n = set.count
+        var prefix = [0]  // prefix[k]: sum of the first k lengths
+        for k in 0..<n { prefix.append(prefix[k] + set.length(k)) }
+        let cost = tiles.map { b -> Double in
+            var c = 0.0
+            for r in rows(b, tile: tile, n: n) {
+                let la = Double(set.length(r.i)), count = Double(r.js.count)
+                let lb = Double(prefix[r.js.upperBound] - prefix[r.js.lowerBound])
+                c += 4 * la * lb + 20 * (count * la + lb - 7 * count)
+            }
+            return c
+        }
+        let order = tiles.indices.sorted { cost[$0] != cost[$1] ? cost[$0] > cost[$1] : $0 < $1 }
+        var load = [Double](repeating: 0, count: ranks), shares = [[Int]](repeating: [], count: ranks)
+        for t in order {
+            var r = 0
+            for k in 1..<max(ranks, 1) where load[k] < load[r] { r = k }
+            load[r] += cost[t]
+            shares[r].append(t)
+        }
+        return shares.map { $0.sorted() }
     }
 
     /// Rows of block (bi, bj): for each i of block row bi, the distances to every j > i of block column bj.
