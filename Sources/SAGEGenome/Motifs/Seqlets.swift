@@ -80,7 +80,7 @@ public final class SeqletCaller {
         self.settings = settings
         width = settings.bins * settings.maxLength + 1
         rcdfs = [Double](repeating: 0, count: (settings.maxLength + 1) * width)
-        previous = [Double](repeating: 0, count: width + 2 * settings.bins + 64)  // outputs are written in blocks of 32
+        previous = [Double](repeating: 0, count: width + 2 * settings.bins + 96)  // outputs are written in blocks of 48
         current = previous
         counts = [Int](repeating: 0, count: settings.bins)
         fractions = [Double](repeating: 0, count: settings.bins)
@@ -165,8 +165,9 @@ public final class SeqletCaller {
     }
 
     /// out[t] = sum over q of prev[t - js[q]] * ws[q] (js descending, ws[q] = f[js[q]] != 0), for t in 0..<outputs
-    /// (rounded up to 32), 32 outputs per block in eight independent vector accumulators (so the adds' latency
-    /// overlaps; separate multiply and add, so no fused rounding). `prev` is readable from -bins to outputs + 32 and
+    /// (rounded up to 48), 48 outputs per block in twelve independent vector accumulators (so the adds' latency
+    /// overlaps; separate multiply and add, so no fused rounding; twelve of AVX2's sixteen registers, the most that
+    /// leaves room for the weight and a product). `prev` is readable from -bins to outputs + 48 and
     /// zero outside [0, prevCount); a block visits only the bins j that reach it (t - j in that range), skipping
     /// +0.0 terms only. Optimised also in debug builds (the fixture tests run it on every track).
     @_optimize(speed)
@@ -174,11 +175,12 @@ public final class SeqletCaller {
                                  _ ws: UnsafeBufferPointer<Double>, _ outputs: Int, _ out: UnsafeMutablePointer<Double>) {
         typealias V = SIMD4<Double>
         let n = js.count, jp = js.baseAddress!, wp = ws.baseAddress!
-        var first = n, last = n  // js[first..<last]: the bins in (t0 - prevCount, t0 + 31], descending
-        for t0 in stride(from: 0, to: outputs, by: 32) {
-            while first > 0 && jp[first - 1] <= t0 + 31 { first -= 1 }
+        var first = n, last = n  // js[first..<last]: the bins in (t0 - prevCount, t0 + 47], descending
+        for t0 in stride(from: 0, to: outputs, by: 48) {
+            while first > 0 && jp[first - 1] <= t0 + 47 { first -= 1 }
             while last > 0 && jp[last - 1] <= t0 - prevCount { last -= 1 }
             var a0 = V(), a1 = V(), a2 = V(), a3 = V(), a4 = V(), a5 = V(), a6 = V(), a7 = V()
+            var a8 = V(), a9 = V(), a10 = V(), a11 = V()
             let base = UnsafeRawPointer(prev + t0)
             var q = first
             while q < last {
@@ -191,6 +193,10 @@ public final class SeqletCaller {
                 a5 = a5 + p.loadUnaligned(fromByteOffset: 160, as: V.self) * w
                 a6 = a6 + p.loadUnaligned(fromByteOffset: 192, as: V.self) * w
                 a7 = a7 + p.loadUnaligned(fromByteOffset: 224, as: V.self) * w
+                a8 = a8 + p.loadUnaligned(fromByteOffset: 256, as: V.self) * w
+                a9 = a9 + p.loadUnaligned(fromByteOffset: 288, as: V.self) * w
+                a10 = a10 + p.loadUnaligned(fromByteOffset: 320, as: V.self) * w
+                a11 = a11 + p.loadUnaligned(fromByteOffset: 352, as: V.self) * w
                 q &+= 1
             }
             let o = UnsafeMutableRawPointer(out + t0)
@@ -198,6 +204,8 @@ public final class SeqletCaller {
             o.storeBytes(of: a2, toByteOffset: 64, as: V.self); o.storeBytes(of: a3, toByteOffset: 96, as: V.self)
             o.storeBytes(of: a4, toByteOffset: 128, as: V.self); o.storeBytes(of: a5, toByteOffset: 160, as: V.self)
             o.storeBytes(of: a6, toByteOffset: 192, as: V.self); o.storeBytes(of: a7, toByteOffset: 224, as: V.self)
+            o.storeBytes(of: a8, toByteOffset: 256, as: V.self); o.storeBytes(of: a9, toByteOffset: 288, as: V.self)
+            o.storeBytes(of: a10, toByteOffset: 320, as: V.self); o.storeBytes(of: a11, toByteOffset: 352, as: V.self)
         }
     }
 
