@@ -34,8 +34,7 @@ let ismBases: [UInt8] = Array("ACGT".utf8)
 /// shifts the bases after it, and the model indices stay the reference's.
 public func inSilicoMutagenesis(input: RegionInput, window: ISMWindow, inputs: [ISMInput], variant: VariantRow?, raw: Bool,
                                 scorer: any HaplotypeScorer) throws -> [[Float]] {
-    let base = ChannelInput(input.sequence)
-    var haplotype = base
+    var haplotype = ChannelInput(input.sequence)
     if let variant {
         let (inserted, report) = insertVariant(variant, reference: input.genome, windowStart: input.frame.window.lowerBound)
         guard report.applied == 1 else {
@@ -43,24 +42,9 @@ public func inSilicoMutagenesis(input: RegionInput, window: ISMWindow, inputs: [
         }
         haplotype = ChannelInput(input.model(inserted))
     }
-    let psagenet = scorer.outputCount == 2, W = window.width
-    var items: [ScoringItem] = []
-    items.reserveCapacity(inputs.count * 4 * W)
-    for which in inputs {
-        for b in ismBases {
-            for k in 0..<W {
-                let substitution = (index: window.modelStart + k, base: b)
-                if !psagenet {
-                    let mutant = ChannelInput(haplotype.sequence, substitution: substitution)
-                    items.append(ScoringItem(reference: base, maternal: mutant, paternal: mutant))
-                } else if which == .reference {
-                    items.append(ScoringItem(reference: ChannelInput(input.sequence, substitution: substitution), maternal: haplotype, paternal: haplotype))
-                } else {
-                    items.append(ScoringItem(reference: base, maternal: ChannelInput(haplotype.sequence, substitution: substitution), paternal: haplotype))
-                }
-            }
-        }
-    }
+    let W = window.width
+    let items = ismScoringItems(reference: input.sequence, haplotype: haplotype.sequence, modelStart: window.modelStart, width: W,
+                                inputs: inputs, psagenet: scorer.outputCount == 2)
     let out = try scorer.score(items)
     let n = scorer.outputCount
     return (0..<n).map { head in
@@ -76,6 +60,33 @@ public func inSilicoMutagenesis(input: RegionInput, window: ISMWindow, inputs: [
         }
         return values
     }
+}
+
+/// The 4 x W mutants of each input, in the tensor's order (input, base, position): p-SAGE-net mutates the reference
+/// channels (`reference`, maternal = paternal = `haplotype`) or the maternal haplotype (`personal`, paternal =
+/// `haplotype`); r-SAGE-net its one sequence (both haplotype slots, the reference slot unmutated). `reference` and
+/// `haplotype` are model-orientation bases; the mutated model indices are modelStart ..< modelStart + width.
+public func ismScoringItems(reference: [UInt8], haplotype: [UInt8], modelStart: Int, width W: Int, inputs: [ISMInput],
+                            psagenet: Bool) -> [ScoringItem] {
+    let base = ChannelInput(reference), unmutated = ChannelInput(haplotype)
+    var items: [ScoringItem] = []
+    items.reserveCapacity(inputs.count * 4 * W)
+    for which in inputs {
+        for b in ismBases {
+            for k in 0..<W {
+                let substitution = (index: modelStart + k, base: b)
+                if !psagenet {
+                    let mutant = ChannelInput(haplotype, substitution: substitution)
+                    items.append(ScoringItem(reference: base, maternal: mutant, paternal: mutant))
+                } else if which == .reference {
+                    items.append(ScoringItem(reference: ChannelInput(reference, substitution: substitution), maternal: unmutated, paternal: unmutated))
+                } else {
+                    items.append(ScoringItem(reference: base, maternal: ChannelInput(haplotype, substitution: substitution), paternal: unmutated))
+                }
+            }
+        }
+    }
+    return items
 }
 
 /// Why a variant did not apply to a region's reference window (for messages and the status column).

@@ -5,7 +5,7 @@ import SAGEEngine
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks: throughput, achieved GFLOP/s and peak memory.",
-        subcommands: [BenchModel.self, BenchEvaluate.self, BenchScaling.self, BenchData.self, BenchPrediXcan.self, BenchSeqlets.self, BenchTomtom.self, BenchMotifs.self])
+        subcommands: [BenchModel.self, BenchEvaluate.self, BenchISM.self, BenchScaling.self, BenchData.self, BenchPrediXcan.self, BenchSeqlets.self, BenchTomtom.self, BenchMotifs.self])
 }
 
 struct BenchModel: ParsableCommand {
