@@ -3,9 +3,17 @@ import CBLAS
 /// The BLAS library (OpenBLAS). The only file that imports CBLAS; GEMM wrappers for the kernels live here too.
 public enum BLAS {
     /// Sets the number of threads BLAS routines use in this process (overrides OPENBLAS_NUM_THREADS).
+    /// Changing it while another thread is inside OpenBLAS changes that call's blocking, and so its rounding (seen
+    /// as last-bit differences between concurrent tests), so sage-mpi keeps OpenBLAS at 1 thread from its first call
+    /// (`singleThreaded`) and a call that changes nothing does nothing.
     public static func setThreads(_ count: Int) {
-        openblas_set_num_threads(Int32(max(1, count)))
+        let n = Int32(max(1, count))
+        if openblas_get_num_threads() != n { openblas_set_num_threads(n) }
     }
+
+    /// OpenBLAS at 1 thread before its first routine runs in this process (sage-mpi splits large GEMMs over its
+    /// own pool; the runtime also sets it at start-up). Evaluated once, thread-safely.
+    static let singleThreaded: Void = setThreads(1)
 
     /// Threads BLAS routines use in this process.
     public static var threads: Int { Int(openblas_get_num_threads()) }
@@ -75,6 +83,7 @@ private let minimumGEMMFLOPsPerThread = 4e6
 @inline(__always)
 func sgemmSerial(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int,
                  b: UnsafePointer<Float>, ldb: Int, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+    BLAS.singleThreaded
     cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
                 Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
 }
@@ -84,5 +93,6 @@ func sgemmSerial(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Floa
 @inline(__always)
 public func dgemv(transpose: Bool, m: Int, n: Int, alpha: Double = 1, a: UnsafePointer<Double>, lda: Int,
                   x: UnsafePointer<Double>, beta: Double = 0, y: UnsafeMutablePointer<Double>) {
+    BLAS.singleThreaded
     cblas_dgemv(CblasColMajor, transpose ? CblasTrans : CblasNoTrans, Int32(m), Int32(n), alpha, a, Int32(lda), x, 1, beta, y, 1)
 }
