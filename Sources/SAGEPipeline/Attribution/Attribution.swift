@@ -47,7 +47,7 @@ public struct Attribution {
         }
         let L = store.inputLen, H = individualList == nil ? 1 : 2
         let perPart = tensorsPerPart ?? AttributionLayout.tensorsPerPart(bytesPerTensor: H * 4 * L * (float16 ? 2 : 4))
-        let parts = stride(from: 0, to: items.count, by: perPart).map { $0..<min($0 + perPart, items.count) }
+        let parts = AttributionLayout.parts(of: items.count, perPart: perPart)
         let dataset = PersonalDataset(store: store, options: config.data.sequence)
 
         let lists = [regions] + (individuals.map { [$0] } ?? [])

@@ -32,8 +32,11 @@ public enum AttributionLayout {
     /// Whether `attribute` wrote `name` at the top of its directory (what StagedDirectory may replace).
     public static func owns(_ name: String) -> Bool {
         name == indexName || name == settingsName || name == "output_idx_0" || name == "output_idx_1"
-            || (name.hasPrefix("part-") && name.hasSuffix(".safetensors"))
+            || isPartName(name)
     }
+
+    /// Whether `name` is a part file's name (`partName`'s form).
+    public static func isPartName(_ name: String) -> Bool { name.hasPrefix("part-") && name.hasSuffix(".safetensors") }
 
     /// The subdirectory of a head: "" for r-SAGE-net, output_idx_{0,1} for p-SAGE-net (SAGE-net's names).
     public static func subdirectory(head: OutputHead, model: SAGEConfig.Kind) -> String {
@@ -54,16 +57,29 @@ struct AttributionTensor {
 extension AttributionLayout {
     /// Writes part `p` of one head into `directory` and returns its index rows.
     static func write(part p: Int, tensors: [AttributionTensor], float16: Bool, metadata: [String: String], into directory: String) throws -> String {
+        let name = try writePart(p, tensors: tensors.map { ($0.name, $0.shape, $0.values) }, float16: float16, metadata: metadata, into: directory)
+        return tensors.map { t in
+            "\(indexField(t.regionID)),\(indexField(t.individual)),\(name),\(indexField(t.name)),\(t.shape.map(String.init).joined(separator: "x")),\(t.place)\n"
+        }.joined()
+    }
+
+    /// Writes `tensors` (name, shape, values: shape's product floats) in order as part `p`, `partName(p)` in
+    /// `directory` (atomically), float32 or float16; returns the file's name. `attribute`'s and `ism`'s part files.
+    static func writePart(_ p: Int, tensors: [(name: String, shape: [Int], values: [Float])], float16: Bool,
+                          metadata: [String: String], into directory: String) throws -> String {
         var file = SafeTensors()
         file.metadata = metadata
-        var rows = ""
-        let name = partName(p)
         for t in tensors {
             if float16 { file.add(t.name, float16: t.values, shape: t.shape) } else { file.add(t.name, floats: t.values, shape: t.shape) }
-            rows += "\(indexField(t.regionID)),\(indexField(t.individual)),\(name),\(indexField(t.name)),\(t.shape.map(String.init).joined(separator: "x")),\(t.place)\n"
         }
+        let name = partName(p)
         try file.write(path: (directory as NSString).appendingPathComponent(name))
-        return rows
+        return name
+    }
+
+    /// `count` items cut into consecutive parts of `perPart` (the last one shorter): part p is the p-th range.
+    static func parts(of count: Int, perPart: Int) -> [Range<Int>] {
+        stride(from: 0, to: count, by: perPart).map { $0..<min($0 + perPart, count) }
     }
 }
 
