@@ -87,11 +87,13 @@ import Testing
         for (checkpoint, psagenet) in [(f.psagenet, true), (f.rsagenet, false)] {
             let out = f.path(psagenet ? "ism-p" : "ism-r")
             let run = try Subprocess.alone(["ism", "--checkpoint", checkpoint, "--config", f.config, "--regions", f.path("two.txt"),
-                                            "--window", "\(W)", "--raw", "--naive", "--out", out])
+                                            "--window", "\(W)", "--raw", "--naive", "--tensors-per-part", "2", "--out", out])
             #expect(run.status == 0, "\(run.combined)")
-            let tensors = try SafeTensors.read(path: out + "/ism.safetensors")
-            let index = try Self.csv(out + "/ism_index.csv")
+            let tensors = try ISMOutput(out), index = tensors.index
             #expect(index.count == (psagenet ? 4 : 2))
+            // Two tensors per part, whole regions: p-SAGE-net one region (both heads) per part, r-SAGE-net both regions in one.
+            #expect(index.map { $0["file"]! } == (psagenet ? ["part-00000.safetensors", "part-00000.safetensors", "part-00001.safetensors", "part-00001.safetensors"]
+                                                           : ["part-00000.safetensors", "part-00000.safetensors"]))
             var items: [(String, [UInt8])] = [], expected: [(mean: Float, diff: Float?)] = []
             for region in regions {
                 let id = region["gene_id"]!, pos = Int(region["pos"]!)!, minus = region["strand"] == "-"
@@ -130,8 +132,8 @@ import Testing
         let centred = try Subprocess.alone(["ism", "--checkpoint", f.psagenet, "--config", f.config, "--region", regions[1]["gene_id"]!,
                                             "--window", "\(W)", "--input", "personal", "--out", f.path("ism-c")])
         #expect(centred.status == 0, "\(centred.combined)")
-        let raw = try SafeTensors.read(path: f.path("ism-p/ism.safetensors")).floats("\(regions[1]["gene_id"]!)/diff")
-        let zc = try SafeTensors.read(path: f.path("ism-c/ism.safetensors")).floats("\(regions[1]["gene_id"]!)/diff", shape: [1, 4, W])
+        let raw = try ISMOutput(f.path("ism-p")).floats("\(regions[1]["gene_id"]!)/diff")
+        let zc = try ISMOutput(f.path("ism-c")).floats("\(regions[1]["gene_id"]!)/diff", shape: [1, 4, W])
         for k in 0..<W {
             let column = (0..<4).map { raw[(4 + $0) * W + k] }, mean = column.reduce(0, +) / 4
             for b in 0..<4 { #expect(abs(zc[b * W + k] - (column[b] - mean)) <= 1e-6) }
@@ -202,8 +204,7 @@ import Testing
             let ism = try Subprocess.alone(["ism", "--checkpoint", f.psagenet, "--config", f.config, "--region", id, "--window", "2", "--raw",
                                             "--input", "reference", "--variant", "\(v.region["chr"]!):\(v.pos):\(v.ref):\(v.alt)", "--out", f.path("ism-v\(k)")])
             #expect(ism.status == 0, "\(ism.combined)")
-            let index = try Self.csv(f.path("ism-v\(k)/ism_index.csv"))[0]
-            let tensors = try SafeTensors.read(path: f.path("ism-v\(k)/ism.safetensors"))
+            let tensors = try ISMOutput(f.path("ism-v\(k)")), index = tensors.index[0]
             let mean = try tensors.floats("\(id)/mean", shape: [1, 4, 2]), diff = try tensors.floats("\(id)/diff", shape: [1, 4, 2])
             for j in 0..<2 {
                 let g = minus ? Int(index["genome_end"]!)! - j : Int(index["genome_start"]!)! + j
@@ -236,12 +237,11 @@ import Testing
                 try run(["variant-effect", "--checkpoint", checkpoint, "--config", f.config, "--all-cohort-variants", "--regions", "test",
                          "--out", f.path("ve-" + suffix)] + extra)
             }
-            let sparse = try SafeTensors.read(path: f.path("ism-\(name)false/ism.safetensors"))
-            let naive = try SafeTensors.read(path: f.path("ism-\(name)true/ism.safetensors"))
+            let sparse = try ISMOutput(f.path("ism-\(name)false")), naive = try ISMOutput(f.path("ism-\(name)true"))
             // --float16: the same values, rounded to half precision (raw predictions are O(0.1), well inside its range).
             try run(["ism", "--checkpoint", checkpoint, "--config", f.config, "--regions", "test", "--window", "8", "--raw", "--float16",
                      "--out", f.path("ism-\(name)16")])
-            let half = try SafeTensors.read(path: f.path("ism-\(name)16/ism.safetensors"))
+            let half = try ISMOutput(f.path("ism-\(name)16"))
             for key in sparse.tensors.keys {
                 let t = try #require(half.tensors[key])
                 #expect(t.dtype == .F16 && t.shape == sparse.tensors[key]!.shape)
@@ -271,21 +271,41 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: f.dir) }
         var first: [String: Data] = [:]
         for ranks in [1, 2, 3] {
-            let ism = ["ism", "--checkpoint", f.psagenet, "--config", f.config, "--regions", "test", "--window", "3", "--out", f.path("ism\(ranks)")]
+            let ism = ["ism", "--checkpoint", f.psagenet, "--config", f.config, "--regions", "test", "--window", "3", "--tensors-per-part", "6",
+                       "--out", f.path("ism\(ranks)")]
             let effects = ["variant-effect", "--checkpoint", f.psagenet, "--config", f.config, "--all-cohort-variants", "--regions", "test",
                            "--causal", f.path("truth/causal_variants.csv"), "--out", f.path("ve\(ranks)")]
             for args in [ism, effects] {
                 let run = ranks == 1 ? try Subprocess.alone(args) : try Subprocess.mpi(ranks, args)
                 #expect(run.status == 0, "\(run.combined)")
             }
-            for name in ["ism\(ranks)/ism.safetensors", "ism\(ranks)/ism_index.csv", "ve\(ranks)/variant_effects.csv", "ve\(ranks)/rankings.csv", "ve\(ranks)/summary.json"] {
+            // Every file of ism's directory: the parts (dealt to ranks, each writing its own) and the index.
+            let ismFiles = try FileManager.default.contentsOfDirectory(atPath: f.path("ism\(ranks)")).sorted().map { "ism\(ranks)/" + $0 }
+            #expect(ismFiles.filter { $0.hasSuffix(".safetensors") }.count == 4, "\(ismFiles)")
+            for name in ismFiles + ["ve\(ranks)/variant_effects.csv", "ve\(ranks)/rankings.csv", "ve\(ranks)/summary.json"] {
                 let data = try Data(contentsOf: URL(fileURLWithPath: f.path(name)))
                 let key = name.replacingOccurrences(of: "\(ranks)/", with: "/")
                 if ranks == 1 { first[key] = data } else { #expect(data == first[key], "\(name) differs from one rank's") }
             }
+            #expect(first.keys.filter { $0.hasPrefix("ism/") }.count == ismFiles.count, "\(ismFiles)")
         }
-        let index = try Self.csv(f.path("ism1/ism_index.csv"))
+        let ism = try ISMOutput(f.path("ism1")), index = ism.index
         #expect(index.count == 20)  // 10 test regions x 2 heads
+        // Up to 6 tensors per part: 3 whole regions, both heads of a region in one part, in the regions' order.
+        #expect(index.map { $0["file"]! } == (0..<20).map { "part-0000\($0 / 6).safetensors" })
+        #expect(index.enumerated().allSatisfy { k, row in row["tensor"] == row["region_id"]! + (k % 2 == 0 ? "/mean" : "/diff") && row["region_id"] == index[k - k % 2]["region_id"] })
+        #expect(ism.tensors.count == 20 && ism.tensors.values.allSatisfy { $0.shape == [2, 4, 3] && $0.dtype == .F32 })
+        // Rerunning into an earlier output replaces it whole: with the default part size, one part and no stale
+        // ones; an output of the single-file layout (ism.safetensors) is replaced too.
+        try FileManager.default.createDirectory(atPath: f.path("ism-old"), withIntermediateDirectories: true)
+        try "ism\n".write(toFile: f.path("ism-old/.sage-mpi-output"), atomically: true, encoding: .utf8)
+        try Data([0]).write(to: URL(fileURLWithPath: f.path("ism-old/ism.safetensors")))
+        for out in ["ism3", "ism-old"] {
+            let again = try Subprocess.alone(["ism", "--checkpoint", f.psagenet, "--config", f.config, "--regions", "test", "--window", "3", "--out", f.path(out)])
+            #expect(again.status == 0, "\(again.combined)")
+            #expect(try FileManager.default.contentsOfDirectory(atPath: f.path(out)).sorted() == [".sage-mpi-output", "ism_index.csv", "part-00000.safetensors"])
+            #expect(try ISMOutput(f.path(out)).tensors.mapValues(\.bytes) == ism.tensors.mapValues(\.bytes))
+        }
         let summary = try JSONSerialization.jsonObject(with: first["ve/summary.json"]!) as! [String: Any]
         let causal = summary["causal"] as! [String: Any]
         #expect((causal["regions"] as! Int) == 10 && (summary["ok"] as! Int) > 50, "\(summary)")

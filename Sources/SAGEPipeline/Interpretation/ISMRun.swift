@@ -3,14 +3,18 @@ import SAGEDistributed
 import SAGEEngine
 import SAGEGenome
 
-/// `sage-mpi ism`: exhaustive single-base ISM over regions, regions dealt to ranks in contiguous blocks, gathered
-/// on rank 0, which writes (in `<out>.partial/`, moved to `out` when complete):
-/// - ism.safetensors: per region and head a float32 tensor `<region_id>/<head>` (head mean or diff; r-SAGE-net mean
-///   only) of shape (inputs, 4, W): inputs as the index lists them (reference, personal), nucleotides A, C, G, T on
-///   the model's strand, positions in model order (for a reversed region the genome positions run downward);
-/// - ism_index.csv: region_id, tensor, shape, strand, chr, genome_start, genome_end (1-based inclusive),
-///   model_start, model_end (0-based half-open), inputs, values (zero_centred or raw), variant.
-/// Identical bytes for any number of ranks: each region's items go through the scorer the same way on any rank.
+/// `sage-mpi ism`: exhaustive single-base ISM over regions. Files (in `<out>.partial/`, moved to `out` when complete):
+/// - part-00000.safetensors, ...: per region and head a tensor `<region_id>/<head>` (head mean or diff; r-SAGE-net
+///   mean only; float32, or float16 with `float16`) of shape (inputs, 4, W): inputs as the index lists them
+///   (reference, personal), nucleotides A, C, G, T on the model's strand, positions in model order (for a reversed
+///   region the genome positions run downward). The regions, in the order given, are cut into fixed parts of whole
+///   regions (`AttributionLayout`'s names and sizing: at most `tensorsPerPart` tensors, at least one region), a
+///   region's heads in consecutive tensors of one part; the parts are dealt to ranks, each rank writes its own.
+/// - ism_index.csv (rank 0, from the region list): region_id, file (the part beside it), tensor, shape, strand, chr,
+///   genome_start, genome_end (1-based inclusive), model_start, model_end (0-based half-open), inputs, values
+///   (zero_centred or raw), variant; one row per tensor, in the order of the parts.
+/// Identical bytes for any number of ranks: the parts do not depend on it, and each region's items go through the
+/// scorer the same way on any rank.
 public struct ISMRun {
     public var checkpoint: String, out: String
     public var regions: [Region] = []
@@ -23,10 +27,15 @@ public struct ISMRun {
     /// Tensors stored as float16 (half the bytes; values below 6.1e-5 lose precision).
     public var float16 = false
     public var batchSize = 16
+    /// At most this many tensors per part file, whole regions (nil: `AttributionLayout.tensorsPerPart`).
+    public var tensorsPerPart: Int? = nil
     public init(checkpoint: String, out: String) { self.checkpoint = checkpoint; self.out = out }
 
-    static let files: Set<String> = ["ism.safetensors", "ism_index.csv"]
-    public static let indexHeader = "region_id,tensor,shape,strand,chr,genome_start,genome_end,model_start,model_end,inputs,values,variant"
+    public static let indexName = "ism_index.csv"
+    public static let indexHeader = "region_id,file,tensor,shape,strand,chr,genome_start,genome_end,model_start,model_end,inputs,values,variant"
+    /// What `ism` writes at the top of its directory, and ism.safetensors of the single-file layout before parts
+    /// (what StagedDirectory may replace).
+    static func owns(_ name: String) -> Bool { name == indexName || AttributionLayout.isPartName(name) || name == "ism.safetensors" }
 
     public func run(config: RunConfig, comm: any Communicator, log: RankLog, extraInputs: [String] = []) throws {
         let model = try SAGENet.load(checkpoint: checkpoint)
@@ -47,43 +56,50 @@ public struct ISMRun {
                 throw ConfigError("\(frame.region.described): --variant \(variant.label) does not apply: \(variantProblem(variant, input: input))")
             }
         }
+        let shape = [mutated.count, 4, width]
+        let perPart = tensorsPerPart ?? AttributionLayout.tensorsPerPart(bytesPerTensor: mutated.count * 4 * width * (float16 ? 2 : 4))
+        let regionsPerPart = max(1, perPart / heads.count)
+        let parts = AttributionLayout.parts(of: regions.count, perPart: regionsPerPart)
         let staged = try StagedDirectory(out: out, kind: "ism", inputs: config.inputPaths(except: ["predixcan_out"]) + [checkpoint] + extraInputs,
-                                         comm: comm, owns: Self.files.contains)
-        log.root.info("ism: \(model.config.model.rawValue) from \(checkpoint), \(regions.count) region(s) x 4 x \(width) substitutions x \(mutated.count) input(s), \(comm.size) rank(s)")
-        let scorer = try makeHaplotypeScorer(model: model, naive: naive, batchSize: batchSize)
-        let mine = share(of: regions.count, for: comm)
-        let progress = ProgressLine(task: "ism", scope: "rank 0", total: mine.count, unit: "regions", log: log)
-        var values: [Float] = []
-        for (done, r) in mine.enumerated() {
-            let input = try RegionInput(fasta: fasta, frame: frames[r])
-            for head in try inSilicoMutagenesis(input: input, window: windows[r], inputs: mutated, variant: variant, raw: raw, scorer: scorer) {
-                values += head
+                                         comm: comm, owns: Self.owns)
+        log.root.info("ism: \(model.config.model.rawValue) from \(checkpoint), \(regions.count) region(s) x 4 x \(width) substitutions x \(mutated.count) input(s), \(parts.count) part(s) of up to \(regionsPerPart * heads.count) tensor(s), \(comm.size) rank(s)")
+        let mine = Array(share(of: parts.count, for: comm))
+        let progress = ProgressLine(task: "ism", scope: "rank 0", total: mine.reduce(0) { $0 + parts[$1].count }, unit: "regions", log: log)
+        let metadata = ["format": "sage-mpi ism", "checkpoint": checkpoint, "model": model.config.model.rawValue,
+                        "axes": "input, nucleotide (A, C, G, T on the model's strand), position (model order)",
+                        "values": raw ? "raw" : "zero_centred", "dtype": float16 ? "F16" : "F32"]
+        try staged.collectively {
+            let scorer = try makeHaplotypeScorer(model: model, naive: naive, batchSize: batchSize)
+            var done = 0
+            for p in mine {
+                var tensors: [(name: String, shape: [Int], values: [Float])] = []
+                for r in parts[p] {
+                    let input = try RegionInput(fasta: fasta, frame: frames[r])
+                    let values = try inSilicoMutagenesis(input: input, window: windows[r], inputs: mutated, variant: variant, raw: raw, scorer: scorer)
+                    for (head, v) in zip(heads, values) { tensors.append(("\(frames[r].region.id)/\(head)", shape, v)) }
+                    done += 1
+                    progress.update(done)
+                }
+                _ = try AttributionLayout.writePart(p, tensors: tensors, float16: float16, metadata: metadata, into: staged.partial)
             }
-            progress.update(done + 1, of: mine.count)
         }
         progress.finish()
-        guard let gathered = try comm.gather(values, root: 0) else { return }
-        let all = Array(gathered.joined()), size = mutated.count * 4 * width
-        var tensors = SafeTensors()
-        tensors.metadata = ["format": "sage-mpi ism", "checkpoint": checkpoint, "model": model.config.model.rawValue,
-                            "axes": "input, nucleotide (A, C, G, T on the model's strand), position (model order)",
-                            "values": raw ? "raw" : "zero_centred", "dtype": float16 ? "F16" : "F32"]
+        guard comm.rank == 0 else { return }
+        // Every rank's rows follow from the region list: nothing but the tensors' files depends on the computation.
         var index = Self.indexHeader + "\n"
-        for (r, frame) in frames.enumerated() {
-            let w = windows[r]
-            for (h, head) in heads.enumerated() {
-                let name = "\(frame.region.id)/\(head)", at = (r * heads.count + h) * size
-                let values = Array(all[at..<(at + size)])
-                if float16 { tensors.add(name, float16: values, shape: [mutated.count, 4, width]) } else { tensors.add(name, floats: values, shape: [mutated.count, 4, width]) }
-                index += [csvCell(frame.region.id), csvCell(name), "\(mutated.count)x4x\(width)", frame.reversed ? "-" : "+", csvCell(frame.contig),
-                          "\(w.first)", "\(w.last)", "\(w.modelStart)", "\(w.modelStart + width)", mutated.map(\.rawValue).joined(separator: ";"),
-                          raw ? "raw" : "zero_centred", variant?.label ?? ""].joined(separator: ",") + "\n"
+        for (p, part) in parts.enumerated() {
+            for r in part {
+                let frame = frames[r], w = windows[r]
+                for head in heads {
+                    index += [csvCell(frame.region.id), AttributionLayout.partName(p), csvCell("\(frame.region.id)/\(head)"), shape.map(String.init).joined(separator: "x"),
+                              frame.reversed ? "-" : "+", csvCell(frame.contig), "\(w.first)", "\(w.last)", "\(w.modelStart)", "\(w.modelStart + width)",
+                              mutated.map(\.rawValue).joined(separator: ";"), raw ? "raw" : "zero_centred", variant?.label ?? ""].joined(separator: ",") + "\n"
+                }
             }
         }
-        try tensors.write(path: staged.path("ism.safetensors"))
-        try AtomicFile.write(Data(index.utf8), to: staged.path("ism_index.csv"))
+        try AtomicFile.write(Data(index.utf8), to: staged.path(Self.indexName))
         try staged.commit()
-        log.root.info("ism: wrote \(regions.count * heads.count) tensor(s) to \(out)")
+        log.root.info("ism: wrote \(regions.count * heads.count) tensor(s) in \(parts.count) part(s) to \(out)")
     }
 }
 

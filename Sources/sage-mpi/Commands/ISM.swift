@@ -19,10 +19,12 @@ struct ISM: ParsableCommand {
         inserted into the haplotypes (p-SAGE-net's reference channels stay the reference, as SAGE-net's \
         VariantDataset, which crashed at HEAD: BUG-5; indels shift as in personal haplotypes, BUG-8 fixed). Values \
         zero-centred over the four bases at each position (SAGE-net zero-centred the wrong axis, BUG-15) or raw \
-        with --raw. Output DIR: ism.safetensors (float32, or float16 with --float16, tensor '<region_id>/<head>', head mean or diff, shape \
-        (inputs, 4, W), positions in model order) and ism_index.csv (region_id, tensor, shape, strand, chr, \
-        genome_start, genome_end, model_start, model_end, inputs, values, variant), written atomically. Regions \
-        are dealt to ranks; the output is identical for any number of ranks.
+        with --raw. Output DIR: part-00000.safetensors, ... (float32, or float16 with --float16; tensor '<region_id>/<head>', \
+        head mean or diff, shape (inputs, 4, W), positions in model order; whole regions, in the order given, at most \
+        --tensors-per-part tensors per part) and ism_index.csv (region_id, file, tensor, shape, strand, chr, \
+        genome_start, genome_end, model_start, model_end, inputs, values, variant: a tensor's part is its file), \
+        written atomically. The parts are dealt to ranks, each writes its own; the output is identical for any \
+        number of ranks.
         """)
 
     @Option(help: "Checkpoint (safetensors with sage_config metadata).") var checkpoint: String
@@ -37,6 +39,7 @@ struct ISM: ParsableCommand {
     @Flag(help: "Store the tensors as float16 (half the bytes; values below 6.1e-5, e.g. small effects of a small model, lose precision).") var float16 = false
     @Flag(help: "Full forward passes for every substitution, instead of the variant-sparse scorer (equal to float rounding; for checking).") var naive = false
     @Option(help: "Items per forward pass.") var batchSize = 16
+    @Option(help: "Tensors per part file, whole regions, at least one (default: up to 256 and about 64 MiB).") var tensorsPerPart: Int?
     @Option(help: "Output directory (default: ism beside the checkpoint).") var out: String?
     @OptionGroup var runtime: RuntimeOptions
 
@@ -45,6 +48,7 @@ struct ISM: ParsableCommand {
         if regionIDs.isEmpty == (regions == nil) { throw ValidationError("Give --region ID (repeatable) or --regions train|val|test|all|FILE.") }
         if window < 1 { throw ValidationError("--window must be at least 1, got \(window).") }
         if batchSize < 1 { throw ValidationError("--batch-size must be at least 1.") }
+        if let tensorsPerPart, tensorsPerPart < 1 { throw ValidationError("--tensors-per-part must be at least 1.") }
         if !["reference", "personal", "both"].contains(input) { throw ValidationError("--input must be reference, personal or both, got '\(input)'.") }
         if (center != nil || variant != nil) && regionIDs.count != 1 { throw ValidationError("--center and --variant need exactly one --region.") }
         if let variant, VariantRow.parse(variant, regionID: "") == nil {
@@ -76,6 +80,7 @@ struct ISM: ParsableCommand {
         ism.float16 = float16
         ism.naive = naive
         ism.batchSize = batchSize
+        ism.tensorsPerPart = tensorsPerPart
         let lists = regions.map { FileManager.default.fileExists(atPath: $0) ? [$0] : [] } ?? []
         try runOnRanks(runtime) { ctx in try ism.run(config: cfg, comm: ctx.comm, log: ctx.log, extraInputs: lists) }
     }
