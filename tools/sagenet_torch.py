@@ -15,6 +15,23 @@ DEFAULTS = dict(input_len=40000, first_layer_kernel_number=900, int_layers_kerne
                 n_dilated_conv_blocks=0, increasing_dilation=False, h_layers=1, pooling_size=10,
                 pooling_type="avg", batch_norm=True, dropout=0.0, split_y_data=True, subtract_or_concat="subtract",
                 block_type="conv")
+# The model-size flags of the benchmark scripts, as `sage-mpi bench` spells them (defaults: the paper's p-SAGE-net).
+SIZE_FLAGS = ("input_len", "first_layer_kernel_number", "int_layers_kernel_number", "int_layers_kernel_size",
+              "hidden_size", "n_conv_blocks")
+
+
+def add_size_arguments(ap):
+    """--model and the SIZE_FLAGS (--input-len, ...) on an argparse parser."""
+    ap.add_argument("--model", default="psagenet", choices=["psagenet", "rsagenet"])
+    for name in SIZE_FLAGS:
+        ap.add_argument("--" + name.replace("_", "-"), type=int, default=DEFAULTS[name])
+
+
+def model_from_arguments(a, **extra):
+    """The model the parsed size flags describe (extra: other hyperparameters, e.g. block_type)."""
+    return (PSAGEnet if a.model == "psagenet" else RSAGEnet)(**{n: getattr(a, n) for n in SIZE_FLAGS}, **extra)
+
+
 # Not a SAGE-net hyperparameter: the dropout of nn.TransformerEncoderLayer, which SAGE-net leaves at PyTorch's 0.1.
 # The fixtures set 0 to compare training mode.
 TRANSFORMER_DROPOUT = 0.1

@@ -13,25 +13,16 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(__file__))
-from sagenet_torch import PSAGEnet, RSAGEnet  # noqa: E402
+from sagenet_torch import add_size_arguments, model_from_arguments  # noqa: E402
 
 ap = argparse.ArgumentParser()
-ap.add_argument("--model", default="psagenet")
-ap.add_argument("--input-len", type=int, default=40000)
-ap.add_argument("--first-layer-kernel-number", type=int, default=900)
-ap.add_argument("--int-layers-kernel-number", type=int, default=256)
-ap.add_argument("--int-layers-kernel-size", type=int, default=5)
-ap.add_argument("--hidden-size", type=int, default=256)
-ap.add_argument("--n-conv-blocks", type=int, default=5)
+add_size_arguments(ap)
 ap.add_argument("--regions", type=int, default=2)
 ap.add_argument("--threads", type=int, default=1)
 a = ap.parse_args()
 torch.set_num_threads(a.threads)
 p = a.model == "psagenet"
-m = (PSAGEnet if p else RSAGEnet)(input_len=a.input_len, first_layer_kernel_number=a.first_layer_kernel_number,
-                                   int_layers_kernel_number=a.int_layers_kernel_number,
-                                   int_layers_kernel_size=a.int_layers_kernel_size, hidden_size=a.hidden_size,
-                                   n_conv_blocks=a.n_conv_blocks)
+m = model_from_arguments(a)
 m.eval()
 
 
