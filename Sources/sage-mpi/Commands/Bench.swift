@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SAGEDistributed
 import SAGEEngine
 
 struct Bench: ParsableCommand {
@@ -55,21 +56,21 @@ struct BenchModel: ParsableCommand {
             }
             let sequences = inputs.map { UnsafePointer($0.pointer) }
             let targets = (0..<(batch * config.outputCount)).map { _ in rng.nextUnitFloat() }
-            let step = TrainingStep(model: net, adam: Adam(parameterCount: net.store.parameterCount), clip: 1)
-
-            func trainStep() {  // what `train` does on one rank (DataParallel adds the gradient sum)
-                step.gradients(sequences: sequences, targets: targets, batch: batch)
-                step.apply(lr: 5e-4)
+            // `train`'s step on this rank alone (a one-rank communicator: no gradient sum), as every rank would take it.
+            let parallel = DataParallel(step: TrainingStep(model: net, adam: Adam(parameterCount: net.store.parameterCount), clip: 1),
+                                        comm: SingleProcessCommunicator(), syncBatchNorm: false)
+            func trainStep() throws {
+                _ = try parallel.step(sequences: sequences, targets: targets, batch: batch, globalBatch: batch, lr: 5e-4)
             }
             func inferencePass() { net.forward(sequences: sequences, batch: inferenceBatch, training: false) }
 
             // Warm-up (every workspace gets allocated), then the peak memory of the model alone, before the ceiling's
             // buffers exist.
-            trainStep(); inferencePass()
+            try trainStep(); inferencePass()
             let peakBytes = peakResidentBytes()
             let reference = ceiling ? SGEMMCeiling() : nil
             let trainFLOPs = net.flops(batch: batch).trainStep, inferFLOPs = net.flops(batch: inferenceBatch).forward
-            let train = measure(steps, flops: trainFLOPs, ceiling: reference, trainStep)
+            let train = try measure(steps, flops: trainFLOPs, ceiling: reference, trainStep)
             let infer = measure(steps, flops: inferFLOPs, ceiling: reference, inferencePass)
             withExtendedLifetime(inputs) {}  // `sequences` points into them
             let trainRate = trainFLOPs / train.seconds / 1e9, inferRate = inferFLOPs / infer.seconds / 1e9
@@ -94,13 +95,13 @@ struct BenchModel: ParsableCommand {
     /// Median seconds of `reps` timed runs, the median SGEMM ceiling (the mean of one measured just before and one
     /// just after each run), and the median of the runs' GFLOP/s over their ceilings (a shared VM's speed drifts by
     /// +-20% over minutes; a ratio taken side by side drifts much less).
-    func measure(_ reps: Int, flops: Double, ceiling: SGEMMCeiling?, _ body: () -> Void)
+    func measure(_ reps: Int, flops: Double, ceiling: SGEMMCeiling?, _ body: () throws -> Void) rethrows
         -> (seconds: Double, ceiling: Double?, fraction: Double?) {
         var times: [Double] = [], ceilings: [Double] = [], fractions: [Double] = []
         for _ in 0..<reps {
             let before = ceiling?.measure()
             let start = DispatchTime.now().uptimeNanoseconds
-            body()
+            try body()
             times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
             if let ceiling, let before {
                 ceilings.append((before + ceiling.measure()) / 2)
