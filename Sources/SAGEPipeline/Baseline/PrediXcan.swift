@@ -33,16 +33,12 @@ public struct PrediXcanRun {
         let settings = inputs.settings, rows = inputs.rows, work = inputs.regions, withoutExpression = inputs.withoutExpression
         let causalSet = try causal.map(readCausalVariants)
 
-        // Its BLAS calls are small (one Gram column at a time): more BLAS threads only spin. Ranks are the
-        // parallelism here (mpirun -np P for P cores).
-        let blasThreads = BLAS.threads
-        BLAS.setThreads(1)
-        defer { BLAS.setThreads(blasThreads) }
+        // One thread per rank (OpenBLAS is kept at 1 thread, `BLAS.singleThreaded`; its calls here are small, one Gram
+        // column at a time): ranks are the parallelism here (mpirun -np P for P cores).
         let inputFiles = config.inputPaths(except: ["predixcan_out", "store"]) + [regions, causal].compactMap { $0 }.filter { FileManager.default.fileExists(atPath: $0) }
         let staged = try StagedDirectory(out: out, kind: "predixcan", inputs: inputFiles, comm: comm, legacy: Self.isEarlierOutput,
                                          owns: { ["summary.csv", "weights.csv", "predictions.csv", "causal.csv", "summary.json"].contains($0) })
         if comm.rank == 0 {
-            if blasThreads > 1 { log.root.notice("predixcan: one thread per rank; for \(blasThreads) cores run \(blasThreads) ranks (mpirun -np \(blasThreads))") }
             log.root.info("predixcan: \(work.count) regions x \(rows.ids.count) individuals (\(rows.train.count) train, \(rows.val.count) val, \(rows.test.count) test), window \(settings.window), \(settings.selection) CV, on \(comm.size) rank(s)")
             if !withoutExpression.isEmpty {
                 log.root.warning("predixcan: \(withoutExpression.count) region(s) have no expression row and are skipped, e.g. \(withoutExpression.prefix(5).joined(separator: ", "))")
