@@ -104,6 +104,23 @@ import Testing
         #expect(Self.bytes(run + "/state.safetensors") == state)
     }
 
+    /// max_epochs may change on resume: a finished run trains on to a raised max_epochs, exactly as if it had been
+    /// asked for from the start; at its max_epochs it has nothing to do, and says why.
+    @Test func aFinishedRunTrainsOnWhenMaxEpochsIsRaised() throws {
+        let (dir, config) = try TrainingTests.cohort()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let one = try Subprocess.alone(["train", "--config", config, "--out", dir + "/extended"] + Self.tiny + ["--set", "max_epochs=1"])
+        #expect(one.status == 0, "\(one.combined)")
+        let more = try Subprocess.alone(["train", "--resume", dir + "/extended", "--set", "max_epochs=2"])
+        #expect(more.status == 0 && more.stderr.contains("had finished after 1 epoch(s); training on to max_epochs 2"), "\(more.combined)")
+        let again = try Subprocess.alone(["train", "--resume", dir + "/extended", "--set", "max_epochs=2"])
+        #expect(again.status == 0 && again.stderr.contains("it trained its max_epochs 2; nothing to do"), "\(again.combined)")
+        let whole = try Subprocess.alone(["train", "--config", config, "--out", dir + "/whole"] + Self.tiny + ["--set", "max_epochs=2"])
+        #expect(whole.status == 0, "\(whole.combined)")
+        let (a, b) = (try TrainingTests.state(dir + "/extended"), try TrainingTests.state(dir + "/whole"))
+        #expect(a.params == b.params && a.buffers == b.buffers, "1 + 1 epochs differ from 2")
+    }
+
     @Test func aRunStartedWithARelativeConfigResumesFromAnywhere() throws {
         let (dir, _) = try TrainingTests.cohort()
         defer { try? FileManager.default.removeItem(atPath: dir) }

@@ -131,7 +131,19 @@ public final class Trainer {
             adoptScheduleSettings()
             if comm.rank == 0 { try truncateMetrics(after: state.globalStep) }
             log.root.info("train: resuming \(options.runDirectory) at epoch \(state.epoch + 1), step \(state.stepInEpoch) of the epoch (global step \(state.globalStep))")
-            if state.finished { log.root.info("train: this run had finished; nothing to do"); return }
+            if state.finished {
+                // A finished run trains on when max_epochs was raised (it may change on resume) and it did not stop early.
+                let patience = config.training.patience
+                let stoppedEarly = patience > 0 && state.epochsWithoutImprovement >= patience
+                guard !stoppedEarly && state.epoch < config.training.maxEpochs else {
+                    let why = stoppedEarly ? "it stopped early (no improvement for \(state.epochsWithoutImprovement) epoch(s), patience \(patience))"
+                                           : "it trained its max_epochs \(state.epoch)"
+                    log.root.info("train: this run had finished: \(why); nothing to do (raise max_epochs\(stoppedEarly ? ", and patience with --allow-changes," : "") to train on)")
+                    return
+                }
+                log.root.info("train: this run had finished after \(state.epoch) epoch(s); training on to max_epochs \(config.training.maxEpochs)")
+                state.finished = false
+            }
         } else {
             if let initFrom = config.training.initFrom { try initialiseTrunk(from: initFrom) }
             try parallel.broadcastState()
