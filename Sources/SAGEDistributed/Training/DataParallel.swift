@@ -23,7 +23,7 @@ public final class DataParallel {
     /// How many buckets the gradient is reduced in (0: one allreduce after the backward pass).
     public var bucketCount: Int { buckets?.ranges.count ?? 0 }
     /// DDP's bucket_cap_mb is 25 MB for GPUs; on CPUs, whose backward pass gives MPI few chances to progress, smaller
-    /// buckets start earlier. 2 MiB cuts the paper's 10.8 MB gradient into 5.
+    /// buckets start earlier. 2 MiB cuts the paper's 10.8 MB gradient into 4.
     public static let defaultBucketBytes = 2 << 20
     /// Seconds of the last step spent in forward, loss and backward (`compute`), and after it until the gradient
     /// sum was complete (`exposedCommunication`: waiting for slower ranks, and the reduction not hidden behind the
