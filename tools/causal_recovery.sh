@@ -27,6 +27,8 @@
 #              numbers above are one process's: on N ranks a training step takes N x batch_size items)
 #   the rest   the cohort's size and seed, p-SAGE-net's epochs (defaults below)
 set -euo pipefail
+script=causal_recovery
+. "$(dirname "$0")/chain_common.sh"
 
 usage="usage: tools/causal_recovery.sh SAGE_MPI OUT_DIR [--ranks N] [--regions R] [--individuals I] [--input-len L] [--epochs E] [--seed S] [--every-epoch]"
 [ $# -ge 2 ] || { echo "$usage" >&2; exit 2; }
@@ -45,34 +47,11 @@ while [ $# -gt 0 ]; do
     --seed) seed="$2" ;;
     *) echo "causal_recovery: unknown option '$1'" >&2; echo "$usage" >&2; exit 2 ;;
   esac
-  case "$1:$2" in
-    --seed:*[!0-9]*|--seed:) echo "causal_recovery: --seed must be a non-negative integer, got '$2'" >&2; exit 2 ;;
-    --seed:*) ;;
-    *:*[!0-9]*|*:|*:0|*:00*) echo "causal_recovery: $1 must be a positive integer, got '$2'" >&2; exit 2 ;;
-  esac
+  check_count "$1" "$2"
   shift 2
 done
-[ -x "$sage" ] || { echo "causal_recovery: $sage is not an executable (build it: swift build -c release)" >&2; exit 2; }
-sage="$(cd "$(dirname "$sage")" && pwd)/$(basename "$sage")"
-if [ -e "$dir" ]; then
-  [ -d "$dir" ] || { echo "causal_recovery: $dir exists and is not a directory" >&2; exit 2; }
-  [ -z "$(ls -A "$dir")" ] || { echo "causal_recovery: $dir is not empty; give a new or empty directory" >&2; exit 2; }
-fi
-mkdir -p "$dir"
-dir="$(cd "$dir" && pwd)"
+resolve_paths
 
-# Every step on N ranks under mpirun (threads: the cores shared among the ranks), or alone.
-run() {
-  if [ -n "$ranks" ]; then
-    local threads=$(( $(nproc) / ranks ))
-    [ "$threads" -ge 1 ] || threads=1
-    if [ "$(id -u)" -eq 0 ]; then export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1; fi
-    mpirun --oversubscribe --bind-to none -np "$ranks" -x SAGE_NUM_THREADS="$threads" -x OPENBLAS_NUM_THREADS=1 "$sage" "$@"
-  else
-    "$sage" "$@"
-  fi
-}
-step() { echo "== $(date -u +%H:%M:%S) $*"; }
 config="$dir/cohort/sage.toml" causal="$dir/cohort/truth/causal_variants.csv"
 
 step "simulate: $regions regions x $individuals individuals, $input_len bp windows (seed $seed)"

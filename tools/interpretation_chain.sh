@@ -22,6 +22,8 @@
 #   the rest   the cohort's and the training's size (defaults below), and the seqlets' null histogram bins (default
 #              1000, SAGE-net's); smaller values make a quick smoke run
 set -euo pipefail
+script=interpretation_chain
+. "$(dirname "$0")/chain_common.sh"
 
 usage="usage: tools/interpretation_chain.sh SAGE_MPI OUT_DIR [--ranks N] [--regions R] [--individuals I] [--input-len L] [--r-epochs E] [--p-epochs E] [--motif-regions M] [--bins B] [--seed S]"
 [ $# -ge 2 ] || { echo "$usage" >&2; exit 2; }
@@ -42,36 +44,13 @@ while [ $# -gt 0 ]; do
     --seed) seed="$2" ;;
     *) echo "interpretation_chain: unknown option '$1'" >&2; echo "$usage" >&2; exit 2 ;;
   esac
-  case "$1:$2" in
-    --seed:*[!0-9]*|--seed:) echo "interpretation_chain: --seed must be a non-negative integer, got '$2'" >&2; exit 2 ;;
-    --seed:*) ;;
-    *:*[!0-9]*|*:|*:0|*:00*) echo "interpretation_chain: $1 must be a positive integer, got '$2'" >&2; exit 2 ;;
-  esac
+  check_count "$1" "$2"
   shift 2
 done
-[ -x "$sage" ] || { echo "interpretation_chain: $sage is not an executable (build it: swift build -c release)" >&2; exit 2; }
-sage="$(cd "$(dirname "$sage")" && pwd)/$(basename "$sage")"
-if [ -e "$dir" ]; then
-  [ -d "$dir" ] || { echo "interpretation_chain: $dir exists and is not a directory" >&2; exit 2; }
-  [ -z "$(ls -A "$dir")" ] || { echo "interpretation_chain: $dir is not empty; give a new or empty directory" >&2; exit 2; }
-fi
-mkdir -p "$dir"
-dir="$(cd "$dir" && pwd)"
+resolve_paths
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 jaspar="$repo/Tests/SAGEGenomeTests/Fixtures/motifs/jaspar.meme"
 
-# Every step on N ranks under mpirun (threads: the cores shared among the ranks), or alone.
-run() {
-  if [ -n "$ranks" ]; then
-    local threads=$(( $(nproc) / ranks ))
-    [ "$threads" -ge 1 ] || threads=1
-    if [ "$(id -u)" -eq 0 ]; then export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1; fi
-    mpirun --oversubscribe --bind-to none -np "$ranks" -x SAGE_NUM_THREADS="$threads" -x OPENBLAS_NUM_THREADS=1 "$sage" "$@"
-  else
-    "$sage" "$@"
-  fi
-}
-step() { echo "== $(date -u +%H:%M:%S) $*"; }
 config="$dir/cohort/sage.toml"
 
 step "simulate --motifs: $regions regions x $individuals individuals, $input_len bp windows (seed $seed)"
