@@ -211,6 +211,27 @@ def main():
                    "annotations": rows}, f)
     print("wrote %s: %d database motifs, %d CWM queries, %d annotation rows" % (OUT, len(ids), len(qnames), len(rows)))
 
+    # Edge cases of the background's structure: queries of 1-3 columns, queries longer than every target (no
+    # target reaches the full-span chain), and near one-hot columns (narrow score histograms).
+    rng = np.random.default_rng(15)
+    longest = max(t.shape[1] for t in targets)
+    edges = []
+    for k, width in enumerate([1, 1, 2, 2, 3, 3, 4, longest - 1, longest, longest + 1, longest + 4, longest + 9]):
+        m = rng.dirichlet(np.ones(4) * (0.3 if k % 2 else 1.0), size=width).T
+        if k % 3 == 2:
+            m[:, ::2] = np.eye(4)[:, rng.integers(0, 4, size=m[:, ::2].shape[1])] * 0.97 + 0.01
+        edges.append(("edge_%d_w%d" % (k, width), None, np.round(m / m.sum(axis=0, keepdims=True), 4)))
+    path_e = os.path.join(OUT, "edge_queries.meme")
+    write_meme(path_e, edges, url=False, fmt="{:.4f}")
+    back = read_meme(path_e)
+    enames = [n for n, _ in back]
+    equeries = [m for _, m in back]
+    p, sc, off, ov, st, q = run(equeries, targets)
+    with open(os.path.join(OUT, "tomtom_edge.json"), "w") as f:
+        json.dump({"release": jdb.release, "queries": enames, "targets": ids, **matrices(p, sc, off, ov, st, q),
+                   "annotations": annotations(enames, ids, p, st, off, ov, q)}, f)
+    print("wrote %s: %d edge-case queries (widths %s)" % (path_e, len(enames), [m.shape[1] for m in equeries]))
+
 
 if __name__ == "__main__":
     main()

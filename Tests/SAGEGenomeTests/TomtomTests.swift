@@ -3,7 +3,8 @@ import Testing
 @testable import SAGEGenome
 
 /// Tomtom against memelite's own `tomtom` (Fixtures/motifs, written and checked by tools/make_tomtom_fixtures.py):
-/// JASPAR x JASPAR and SAGE-net-style CWM queries (cwm_to_ppm) against 48 JASPAR CORE vertebrate motifs.
+/// JASPAR x JASPAR, SAGE-net-style CWM queries (cwm_to_ppm) and edge-case queries against 48 JASPAR CORE
+/// vertebrate motifs.
 @Suite struct TomtomTests {
     static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/motifs")
 
@@ -77,6 +78,20 @@ import Testing
         print("tomtom CWM queries: log-p r \(c.r), same best \(c.best), max |dlog10 p| \(c.maxLogDiff), exact \(c.exact)/\(c.total)")
         #expect(c.r >= 0.999)
         #expect(c.best >= 0.99)
+        #expect(c.exact == c.total)
+    }
+
+    /// The background's edge cases: 1-3 column queries, queries longer than every target (no full-span chain),
+    /// near one-hot columns (histograms of a few bins), so chains of one to four lanes and short convolutions.
+    @Test func edgeCaseQueriesMatchMemelite() throws {
+        let e = try Expected.load("tomtom_edge.json")
+        let db = try Self.database()
+        let queries = try readMEME(path: Self.directory.appendingPathComponent("edge_queries.meme").path)
+        #expect(queries.map(\.id) == e.queries)
+        #expect(queries.contains { $0.length == 1 } && queries.contains { $0.length > db.targets.map(\.length).max()! })
+        let rows = try Tomtom.compare(queries, database: db)
+        let c = compare(rows, e)
+        print("tomtom edge-case queries: log-p r \(c.r), same best \(c.best), max |dlog10 p| \(c.maxLogDiff), exact \(c.exact)/\(c.total)")
         #expect(c.exact == c.total)
     }
 

@@ -54,11 +54,17 @@ struct TomtomBackground {
         let background = TomtomBackground(low: L, high: H, slot: slot)
         let width = background.width, rowWidth = H - L
         if w.survival.count < nSlots * width { w.survival = [Double](repeating: 0, count: nSlots * width) }
-        if w.chain.count < rowWidth { w.chain = [Double](repeating: 0, count: rowWidth); w.row = w.chain }
+        let chains = Self.chains(nq: nq, tMax: tMax, slot: slot)
+        let lanes = min(4, chains.count)
+        if w.chainPDFs.count < lanes * rowWidth { w.chainPDFs = [Double](repeating: 0, count: lanes * rowWidth); w.chainSums = w.chainPDFs }
 
+        let widest = (0..<nSpans).reduce(0) { max($0, hi[$1] - lo[$1]) }
+        if w.padded.count < widest + 2 * Self.pad + 4 { w.padded = [Double](repeating: 0, count: widest + 2 * Self.pad + 4) }
+
+        w.padded.withUnsafeMutableBufferPointer { paddedBuffer in
         w.spans.withUnsafeMutableBufferPointer { spans in
         w.spanSums.withUnsafeMutableBufferPointer { sums in
-            let A = spans.baseAddress!, S = sums.baseAddress!
+            let A = spans.baseAddress!, S = sums.baseAddress!, padded = paddedBuffer.baseAddress!
             // Span pdfs.
             for i in 0..<nq {
                 for j in i..<nq {
@@ -70,7 +76,7 @@ struct TomtomBackground {
                     }
                     out.update(repeating: 0, count: n)
                     let p = i * nq + j - 1, prev = A + start[p], pn = hi[p] - lo[p]
-                    convolve(prev, pn, fj, fn, out)
+                    convolve(prev, pn, fj, fn, out, padded: padded)
                 }
             }
             // Cumulative sums: the window's running sum, 1 from the mark on.
@@ -83,11 +89,13 @@ struct TomtomBackground {
                 while k < n { cs[k] = 1; k += 1 }
             }
 
-            w.chain.withUnsafeMutableBufferPointer { chainBuffer in
-            w.row.withUnsafeMutableBufferPointer { rowBuffer in
+            w.chainPDFs.withUnsafeMutableBufferPointer { chainBuffer in
+            w.chainSums.withUnsafeMutableBufferPointer { prefixBuffer in
             w.survival.withUnsafeMutableBufferPointer { survivalBuffer in
-                let chain = chainBuffer.baseAddress! - L, row = rowBuffer.baseAddress! - L  // indexed by bin
                 let survival = survivalBuffer.baseAddress!
+                // Lane c's pdf and prefix sums, indexed by bin.
+                let xs = (0..<lanes).map { chainBuffer.baseAddress! + $0 * rowWidth - L }
+                let cs = (0..<lanes).map { prefixBuffer.baseAddress! + $0 * rowWidth - L }
 
                 /// z = y (span s) over [L, H); returns its support.
                 func copy(_ z: UnsafeMutablePointer<Double>, _ s: Int) -> (Int, Int) {
@@ -95,31 +103,6 @@ struct TomtomBackground {
                     let y = A + start[s] - lo[s]
                     for k in lo[s]..<hi[s] { z[k] = y[k] }
                     return (lo[s], hi[s])
-                }
-                /// x = max(x, span s) in place; returns the new support.
-                func maxInPlace(_ x: UnsafeMutablePointer<Double>, _ support: (Int, Int), _ s: Int) -> (Int, Int) {
-                    let yLo = lo[s], yHi = hi[s], K = total[s], X = mark[s]
-                    let y = A + start[s] - yLo, ycs = S + start[s] - yLo
-                    let uLo = min(support.0, yLo), uHi = max(support.1, yHi)
-                    var xcs = 0.0
-                    var k = uLo
-                    while k < min(yLo, uHi) {  // y = 0 and Y = 0: z = x * 0 + 0 * X - x * 0 = +0
-                        xcs += x[k]
-                        x[k] = 0
-                        k += 1
-                    }
-                    while k < min(yHi, uHi) {
-                        let xv = x[k]; xcs += xv
-                        let yv = y[k]
-                        x[k] = xv * ycs[k] + yv * xcs - xv * yv
-                        k += 1
-                    }
-                    while k < uHi {  // above the window: y = 0, Y = K below the mark, 1 from it
-                        let xv = x[k]; xcs += xv
-                        x[k] = xv * (k < X ? K : 1.0)  // = x * Y + 0 * X - x * 0, exactly
-                        k += 1
-                    }
-                    return (max(support.0, yLo), max(support.1, yHi))
                 }
                 /// The survival row of target length t from the pdf in z.
                 func finish(_ z: UnsafeMutablePointer<Double>, _ t: Int) {
@@ -135,108 +118,231 @@ struct TomtomBackground {
                     out[L - 1] = min(max(a, 0.0), 1.0)
                 }
 
-                // Rows t >= nq: one chain.
-                if tMax >= nq {
-                    var sup = copy(chain, 0)  // span 0...0
-                    if nq > 1 {
-                        sup = maxInPlace(chain, sup, (nq - 1) * nq + nq - 1)
-                        for i in stride(from: 2, to: nq, by: 1) {
-                            sup = maxInPlace(chain, sup, i - 1)  // 0...i-1
-                            sup = maxInPlace(chain, sup, (nq - i) * nq + nq - 1)  // nq-i...nq-1
+                // Up to four chains in lockstep: at each step, the running sums of their pdfs in one interleaved
+                // pass, then each chain's x = max(x, span) from them.
+                var active: [Int] = [], activeX: [UnsafeMutablePointer<Double>] = [], activeCS = activeX
+                active.reserveCapacity(4); activeX.reserveCapacity(4); activeCS.reserveCapacity(4)
+                for g in stride(from: 0, to: chains.count, by: 4) {
+                    let group = chains[g..<min(g + 4, chains.count)]
+                    var support = [(Int, Int)](repeating: (0, 0), count: group.count)
+                    for (c, chain) in group.enumerated() {
+                        support[c] = copy(xs[c], chain.first)
+                        if chain.finishFirst >= 0 { finish(xs[c], chain.finishFirst) }
+                    }
+                    let steps = group.map(\.steps.count).max() ?? 0
+                    var ranges = [(Int, Int)](repeating: (0, 0), count: group.count)
+                    for n in 0..<steps {
+                        var gLo = Int.max, gHi = Int.min
+                        active.removeAll(keepingCapacity: true); activeX.removeAll(keepingCapacity: true)
+                        activeCS.removeAll(keepingCapacity: true)
+                        for (c, chain) in group.enumerated() where n < chain.steps.count {
+                            let s = chain.steps[n].span
+                            ranges[c] = (min(support[c].0, lo[s]), max(support[c].1, hi[s]))
+                            gLo = min(gLo, ranges[c].0); gHi = max(gHi, ranges[c].1)
+                            active.append(c); activeX.append(xs[c]); activeCS.append(cs[c])
+                        }
+                        prefixSums(activeX, activeCS, gLo, gHi)
+                        for c in active {
+                            let chain = group[group.startIndex + c], step = chain.steps[n], s = step.span
+                            update(xs[c], cs[c], ranges[c], y: A + start[s] - lo[s], ycs: S + start[s] - lo[s],
+                                   window: (lo[s], hi[s]), total: total[s], mark: mark[s])
+                            support[c] = (max(support[c].0, lo[s]), max(support[c].1, hi[s]))
+                            if step.finish >= 0 { finish(xs[c], step.finish) }
                         }
                     }
-                    for t in nq...tMax {
-                        if !(nq == 1 && t == 1) { sup = maxInPlace(chain, sup, nq - 1) }  // 0...nq-1
-                        if slot[t] >= 0 { finish(chain, t) }
-                    }
-                }
-                // Rows t < nq.
-                for r in 1..<max(min(nq, tMax + 1), 1) where slot[r] >= 0 {
-                    var sup = copy(row, r - 1)
-                    if nq - r >= 1 { for j in 1...(nq - r) { sup = maxInPlace(row, sup, j * nq + j + r - 1) } }
-                    for j in 0..<max(r - 1, 0) {
-                        sup = maxInPlace(row, sup, j)
-                        sup = maxInPlace(row, sup, (nq - 1 - j) * nq + nq - 1)
-                    }
-                    finish(row, r)
                 }
             }
             }
             }
+        }
         }
         }
         return background
     }
 
-    /// out[t + k] += f[t] * prev[k] for taps t from fn - 1 down to 0 (each output's terms in ascending k, as
-    /// memelite's scatter adds them); eight, then four taps per pass over the outputs in the interior, in SIMD lanes over k,
-    /// every element getting the same operations in the same order. prev and out do not overlap.
+    /// One chain of maxima: its first span (copied), the target length finished right after the copy (or -1),
+    /// and its steps, each x = max(x, span) then the survival row of `finish` (or -1).
+    struct Chain {
+        var first: Int, finishFirst = -1
+        var steps: [(span: Int, finish: Int)] = []
+    }
+
+    /// The chains in memelite's order (span i...j is i * nq + j), largest first:
+    /// - t >= nq: spans 0...0 and nq-1...nq-1, then for each length i = 2..<nq the prefix 0...i-1 and the suffix
+    ///   nq-i...nq-1, then t - nq + 1 full spans 0...nq-1, finishing each needed t on the way;
+    /// - each needed t < nq: the prefix 0...t-1, every inner span j...j+t-1 (j = 1...nq-t), then for lengths
+    ///   1..<t a prefix and a suffix each.
+    static func chains(nq: Int, tMax: Int, slot: [Int]) -> [Chain] {
+        var result: [Chain] = []
+        if tMax >= nq {
+            var c = Chain(first: 0)
+            if nq > 1 {
+                c.steps.append(((nq - 1) * nq + nq - 1, -1))
+                for i in stride(from: 2, to: nq, by: 1) {
+                    c.steps.append((i - 1, -1))
+                    c.steps.append(((nq - i) * nq + nq - 1, -1))
+                }
+            }
+            for t in nq...tMax {
+                let f = slot[t] >= 0 ? t : -1
+                if nq == 1 && t == 1 { c.finishFirst = f } else { c.steps.append((nq - 1, f)) }
+            }
+            while let last = c.steps.last, last.finish < 0 { c.steps.removeLast() }  // nothing needed after
+            result.append(c)
+        }
+        for r in stride(from: min(nq, tMax + 1) - 1, through: 1, by: -1) where slot[r] >= 0 {
+            var c = Chain(first: r - 1)
+            if nq - r >= 1 { for j in 1...(nq - r) { c.steps.append((j * nq + j + r - 1, -1)) } }
+            for j in 0..<max(r - 1, 0) {
+                c.steps.append((j, -1))
+                c.steps.append(((nq - 1 - j) * nq + nq - 1, -1))
+            }
+            if c.steps.isEmpty { c.finishFirst = r } else { c.steps[c.steps.count - 1].finish = r }
+            result.append(c)
+        }
+        return result
+    }
+
+    /// cs[c][k] = x[c][gLo] + ... + x[c][k] (from +0.0, in ascending k) for k in [gLo, gHi), the chains' serial
+    /// sums interleaved so their add latencies overlap. A pdf is +0 outside its support, so starting below it
+    /// adds only +0.0 terms.
+    @inline(__always)
+    static func prefixSums(_ x: [UnsafeMutablePointer<Double>], _ cs: [UnsafeMutablePointer<Double>], _ gLo: Int, _ gHi: Int) {
+        switch x.count {
+        case 4:
+            let x0 = x[0], x1 = x[1], x2 = x[2], x3 = x[3], c0 = cs[0], c1 = cs[1], c2 = cs[2], c3 = cs[3]
+            var a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0
+            for k in gLo..<gHi {
+                a0 += x0[k]; c0[k] = a0
+                a1 += x1[k]; c1[k] = a1
+                a2 += x2[k]; c2[k] = a2
+                a3 += x3[k]; c3[k] = a3
+            }
+        case 3:
+            let x0 = x[0], x1 = x[1], x2 = x[2], c0 = cs[0], c1 = cs[1], c2 = cs[2]
+            var a0 = 0.0, a1 = 0.0, a2 = 0.0
+            for k in gLo..<gHi {
+                a0 += x0[k]; c0[k] = a0
+                a1 += x1[k]; c1[k] = a1
+                a2 += x2[k]; c2[k] = a2
+            }
+        case 2:
+            let x0 = x[0], x1 = x[1], c0 = cs[0], c1 = cs[1]
+            var a0 = 0.0, a1 = 0.0
+            for k in gLo..<gHi {
+                a0 += x0[k]; c0[k] = a0
+                a1 += x1[k]; c1[k] = a1
+            }
+        case 1:
+            let x0 = x[0], c0 = cs[0]
+            var a0 = 0.0
+            for k in gLo..<gHi { a0 += x0[k]; c0[k] = a0 }
+        default:
+            break
+        }
+    }
+
+    /// x = max(x, y) in place over [range.0, range.1), the pdf of the maximum z = x * Y + y * X - x * y (X = xcs,
+    /// the running sums of x; Y those of y): +0 below y's window [window.0, window.1) (y = 0 and Y = 0 there), the
+    /// full formula in it (vectors of 4, each element the same operations in the same order), and x * Y above it
+    /// (Y = total below the mark, 1 from it on).
+    @inline(__always)
+    static func update(_ x: UnsafeMutablePointer<Double>, _ xcs: UnsafeMutablePointer<Double>, _ range: (Int, Int),
+                       y: UnsafePointer<Double>, ycs: UnsafePointer<Double>, window: (Int, Int), total K: Double, mark X: Int) {
+        typealias V = SIMD4<Double>
+        let (uLo, uHi) = range
+        var k = uLo
+        while k < min(window.0, uHi) { x[k] = 0; k += 1 }
+        let end = min(window.1, uHi)
+        @inline(__always) func load(_ p: UnsafePointer<Double>, _ i: Int) -> V { UnsafeRawPointer(p + i).loadUnaligned(as: V.self) }
+        while k + 4 <= end {
+            let xv = load(x, k), yv = load(y, k)
+            UnsafeMutableRawPointer(x + k).storeBytes(of: xv * load(ycs, k) + yv * load(xcs, k) - xv * yv, as: V.self)
+            k += 4
+        }
+        while k < end {
+            let xv = x[k], yv = y[k]
+            x[k] = xv * ycs[k] + yv * xcs[k] - xv * yv
+            k += 1
+        }
+        while k < uHi {
+            x[k] = x[k] * (k < X ? K : 1.0)  // = x * Y + 0 * X - x * 0, exactly
+            k += 1
+        }
+    }
+
+    /// out[t + k] += f[t] * prev[k] for taps t from fn - 1 down to 0 and k in 0..<pn (each output's terms in
+    /// ascending k, as memelite's scatter adds them; out has pn + fn - 1 entries). `padded` is scratch of at least
+    /// pn + 2 * pad + 4 entries. prev goes into it between `pad` zeros on each side, so a pass of g taps t ... t-g+1
+    /// adds to every output it reaches in one vector loop, out[b + q] += sum over r ascending of f[t - r] *
+    /// padded[q + r + pad - (g - 1)] (b = t - g + 1, q in 0..<pn + g - 1), the edge outputs' missing terms being
+    /// products with +0. Eight taps per pass, then four; taps below 0 of the last pass are +0 too. f and prev are
+    /// >= 0, so each added +0 changes no sum, and every output gets its terms in the same order: the result is
+    /// bitwise memelite's.
+    static let pad = 7
+
     @inline(__always)
     static func convolve(_ prev: UnsafeMutablePointer<Double>, _ pn: Int, _ f: UnsafeMutablePointer<Double>, _ fn: Int,
-                         _ out: UnsafeMutablePointer<Double>) {
+                         _ out: UnsafeMutablePointer<Double>, padded: UnsafeMutablePointer<Double>) {
+        typealias V = SIMD4<Double>
+        let pad = Self.pad
+        padded.update(repeating: 0, count: pad)
+        padded.advanced(by: pad).update(from: prev, count: pn)
+        (padded + pad + pn).update(repeating: 0, count: pad + 4)
+        @inline(__always) func load(_ p: UnsafePointer<Double>) -> V { UnsafeRawPointer(p).loadUnaligned(as: V.self) }
+        @inline(__always) func tap(_ i: Int) -> Double { i >= 0 ? f[i] : 0 }
         var t = fn - 1
-        // Eight taps per pass, then four: output q = b + e (b = t - g + 1) gets f[t - r] * prev[q - t + r], r = 0 ..< g.
-        for g in [8, 4] {
-            while t >= g - 1 && pn >= 2 * g {
-                let b = t - g + 1
-                for e in 0..<(g - 1) {  // outputs b ..< b + g - 1: only taps with prev index >= 0
-                    var x = out[b + e]
-                    for r in (g - 1 - e)..<g { x += f[t - r] * prev[e - (g - 1) + r] }
-                    out[b + e] = x
-                }
-                // Outputs b + g - 1 + k, k in 0 ..< pn - g + 1: all g taps, prev indices k + r.
-                let n = pn - g + 1, dst = out + b + g - 1
-                var k = 0
-                if g == 8 {
-                    let c0 = SIMD4(repeating: f[t]), c1 = SIMD4(repeating: f[t - 1]), c2 = SIMD4(repeating: f[t - 2])
-                    let c3 = SIMD4(repeating: f[t - 3]), c4 = SIMD4(repeating: f[t - 4]), c5 = SIMD4(repeating: f[t - 5])
-                    let c6 = SIMD4(repeating: f[t - 6]), c7 = SIMD4(repeating: f[t - 7])
-                    while k + 4 <= n {
-                        var x = UnsafeRawPointer(dst + k).loadUnaligned(as: SIMD4<Double>.self)
-                        x += c0 * UnsafeRawPointer(prev + k).loadUnaligned(as: SIMD4<Double>.self)
-                        x += c1 * UnsafeRawPointer(prev + k + 1).loadUnaligned(as: SIMD4<Double>.self)
-                        x += c2 * UnsafeRawPointer(prev + k + 2).loadUnaligned(as: SIMD4<Double>.self)
-                        x += c3 * UnsafeRawPointer(prev + k + 3).loadUnaligned(as: SIMD4<Double>.self)
-                        x += c4 * UnsafeRawPointer(prev + k + 4).loadUnaligned(as: SIMD4<Double>.self)
-                        x += c5 * UnsafeRawPointer(prev + k + 5).loadUnaligned(as: SIMD4<Double>.self)
-                        x += c6 * UnsafeRawPointer(prev + k + 6).loadUnaligned(as: SIMD4<Double>.self)
-                        x += c7 * UnsafeRawPointer(prev + k + 7).loadUnaligned(as: SIMD4<Double>.self)
-                        UnsafeMutableRawPointer(dst + k).storeBytes(of: x, as: SIMD4<Double>.self)
-                        k += 4
-                    }
-                } else {
-                    let c0 = SIMD4(repeating: f[t]), c1 = SIMD4(repeating: f[t - 1]), c2 = SIMD4(repeating: f[t - 2]), c3 = SIMD4(repeating: f[t - 3])
-                    while k + 4 <= n {
-                        var x = UnsafeRawPointer(dst + k).loadUnaligned(as: SIMD4<Double>.self)
-                        x += c0 * UnsafeRawPointer(prev + k).loadUnaligned(as: SIMD4<Double>.self)
-                        x += c1 * UnsafeRawPointer(prev + k + 1).loadUnaligned(as: SIMD4<Double>.self)
-                        x += c2 * UnsafeRawPointer(prev + k + 2).loadUnaligned(as: SIMD4<Double>.self)
-                        x += c3 * UnsafeRawPointer(prev + k + 3).loadUnaligned(as: SIMD4<Double>.self)
-                        UnsafeMutableRawPointer(dst + k).storeBytes(of: x, as: SIMD4<Double>.self)
-                        k += 4
-                    }
-                }
-                while k < n {
-                    var x = dst[k]
-                    for r in 0..<g { x += f[t - r] * prev[k + r] }
-                    dst[k] = x
-                    k += 1
-                }
-                for e in 0..<(g - 1) {  // outputs b + pn + e: taps with prev index < pn
-                    var x = out[b + pn + e]
-                    for r in 0..<(g - 1 - e) { x += f[t - r] * prev[pn - (g - 1) + e + r] }
-                    out[b + pn + e] = x
-                }
-                t -= g
+        while t >= 7 {  // eight taps t ... t-7
+            let b = t - 7, n = pn + 7, src = UnsafePointer(padded), dst = out + b
+            let c0 = V(repeating: f[t]), c1 = V(repeating: f[t - 1]), c2 = V(repeating: f[t - 2]), c3 = V(repeating: f[t - 3])
+            let c4 = V(repeating: f[t - 4]), c5 = V(repeating: f[t - 5]), c6 = V(repeating: f[t - 6]), c7 = V(repeating: f[t - 7])
+            var q = 0
+            while q + 4 <= n {
+                var x = load(dst + q)
+                x += c0 * load(src + q)
+                x += c1 * load(src + q + 1)
+                x += c2 * load(src + q + 2)
+                x += c3 * load(src + q + 3)
+                x += c4 * load(src + q + 4)
+                x += c5 * load(src + q + 5)
+                x += c6 * load(src + q + 6)
+                x += c7 * load(src + q + 7)
+                UnsafeMutableRawPointer(dst + q).storeBytes(of: x, as: V.self)
+                q += 4
             }
+            while q < n {
+                var x = dst[q]
+                for r in 0..<8 { x += f[t - r] * src[q + r] }
+                dst[q] = x
+                q += 1
+            }
+            t -= 8
         }
-        while t >= 0 {
-            let c = f[t]
-            if c != 0 {
-                let dst = out + t
-                for k in 0..<pn { dst[k] += c * prev[k] }
+        while t >= 0 {  // four taps t ... t-3 (those below 0 are +0); outputs from b = t - 3 (which may be < 0)
+            let b = t - 3, n = pn + 3, src = UnsafePointer(padded) + (pad - 3)
+            let f0 = tap(t), f1 = tap(t - 1), f2 = tap(t - 2), f3 = tap(t - 3)
+            let c0 = V(repeating: f0), c1 = V(repeating: f1), c2 = V(repeating: f2), c3 = V(repeating: f3)
+            var q = max(-b, 0)  // outputs below 0 get only +0 terms: skipped
+            while q + 4 <= n {
+                let dst = out + b + q
+                var x = load(dst)
+                x += c0 * load(src + q)
+                x += c1 * load(src + q + 1)
+                x += c2 * load(src + q + 2)
+                x += c3 * load(src + q + 3)
+                UnsafeMutableRawPointer(dst).storeBytes(of: x, as: V.self)
+                q += 4
             }
-            t -= 1
+            while q < n {
+                var x = out[b + q]
+                x += f0 * src[q]
+                x += f1 * src[q + 1]
+                x += f2 * src[q + 2]
+                x += f3 * src[q + 3]
+                out[b + q] = x
+                q += 1
+            }
+            t -= 4
         }
     }
 }

@@ -4,12 +4,13 @@ public final class TomtomWorkspace {
     private(set) var gamma = UnsafeMutablePointer<Double>.allocate(capacity: 1)  // nq x nu scores
     private(set) var gammaInt = UnsafeMutablePointer<Int32>.allocate(capacity: 1)  // nu x nq bins - offset
     private(set) var f = UnsafeMutablePointer<Double>.allocate(capacity: 1)  // nq x (scoreBins + 1)
-    private(set) var medianIndex = UnsafeMutablePointer<Int32>.allocate(capacity: 1)  // nu
-    private(set) var medianCounts = UnsafeMutablePointer<Int>.allocate(capacity: 1)  // medianBins
+    private(set) var medianIndex = UnsafeMutablePointer<Int32>.allocate(capacity: 1)  // 4 x nu: bins of a block of 4 query columns
+    private(set) var medianCounts = UnsafeMutablePointer<Int>.allocate(capacity: 1)  // 4 x medianBins
     private var capacities = [Int](repeating: 1, count: 5)
-    /// Packed span backgrounds and their cumulative sums (TomtomBackground), survival rows, score sums.
+    /// Packed span backgrounds and their cumulative sums (TomtomBackground), the pdfs of up to four chains of
+    /// maxima and their running sums, a zero-padded convolution input, survival rows, score sums.
     var spans: [Double] = [], spanSums: [Double] = []
-    var chain: [Double] = [], row: [Double] = []
+    var chainPDFs: [Double] = [], chainSums: [Double] = [], padded: [Double] = []
     var survival: [Double] = []
     var sums: [Int] = []
 
@@ -29,7 +30,7 @@ public final class TomtomWorkspace {
         grow(&gamma, 0, nq * nu)
         grow(&gammaInt, 1, nq * nu)
         grow(&f, 2, nq * (scoreBins + 1))
-        grow(&medianIndex, 3, nu)
-        grow(&medianCounts, 4, medianBins)
+        grow(&medianIndex, 3, 4 * nu)
+        grow(&medianCounts, 4, 4 * medianBins)
     }
 }
