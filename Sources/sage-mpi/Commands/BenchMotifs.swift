@@ -13,7 +13,8 @@ struct BenchMotifs: ParsableCommand {
         Makes --seqlets seeded normalised seqlet CWMs (4-25 positions, one-hot-like, a few shared motifs, both \
         strands and signs) and times the upper-triangle distances as `sage-mpi motifs` computes them (blocks dealt \
         to ranks, gathered on rank 0; best of --repeats, wall time on rank 0, --threads per rank). Run it under \
-        `mpirun -np 1`, `-np 2`, ... to see the scaling. With --python, rank 0 then runs \
+        `mpirun -np 2`, ... to see the scaling: rank 0 then also times the whole matrix alone, checks that it \
+        is the same matrix bit for bit and prints the ratio. With --python, rank 0 then runs \
         tools/drg_similarity_bench.py (or --script; drg_tools ported, torch on one thread) on the same seqlets \
         (WORK_DIR/seqlets.npy), checks that its offsets and strands are ours and its distances equal to 1e-9 \
         relative, and prints the ratio per core.
@@ -48,10 +49,27 @@ struct BenchMotifs: ParsableCommand {
                 try comm.barrier()
                 best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
             }
+            // On more than one rank, rank 0 then computes the whole matrix alone (the others wait), for the scaling.
+            var alone = Double.infinity, aloneMatrix: [Double]? = nil
+            if comm.size > 1 {
+                if comm.rank == 0 {
+                    for _ in 0..<repeats {
+                        let start = DispatchTime.now().uptimeNanoseconds
+                        aloneMatrix = try MotifSimilarity.condensedDistances(set, comm: SingleProcessCommunicator(), threads: ctx.threads)
+                        alone = min(alone, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+                    }
+                }
+                try comm.barrier()
+            }
             guard comm.rank == 0, let condensed else { return }
             let n = cwms.count, pairs = Double(n * (n - 1) / 2), cores = Double(comm.size * ctx.threads)
             print("bench motifs: \(n) seqlets, \(Int(pairs)) pairs (upper triangle), \(comm.size) rank(s) x \(ctx.threads) thread(s)")
             print(String(format: "sage-mpi:  %.3f s: %.0f pairs/s, %.0f pairs/s per core, best of %d", best, pairs / best, pairs / best / cores, repeats))
+            if let aloneMatrix {
+                guard aloneMatrix == condensed else { throw CommandError("the \(comm.size)-rank matrix differs from the one-rank matrix") }
+                print(String(format: "scaling:   %.2fx one rank's %.3f s on %d ranks (goal: at least 1.8x on 2 ranks; each rank needs a free core); the same matrix bit for bit",
+                             alone / best, alone, comm.size))
+            }
             guard let python else {
                 print("drg_tools on the same seqlets: sage-mpi bench motifs --python PYTHON (torch, numpy, scipy installed)")
                 return
