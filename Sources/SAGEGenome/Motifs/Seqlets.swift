@@ -71,6 +71,9 @@ public final class SeqletCaller {
     private var candidates: [Candidate] = [], scratch: [Candidate] = [], candidateStart: [Int]
     private var called: [Bool] = []
     private let width: Int
+    /// Multiply-adds of the null convolutions so far (48 per block and bin visited), over every track called:
+    /// the work that bounds the caller's speed (see `sage-mpi bench seqlets`).
+    public private(set) var nullProducts = 0
 
     /// A span of the decoder: its start and p-value; ordered by p, then start.
     struct Candidate { var p: Double, k: Int }
@@ -143,7 +146,7 @@ public final class SeqletCaller {
                 if len >= 2 {
                     previous.withUnsafeBufferPointer { prev in
                         current.withUnsafeMutableBufferPointer { cur in
-                            Self.convolve(prev.baseAddress! + pad, nb * (len - 1), js, ws, outputs, cur.baseAddress! + pad)
+                            nullProducts &+= 48 &* Self.convolve(prev.baseAddress! + pad, nb * (len - 1), js, ws, outputs, cur.baseAddress! + pad)
                         }
                     }
                     swap(&previous, &current)
@@ -170,12 +173,14 @@ public final class SeqletCaller {
     /// leaves room for the weight and a product). `prev` is readable from -bins to outputs + 48 and
     /// zero outside [0, prevCount); a block visits only the bins j that reach it (t - j in that range), skipping
     /// +0.0 terms only. Optimised also in debug builds (the fixture tests run it on every track).
+    /// Returns the number of (block, bin) pairs visited.
     @_optimize(speed)
     private static func convolve(_ prev: UnsafePointer<Double>, _ prevCount: Int, _ js: UnsafeBufferPointer<Int>,
-                                 _ ws: UnsafeBufferPointer<Double>, _ outputs: Int, _ out: UnsafeMutablePointer<Double>) {
+                                 _ ws: UnsafeBufferPointer<Double>, _ outputs: Int, _ out: UnsafeMutablePointer<Double>) -> Int {
         typealias V = SIMD4<Double>
         let n = js.count, jp = js.baseAddress!, wp = ws.baseAddress!
         var first = n, last = n  // js[first..<last]: the bins in (t0 - prevCount, t0 + 47], descending
+        var visited = 0
         for t0 in stride(from: 0, to: outputs, by: 48) {
             while first > 0 && jp[first - 1] <= t0 + 47 { first -= 1 }
             while last > 0 && jp[last - 1] <= t0 - prevCount { last -= 1 }
@@ -183,6 +188,7 @@ public final class SeqletCaller {
             var a8 = V(), a9 = V(), a10 = V(), a11 = V()
             let base = UnsafeRawPointer(prev + t0)
             var q = first
+            visited &+= max(last - first, 0)
             while q < last {
                 let w = V(repeating: wp[q]), p = base - 8 &* jp[q]
                 a0 = a0 + p.loadUnaligned(fromByteOffset: 0, as: V.self) * w
@@ -207,6 +213,7 @@ public final class SeqletCaller {
             o.storeBytes(of: a8, toByteOffset: 256, as: V.self); o.storeBytes(of: a9, toByteOffset: 288, as: V.self)
             o.storeBytes(of: a10, toByteOffset: 320, as: V.self); o.storeBytes(of: a11, toByteOffset: 352, as: V.self)
         }
+        return visited
     }
 
     /// Steps 3-4: p and triangle maxima q length by length, the candidates (q < threshold) of every length, then

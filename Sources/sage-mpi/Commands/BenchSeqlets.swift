@@ -16,7 +16,9 @@ struct BenchSeqlets: ParsableCommand {
         of --repeats after a warm-up, on both sides: on a shared machine wall time mostly measures the other jobs). \
         With --python, runs tools/tangermeme_seqlets_bench.py (or --script) with that interpreter on the same \
         tracks, checks that its seqlets are ours (starts and ends exactly, p-values to 1e-6 relative) and prints \
-        the ratio of the two rates beside the goal (at least 5x tangermeme per core).
+        the ratio of the two rates beside the goal (at least 5x tangermeme per core). The "null" line counts the \
+        multiply-adds of the null convolutions, which must be tangermeme's one by one (same rounding, same order) \
+        for its p-values: their rate against the core's ceiling is what bounds the speed.
         """)
 
     @Option(help: "Tracks (regions).") var regions = 8
@@ -42,16 +44,22 @@ struct BenchSeqlets: ParsableCommand {
                              to: (workDir as NSString).appendingPathComponent("tracks.npy"))
         let caller = SeqletCaller(settings: SeqletSettings(threshold: threshold))
         _ = tracks[0].withUnsafeBufferPointer { caller.call($0) }  // warm-up: page in the tables
-        var ours: [[Seqlet]] = [], best = Double.infinity
+        var ours: [[Seqlet]] = [], best = Double.infinity, products = 0
         for _ in 0..<repeats {
-            let start = BenchTomtom.cpuSeconds()
+            let start = BenchTomtom.cpuSeconds(), before = caller.nullProducts
             ours = tracks.map { t in t.withUnsafeBufferPointer { caller.call($0) } }
             best = min(best, BenchTomtom.cpuSeconds() - start)
+            products = caller.nullProducts - before
         }
         let count = ours.reduce(0) { $0 + $1.count }
         print("bench seqlets: one thread; \(regions) tracks x \(length) positions, threshold \(threshold), \(count) seqlets")
         print(String(format: "sage-mpi:   %.3f s (%.1f ms per region): %.1f regions/s, %.0f seqlets/s, CPU time, best of %d", best, 1000 * best / Double(regions),
                      Double(regions) / best, Double(count) / best, repeats))
+        // The null convolutions must add tangermeme's products one by one, rounded as it rounds them (a multiply,
+        // then an add: a fused multiply-add or a reordered sum changes p-values' last bits), so their count bounds
+        // the speed: at most 2 vector multiplies or adds per cycle, 4 (AVX2) or 8 (AVX-512) doubles each.
+        print(String(format: "null:       %.3g multiply-adds per region, %.2f G/s (all of the time: %.2f ns each)",
+                     Double(products) / Double(regions), Double(products) / best / 1e9, best / Double(products) * 1e9))
         guard let python else {
             print("tangermeme on the same tracks: sage-mpi bench seqlets --python PYTHON (with tangermeme installed)")
             return
@@ -64,6 +72,8 @@ struct BenchSeqlets: ParsableCommand {
                      seconds, 1000 * seconds / Double(regions), Double(regions) / seconds, Double(count) / seconds, version))
         print(String(format: "ratio:      %.2fx tangermeme per core (goal: at least 5x); the same %d seqlets (starts, ends exactly; p-values, attributions to 1e-6 relative)",
                      seconds / best, count))
+        print(String(format: "5x needs:   %.1f G multiply-adds/s in the null alone; one core's ceiling in separate multiplies and adds is its clock in GHz x 4 (AVX2) or x 8 (AVX-512)",
+                     Double(products) / (seconds / 5) / 1e9))
     }
 
     /// Seeded tracks: N(0, 0.05) noise (Box-Muller on SplitMix64) with a bump of 4-14 positions every ~500.
