@@ -22,6 +22,9 @@ func targetCPUFlags() -> [String] {
 
 let cpu = targetCPUFlags()
 let numericSettings: [SwiftSetting] = cpu.isEmpty ? [] : [.unsafeFlags(cpu)]
+// The C kernels: the same CPU as the Swift code (their default clone), optimised in every build, and never a fused
+// multiply-add (their results must equal the references' bit for bit).
+let kernelFlags: [CSetting] = [.unsafeFlags(["-O3", "-ffp-contract=off"] + (cpu.count == 2 ? ["-march=\(cpu[1])"] : []))]
 
 let package = Package(
     name: "sage-mpi",
@@ -42,9 +45,12 @@ let package = Package(
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev"])]),
 
+        // MARK: C kernels (each built for AVX-512 and for the target above; AVX-512 used where the CPU has it)
+        .target(name: "CKernels", path: "Sources/CKernels", cSettings: kernelFlags),
+
         // MARK: Libraries
         .target(name: "SAGEEngine", dependencies: ["CBLAS"], exclude: ["README.md"], swiftSettings: numericSettings),
-        .target(name: "SAGEGenome", dependencies: ["CHTSlib"], swiftSettings: numericSettings),
+        .target(name: "SAGEGenome", dependencies: ["CHTSlib", "CKernels"], swiftSettings: numericSettings),
         // Ranks: communicators (MPI and one-process), the collective watch, dealing work, data-parallel training
         // steps, staged outputs, parallel prediction and similarity.
         .target(name: "SAGEDistributed",
@@ -67,7 +73,7 @@ let package = Package(
 
         // MARK: Tests
         .testTarget(name: "SAGEEngineTests", dependencies: ["SAGEEngine"], exclude: ["Fixtures"]),
-        .testTarget(name: "SAGEGenomeTests", dependencies: ["SAGEGenome"], exclude: ["Fixtures"]),
+        .testTarget(name: "SAGEGenomeTests", dependencies: ["SAGEGenome", "CKernels"], exclude: ["Fixtures"]),
         .testTarget(name: "SAGEDistributedTests", dependencies: ["SAGEDistributed", "SAGEEngine", "SAGEGenome"]),
         .testTarget(name: "SAGEPipelineTests", dependencies: ["SAGEPipeline", "SAGEDistributed", "SAGEEngine", "SAGEGenome"]),
         .testTarget(name: "SAGEReportTests", dependencies: ["SAGEReport"]),

@@ -1,3 +1,5 @@
+import CKernels
+
 /// Settings of tangermeme's `recursive_seqlets` (tangermeme/seqlet.py). The defaults are SAGE-net's
 /// `identify_seqlets` call: threshold 0.05 (tangermeme's own default is 0.01), the others tangermeme's.
 public struct SeqletSettings: Sendable, Equatable {
@@ -131,7 +133,9 @@ public final class SeqletCaller {
     }
 
     /// scores[1] = f; scores[len][t] = sum over i ascending of scores[len-1][i] * f[t-i]; then rcdfs[len][i] =
-    /// rcdfs[len][i+1] + scores[len][i] from i = bins * len - 1 down to 0 (rcdfs[len][bins * len] = 0).
+    /// rcdfs[len][i+1] + scores[len][i] from i = bins * len - 1 down to 0 (rcdfs[len][bins * len] = 0). The
+    /// convolution is CKernels' `sage_seqlet_convolve` (blocks of 48 outputs, the nonzero bins that reach each,
+    /// separate multiplies and adds; AVX-512 where the CPU has it, the same bits either way).
     private func buildNull() {
         let nb = settings.bins, maxLen = settings.maxLength, pad = nb, w = width
         previous.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
@@ -146,7 +150,8 @@ public final class SeqletCaller {
                 if len >= 2 {
                     previous.withUnsafeBufferPointer { prev in
                         current.withUnsafeMutableBufferPointer { cur in
-                            nullProducts &+= 48 &* Self.convolve(prev.baseAddress! + pad, nb * (len - 1), js, ws, outputs, cur.baseAddress! + pad)
+                            nullProducts &+= 48 &* sage_seqlet_convolve(prev.baseAddress! + pad, nb * (len - 1), js.baseAddress!,
+                                                                        ws.baseAddress!, js.count, outputs, cur.baseAddress! + pad)
                         }
                     }
                     swap(&previous, &current)
@@ -165,55 +170,6 @@ public final class SeqletCaller {
         }
         }
         }
-    }
-
-    /// out[t] = sum over q of prev[t - js[q]] * ws[q] (js descending, ws[q] = f[js[q]] != 0), for t in 0..<outputs
-    /// (rounded up to 48), 48 outputs per block in twelve independent vector accumulators (so the adds' latency
-    /// overlaps; separate multiply and add, so no fused rounding; twelve of AVX2's sixteen registers, the most that
-    /// leaves room for the weight and a product). `prev` is readable from -bins to outputs + 48 and
-    /// zero outside [0, prevCount); a block visits only the bins j that reach it (t - j in that range), skipping
-    /// +0.0 terms only. Optimised also in debug builds (the fixture tests run it on every track).
-    /// Returns the number of (block, bin) pairs visited.
-    @_optimize(speed)
-    private static func convolve(_ prev: UnsafePointer<Double>, _ prevCount: Int, _ js: UnsafeBufferPointer<Int>,
-                                 _ ws: UnsafeBufferPointer<Double>, _ outputs: Int, _ out: UnsafeMutablePointer<Double>) -> Int {
-        typealias V = SIMD4<Double>
-        let n = js.count, jp = js.baseAddress!, wp = ws.baseAddress!
-        var first = n, last = n  // js[first..<last]: the bins in (t0 - prevCount, t0 + 47], descending
-        var visited = 0
-        for t0 in stride(from: 0, to: outputs, by: 48) {
-            while first > 0 && jp[first - 1] <= t0 + 47 { first -= 1 }
-            while last > 0 && jp[last - 1] <= t0 - prevCount { last -= 1 }
-            var a0 = V(), a1 = V(), a2 = V(), a3 = V(), a4 = V(), a5 = V(), a6 = V(), a7 = V()
-            var a8 = V(), a9 = V(), a10 = V(), a11 = V()
-            let base = UnsafeRawPointer(prev + t0)
-            var q = first
-            visited &+= max(last - first, 0)
-            while q < last {
-                let w = V(repeating: wp[q]), p = base - 8 &* jp[q]
-                a0 = a0 + p.loadUnaligned(fromByteOffset: 0, as: V.self) * w
-                a1 = a1 + p.loadUnaligned(fromByteOffset: 32, as: V.self) * w
-                a2 = a2 + p.loadUnaligned(fromByteOffset: 64, as: V.self) * w
-                a3 = a3 + p.loadUnaligned(fromByteOffset: 96, as: V.self) * w
-                a4 = a4 + p.loadUnaligned(fromByteOffset: 128, as: V.self) * w
-                a5 = a5 + p.loadUnaligned(fromByteOffset: 160, as: V.self) * w
-                a6 = a6 + p.loadUnaligned(fromByteOffset: 192, as: V.self) * w
-                a7 = a7 + p.loadUnaligned(fromByteOffset: 224, as: V.self) * w
-                a8 = a8 + p.loadUnaligned(fromByteOffset: 256, as: V.self) * w
-                a9 = a9 + p.loadUnaligned(fromByteOffset: 288, as: V.self) * w
-                a10 = a10 + p.loadUnaligned(fromByteOffset: 320, as: V.self) * w
-                a11 = a11 + p.loadUnaligned(fromByteOffset: 352, as: V.self) * w
-                q &+= 1
-            }
-            let o = UnsafeMutableRawPointer(out + t0)
-            o.storeBytes(of: a0, toByteOffset: 0, as: V.self); o.storeBytes(of: a1, toByteOffset: 32, as: V.self)
-            o.storeBytes(of: a2, toByteOffset: 64, as: V.self); o.storeBytes(of: a3, toByteOffset: 96, as: V.self)
-            o.storeBytes(of: a4, toByteOffset: 128, as: V.self); o.storeBytes(of: a5, toByteOffset: 160, as: V.self)
-            o.storeBytes(of: a6, toByteOffset: 192, as: V.self); o.storeBytes(of: a7, toByteOffset: 224, as: V.self)
-            o.storeBytes(of: a8, toByteOffset: 256, as: V.self); o.storeBytes(of: a9, toByteOffset: 288, as: V.self)
-            o.storeBytes(of: a10, toByteOffset: 320, as: V.self); o.storeBytes(of: a11, toByteOffset: 352, as: V.self)
-        }
-        return visited
     }
 
     /// Steps 3-4: p and triangle maxima q length by length, the candidates (q < threshold) of every length, then
