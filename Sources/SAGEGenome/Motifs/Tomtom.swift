@@ -37,26 +37,32 @@ public enum Tomtom {
         var p = [Double](repeating: 1, count: nTargets), score = [Int](repeating: 0, count: nTargets)
         var offset = [Int](repeating: 0, count: nTargets), overlap = offset
         let maxSums = (db.lengths.max() ?? 0) + nq - 1
-        if w.sums.count < maxSums { w.sums = [Int](repeating: 0, count: maxSums) }
-        let base = nq * scores.offset
+        if w.sums.count < maxSums { w.sums = [Int32](repeating: 0, count: maxSums) }
+        let base = Int32(truncatingIfNeeded: nq * scores.offset)  // sums are below nq * (scoreBins + offset)
+        if w.targetRows.count < maxSums { w.targetRows = [Int](repeating: 0, count: maxSums) }
         w.sums.withUnsafeMutableBufferPointer { sumsBuffer in
+        w.targetRows.withUnsafeMutableBufferPointer { rowsBuffer in
         w.survival.withUnsafeBufferPointer { survivalBuffer in
         db.columnIndex.withUnsafeBufferPointer { columnIndex in
-            let sums = sumsBuffer.baseAddress!, survival = survivalBuffer.baseAddress!, g = w.gammaInt
+            let sums = sumsBuffer.baseAddress!, survival = survivalBuffer.baseAddress!, g = UnsafePointer(w.gammaInt)
+            let rows = rowsBuffer.baseAddress!
             var column = 0
             for t in 0..<nTargets {
                 let nt = db.lengths[t], m = nt + nq - 1
-                for k in 0..<m { sums[k] = base }
-                for k in 0..<nt {
-                    let row = g + columnIndex[column + k] * nq, dst = sums + k
-                    for l in 0..<nq { dst[l] &+= Int(row[l]) }
+                // sums[j] = base + sum over the target columns k overlapping query position j - k, each output
+                // summed in registers (a scatter of row after row into sums would wait on its own stores).
+                for k in 0..<nt { rows[k] = columnIndex[column + k] * nq }
+                for j in 0..<m {
+                    var acc = base
+                    for k in Swift.max(0, j - nq + 1)...Swift.min(j, nt - 1) { acc &+= g[rows[k] + j - k] }
+                    sums[j] = acc
                 }
                 column += nt
                 // The best sum; among equal sums memelite keeps the first position unless a later one's overlap
                 // exceeds the kept position's offset (its `results[i, 2] >= overlap` test, kept as is).
-                var best = Int.min
+                var best = Int32.min
                 for k in 0..<m { best = max(best, sums[k]) }
-                var keptOffset = Int.min, keptScore = 0, keptOverlap = 0, found = false
+                var keptOffset = Int.min, keptScore: Int32 = 0, keptOverlap = 0, found = false
                 for k in 0..<m where sums[k] == best {
                     let ov = min(k + 1, nq) - max(0, k - nt + 1)
                     guard best >= keptScore else { continue }
@@ -67,12 +73,13 @@ public enum Tomtom {
                     keptOverlap = ov
                 }
                 if found {
-                    p[t] = keptScore > 0 ? background.pValue(keptScore, length: nt, survival) : 1
-                    score[t] = keptScore
+                    p[t] = keptScore > 0 ? background.pValue(Int(keptScore), length: nt, survival) : 1
+                    score[t] = Int(keptScore)
                     offset[t] = keptOffset
                     overlap[t] = keptOverlap
                 }
             }
+        }
         }
         }
         }

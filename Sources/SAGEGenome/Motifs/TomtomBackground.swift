@@ -118,37 +118,44 @@ struct TomtomBackground {
                     out[L - 1] = min(max(a, 0.0), 1.0)
                 }
 
-                // Up to four chains in lockstep: at each step, the running sums of their pdfs in one interleaved
-                // pass, then each chain's x = max(x, span) from them.
+                // Four lanes in lockstep, each running one chain after another (longest first): at each tick the
+                // running sums of the busy lanes' pdfs in one interleaved pass, then each lane's x = max(x, span).
+                // Lane c runs chain lane[c] (-1: idle) at step step[c]; a lane whose chain ends takes the next one.
+                var lane = [Int](repeating: -1, count: lanes), step = lane
+                var support = [(Int, Int)](repeating: (0, 0), count: lanes), ranges = support
+                var next = 0
                 var active: [Int] = [], activeX: [UnsafeMutablePointer<Double>] = [], activeCS = activeX
-                active.reserveCapacity(4); activeX.reserveCapacity(4); activeCS.reserveCapacity(4)
-                for g in stride(from: 0, to: chains.count, by: 4) {
-                    let group = chains[g..<min(g + 4, chains.count)]
-                    var support = [(Int, Int)](repeating: (0, 0), count: group.count)
-                    for (c, chain) in group.enumerated() {
-                        support[c] = copy(xs[c], chain.first)
-                        if chain.finishFirst >= 0 { finish(xs[c], chain.finishFirst) }
+                active.reserveCapacity(lanes); activeX.reserveCapacity(lanes); activeCS.reserveCapacity(lanes)
+                while true {
+                    for c in 0..<lanes where lane[c] < 0 {
+                        // The next chain with steps (those that are a copy alone finish at once).
+                        while next < chains.count && lane[c] < 0 {
+                            let chain = chains[next]
+                            support[c] = copy(xs[c], chain.first)
+                            if chain.finishFirst >= 0 { finish(xs[c], chain.finishFirst) }
+                            if !chain.steps.isEmpty { lane[c] = next; step[c] = 0 }
+                            next += 1
+                        }
                     }
-                    let steps = group.map(\.steps.count).max() ?? 0
-                    var ranges = [(Int, Int)](repeating: (0, 0), count: group.count)
-                    for n in 0..<steps {
-                        var gLo = Int.max, gHi = Int.min
-                        active.removeAll(keepingCapacity: true); activeX.removeAll(keepingCapacity: true)
-                        activeCS.removeAll(keepingCapacity: true)
-                        for (c, chain) in group.enumerated() where n < chain.steps.count {
-                            let s = chain.steps[n].span
-                            ranges[c] = (min(support[c].0, lo[s]), max(support[c].1, hi[s]))
-                            gLo = min(gLo, ranges[c].0); gHi = max(gHi, ranges[c].1)
-                            active.append(c); activeX.append(xs[c]); activeCS.append(cs[c])
-                        }
-                        prefixSums(activeX, activeCS, gLo, gHi)
-                        for c in active {
-                            let chain = group[group.startIndex + c], step = chain.steps[n], s = step.span
-                            update(xs[c], cs[c], ranges[c], y: A + start[s] - lo[s], ycs: S + start[s] - lo[s],
-                                   window: (lo[s], hi[s]), total: total[s], mark: mark[s])
-                            support[c] = (max(support[c].0, lo[s]), max(support[c].1, hi[s]))
-                            if step.finish >= 0 { finish(xs[c], step.finish) }
-                        }
+                    var gLo = Int.max, gHi = Int.min
+                    active.removeAll(keepingCapacity: true); activeX.removeAll(keepingCapacity: true)
+                    activeCS.removeAll(keepingCapacity: true)
+                    for c in 0..<lanes where lane[c] >= 0 {
+                        let s = chains[lane[c]].steps[step[c]].span
+                        ranges[c] = (min(support[c].0, lo[s]), max(support[c].1, hi[s]))
+                        gLo = min(gLo, ranges[c].0); gHi = max(gHi, ranges[c].1)
+                        active.append(c); activeX.append(xs[c]); activeCS.append(cs[c])
+                    }
+                    if active.isEmpty { break }
+                    prefixSums(activeX, activeCS, gLo, gHi)
+                    for c in active {
+                        let st = chains[lane[c]].steps[step[c]], s = st.span
+                        update(xs[c], cs[c], ranges[c], y: A + start[s] - lo[s], ycs: S + start[s] - lo[s],
+                               window: (lo[s], hi[s]), total: total[s], mark: mark[s])
+                        support[c] = (max(support[c].0, lo[s]), max(support[c].1, hi[s]))
+                        if st.finish >= 0 { finish(xs[c], st.finish) }
+                        step[c] += 1
+                        if step[c] == chains[lane[c]].steps.count { lane[c] = -1 }
                     }
                 }
             }
@@ -265,10 +272,14 @@ struct TomtomBackground {
             x[k] = xv * ycs[k] + yv * xcs[k] - xv * yv
             k += 1
         }
-        while k < uHi {
-            x[k] = x[k] * (k < X ? K : 1.0)  // = x * Y + 0 * X - x * 0, exactly
-            k += 1
+        // Above the window x * Y + 0 * X - x * 0 = x * Y exactly: x * K below the mark, x itself from it on.
+        let scaled = min(X, uHi)
+        let kv = V(repeating: K)
+        while k + 4 <= scaled {
+            UnsafeMutableRawPointer(x + k).storeBytes(of: load(x, k) * kv, as: V.self)
+            k += 4
         }
+        while k < scaled { x[k] = x[k] * K; k += 1 }
     }
 
     /// out[t + k] += f[t] * prev[k] for taps t from fn - 1 down to 0 and k in 0..<pn (each output's terms in

@@ -12,7 +12,7 @@ public final class TomtomWorkspace {
     var spans: [Double] = [], spanSums: [Double] = []
     var chainPDFs: [Double] = [], chainSums: [Double] = [], padded: [Double] = []
     var survival: [Double] = []
-    var sums: [Int] = []
+    var sums: [Int32] = [], targetRows: [Int] = []
 
     public init() {}
 
