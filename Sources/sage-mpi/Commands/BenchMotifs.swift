@@ -8,7 +8,7 @@ import SAGEGenome
 struct BenchMotifs: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "motifs",
-        abstract: "Seqlet pairs per second of the all-pairs similarity of `motifs` (drg_tools' correlation_pvalue) across ranks, beside drg_tools' on the same seqlets.",
+        abstract: "The motif chain's speed: seqlet pairs per second of the similarity across ranks beside drg_tools', then seqlets/s beside tangermeme and Tomtom queries/s beside memelite.",
         discussion: """
         Makes --seqlets seeded normalised seqlet CWMs (4-25 positions, one-hot-like, a few shared motifs, both \
         strands and signs) and times the upper-triangle distances as `sage-mpi motifs` computes them (blocks dealt \
@@ -17,7 +17,9 @@ struct BenchMotifs: ParsableCommand {
         is the same matrix bit for bit and prints the ratio. With --python, rank 0 then runs \
         tools/drg_similarity_bench.py (or --script; drg_tools ported, torch on one thread) on the same seqlets \
         (WORK_DIR/seqlets.npy), checks that its offsets and strands are ours and its distances equal to 1e-9 \
-        relative, and prints the ratio per core.
+        relative, and prints the ratio per core. Then (unless --similarity-only) rank 0 runs `bench seqlets` and \
+        `bench tomtom` with the same --python and --repeats: seqlets/s beside tangermeme and Tomtom queries/s \
+        beside memelite, per core, in the same run.
         """)
 
     @Option(help: "Seqlets.") var seqlets = 600
@@ -25,6 +27,8 @@ struct BenchMotifs: ParsableCommand {
     @Option(help: "Python with torch, numpy and scipy, e.g. /work/venv-torch/bin/python: also time drg_tools' similarity.") var python: String?
     @Option(help: "drg_tools' side of the benchmark.") var script = "tools/drg_similarity_bench.py"
     @Option(help: "Where to write the seqlets and drg_tools' matrices (default: motifs-bench in the current directory).") var workDir = "motifs-bench"
+    @Flag(help: "Time only the similarity (the scaling runs), not also seqlets and Tomtom on rank 0.") var similarityOnly = false
+    @Option(help: "Work directory of the seqlet part (as `bench seqlets --work-dir`).") var seqletsWorkDir = "seqlets-bench"
     @OptionGroup var runtime: RuntimeOptions
 
     static let files: Set<String> = ["seqlets.npy", "lengths.npy", "drg_distance.npy", "drg_offsets.npy", "drg_revcomp.npy"]
@@ -72,6 +76,7 @@ struct BenchMotifs: ParsableCommand {
             }
             guard let python else {
                 print("drg_tools on the same seqlets: sage-mpi bench motifs --python PYTHON (torch, numpy, scipy installed)")
+                if !similarityOnly { try otherSteps() }
                 return
             }
             try OutputGuard.claim(workDir, kind: "bench-motifs", inputs: [], owns: Self.files.contains, replace: true)
@@ -87,10 +92,25 @@ struct BenchMotifs: ParsableCommand {
                          seconds, Double(n * n) / seconds, n * n, result["torch"] as? String ?? "?"))
             print(String(format: "ratio:     %.1fx drg_tools' pairs/s per core; %.1fx sooner per core to the matrix the clustering reads (drg_tools computes both triangles); offsets and strands equal, distances to 1e-9 relative",
                          (pairs / best / cores) / (Double(n * n) / seconds), seconds / (best * cores)))
+            if !similarityOnly { try otherSteps() }
         }
     }
 
     func path(_ name: String) -> String { (workDir as NSString).appendingPathComponent(name) }
+
+    /// The motif chain's other two steps on rank 0, one thread each, beside their references: `bench seqlets`
+    /// (tangermeme) and `bench tomtom` (memelite) with their defaults and this run's --python and --repeats.
+    func otherSteps() throws {
+        let python = self.python.map { ["--python", $0] } ?? []
+        let script = FileManager.default.fileExists(atPath: "tools/tangermeme_seqlets_bench.py") ? "tools/tangermeme_seqlets_bench.py"
+            : BenchTomtom.sourceRoot.appendingPathComponent("tools/tangermeme_seqlets_bench.py").path
+        print("")
+        var seqlets = try BenchSeqlets.parse(["--work-dir", seqletsWorkDir, "--repeats", "\(repeats)", "--script", script] + python)
+        try seqlets.run()
+        print("")
+        var tomtom = try BenchTomtom.parse(["--repeats", "\(max(repeats, 5))"] + python)
+        try tomtom.run()
+    }
 
     /// Seeded normalised seqlet CWMs like cluster_seqlets': one nonzero channel per position (a one-hot times a
     /// weight, N(0, 0.1) in flanks, ~1 in motif cores sampled from 4 shared motifs), some reverse-complemented or
