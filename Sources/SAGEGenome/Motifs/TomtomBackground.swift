@@ -57,6 +57,7 @@ struct TomtomBackground {
         let chains = Self.chains(nq: nq, tMax: tMax, slot: slot)
         let lanes = min(4, chains.count)
         if w.chainPDFs.count < lanes * rowWidth { w.chainPDFs = [Double](repeating: 0, count: lanes * rowWidth); w.chainSums = w.chainPDFs }
+        if w.pendingPDFs.count < 4 * rowWidth { w.pendingPDFs = [Double](repeating: 0, count: 4 * rowWidth) }
 
         let widest = (0..<nSpans).reduce(0) { max($0, hi[$1] - lo[$1]) }
         if w.padded.count < widest + 2 * Self.pad + 4 { w.padded = [Double](repeating: 0, count: widest + 2 * Self.pad + 4) }
@@ -79,16 +80,41 @@ struct TomtomBackground {
                     convolve(prev, pn, fj, fn, out, padded: padded)
                 }
             }
-            // Cumulative sums: the window's running sum, 1 from the mark on.
-            for s in 0..<nSpans where hi[s] > lo[s] {
-                let a = A + start[s], cs = S + start[s], n = hi[s] - lo[s]
-                var acc = 0.0
-                for k in 0..<n { acc += a[k]; cs[k] = acc }
-                total[s] = acc
-                var k = max(mark[s] - lo[s], 0)
-                while k < n { cs[k] = 1; k += 1 }
+            // Cumulative sums: the window's running sum, 1 from the mark on. Each span's sum is serial; four spans
+            // of about the same width (the same length j - i) run interleaved so that their add latencies overlap.
+            var order: [Int] = []
+            order.reserveCapacity(nSpans)
+            for d in 0..<nq { for i in 0..<(nq - d) where hi[i * nq + i + d] > lo[i * nq + i + d] { order.append(i * nq + i + d) } }
+            var g = 0
+            while g < order.count {
+                let m = min(4, order.count - g)
+                var acc = (0.0, 0.0, 0.0, 0.0), common = Int.max
+                for r in 0..<m { common = min(common, hi[order[g + r]] - lo[order[g + r]]) }
+                if m == 4 {
+                    let s0 = order[g], s1 = order[g + 1], s2 = order[g + 2], s3 = order[g + 3]
+                    let a0 = A + start[s0], a1 = A + start[s1], a2 = A + start[s2], a3 = A + start[s3]
+                    let c0 = S + start[s0], c1 = S + start[s1], c2 = S + start[s2], c3 = S + start[s3]
+                    for k in 0..<common {
+                        acc.0 += a0[k]; c0[k] = acc.0
+                        acc.1 += a1[k]; c1[k] = acc.1
+                        acc.2 += a2[k]; c2[k] = acc.2
+                        acc.3 += a3[k]; c3[k] = acc.3
+                    }
+                } else {
+                    common = 0
+                }
+                for r in 0..<m {  // the rest of each span, serially
+                    let s = order[g + r], a = A + start[s], cs = S + start[s], n = hi[s] - lo[s]
+                    var x = r == 0 ? acc.0 : r == 1 ? acc.1 : r == 2 ? acc.2 : acc.3
+                    for k in common..<n { x += a[k]; cs[k] = x }
+                    total[s] = x
+                    var k = max(mark[s] - lo[s], 0)
+                    while k < n { cs[k] = 1; k += 1 }
+                }
+                g += m
             }
 
+            w.pendingPDFs.withUnsafeMutableBufferPointer { pendingBuffer in
             w.chainPDFs.withUnsafeMutableBufferPointer { chainBuffer in
             w.chainSums.withUnsafeMutableBufferPointer { prefixBuffer in
             w.survival.withUnsafeMutableBufferPointer { survivalBuffer in
@@ -104,18 +130,18 @@ struct TomtomBackground {
                     for k in lo[s]..<hi[s] { z[k] = y[k] }
                     return (lo[s], hi[s])
                 }
-                /// The survival row of target length t from the pdf in z.
+                /// The survival row of target length t from the pdf in z, later: z is copied to a pending slot, and
+                /// four pending rows are summed at a time (`survivalRows`), their serial sums interleaved.
+                var pendingT = [Int](repeating: 0, count: 4), pendingCount = 0
+                let pending = pendingBuffer.baseAddress!
                 func finish(_ z: UnsafeMutablePointer<Double>, _ t: Int) {
-                    let out = survival + slot[t] * width - (L - 1)  // indexed by bin, from L - 1
-                    var a = 0.0
-                    var k = H - 1
-                    while k >= L {
-                        let p = z[k]
-                        out[k] = min(max(a, 0.0), 1.0)
-                        a += p
-                        k -= 1
+                    (pending + pendingCount * rowWidth).update(from: z + L, count: rowWidth)
+                    pendingT[pendingCount] = t
+                    pendingCount += 1
+                    if pendingCount == 4 {
+                        Self.survivalRows(pending, rowWidth, pendingT, 4, survival: survival, slot: slot, width: width)
+                        pendingCount = 0
                     }
-                    out[L - 1] = min(max(a, 0.0), 1.0)
                 }
 
                 // Four lanes in lockstep, each running one chain after another (longest first): at each tick the
@@ -158,6 +184,8 @@ struct TomtomBackground {
                         if step[c] == chains[lane[c]].steps.count { lane[c] = -1 }
                     }
                 }
+                Self.survivalRows(pending, rowWidth, pendingT, pendingCount, survival: survival, slot: slot, width: width)
+            }
             }
             }
             }
@@ -208,6 +236,38 @@ struct TomtomBackground {
             result.append(c)
         }
         return result
+    }
+
+    /// The survival rows of target lengths ts[0 ..< count] from their pdfs (pdfs + r * n, bins L ..< H, n = H - L):
+    /// out[k] = clamp(sum of the pdf over bins > k) to [0, 1] for k from H - 1 down to L - 1, each sum added from the
+    /// top down (memelite's order), the rows' serial sums interleaved four at a time.
+    static func survivalRows(_ pdfs: UnsafePointer<Double>, _ n: Int, _ ts: [Int], _ count: Int,
+                             survival: UnsafeMutablePointer<Double>, slot: [Int], width: Int) {
+        @inline(__always) func clamp(_ a: Double) -> Double { min(max(a, 0.0), 1.0) }
+        var r = 0
+        if count == 4 {  // out rows are indexed from bin L - 1: entry k + 1 is bin L + k
+            let z0 = pdfs, z1 = pdfs + n, z2 = pdfs + 2 * n, z3 = pdfs + 3 * n
+            let o0 = survival + slot[ts[0]] * width, o1 = survival + slot[ts[1]] * width
+            let o2 = survival + slot[ts[2]] * width, o3 = survival + slot[ts[3]] * width
+            var a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0
+            var k = n - 1
+            while k >= 0 {
+                o0[k + 1] = clamp(a0); a0 += z0[k]
+                o1[k + 1] = clamp(a1); a1 += z1[k]
+                o2[k + 1] = clamp(a2); a2 += z2[k]
+                o3[k + 1] = clamp(a3); a3 += z3[k]
+                k -= 1
+            }
+            o0[0] = clamp(a0); o1[0] = clamp(a1); o2[0] = clamp(a2); o3[0] = clamp(a3)
+            r = 4
+        }
+        while r < count {
+            let z = pdfs + r * n, o = survival + slot[ts[r]] * width
+            var a = 0.0, k = n - 1
+            while k >= 0 { o[k + 1] = clamp(a); a += z[k]; k -= 1 }
+            o[0] = clamp(a)
+            r += 1
+        }
     }
 
     /// cs[c][k] = x[c][gLo] + ... + x[c][k] (from +0.0, in ascending k) for k in [gLo, gHi), the chains' serial

@@ -8,9 +8,10 @@ public final class TomtomWorkspace {
     private(set) var medianCounts = UnsafeMutablePointer<Int>.allocate(capacity: 1)  // 4 x medianBins
     private var capacities = [Int](repeating: 1, count: 5)
     /// Packed span backgrounds and their cumulative sums (TomtomBackground), the pdfs of up to four chains of
-    /// maxima and their running sums, a zero-padded convolution input, survival rows, score sums.
+    /// maxima, their running sums and up to four pdfs waiting for their survival rows, a zero-padded convolution
+    /// input, survival rows; the score sums of one target and the gammaInt rows of its columns (Tomtom).
     var spans: [Double] = [], spanSums: [Double] = []
-    var chainPDFs: [Double] = [], chainSums: [Double] = [], padded: [Double] = []
+    var chainPDFs: [Double] = [], chainSums: [Double] = [], pendingPDFs: [Double] = [], padded: [Double] = []
     var survival: [Double] = []
     var sums: [Int32] = [], targetRows: [Int] = []
 
