@@ -52,16 +52,17 @@ public enum Tomtom {
                 // sums[j] = base + sum over the target columns k overlapping query position j - k, each output
                 // summed in registers (a scatter of row after row into sums would wait on its own stores).
                 for k in 0..<nt { rows[k] = columnIndex[column + k] * nq }
+                var best = Int32.min
                 for j in 0..<m {
-                    var acc = base
-                    for k in Swift.max(0, j - nq + 1)...Swift.min(j, nt - 1) { acc &+= g[rows[k] + j - k] }
+                    var acc = base, k = Swift.max(0, j - nq + 1)
+                    let last = Swift.min(j, nt - 1)
+                    while k <= last { acc &+= g[rows[k] &+ j &- k]; k &+= 1 }
                     sums[j] = acc
+                    best = Swift.max(best, acc)
                 }
                 column += nt
                 // The best sum; among equal sums memelite keeps the first position unless a later one's overlap
                 // exceeds the kept position's offset (its `results[i, 2] >= overlap` test, kept as is).
-                var best = Int32.min
-                for k in 0..<m { best = max(best, sums[k]) }
                 var keptOffset = Int.min, keptScore: Int32 = 0, keptOverlap = 0, found = false
                 for k in 0..<m where sums[k] == best {
                     let ov = min(k + 1, nq) - max(0, k - nt + 1)
