@@ -27,30 +27,16 @@ struct TomtomBackground {
 
     static func build(scores: TomtomQueryScores, nq: Int, database db: TomtomDatabase, workspace w: TomtomWorkspace) -> TomtomBackground {
         let nBins = db.settings.scoreBins, offset = scores.offset, fw = nBins + 1
-        // Span windows [lo, hi) and their place in the packed buffers.
+        // Span windows [lo, hi) and their place in the packed buffers. Constants from here on (a var that the nested
+        // functions below captured would be boxed, and every access to it in the hot loops checked at run time).
         let nSpans = nq * nq
-        var lo = [Int](repeating: 0, count: nSpans), hi = lo, start = lo, mark = lo
+        let (lo, hi, start, mark, L, H, packed) = Self.spanWindows(scores: scores, nq: nq, nBins: nBins)
         var total = [Double](repeating: 0, count: nSpans)
-        var L = Int.max, H = Int.min, packed = 0
-        for i in 0..<nq {
-            var sLo = 0, sHi = 0
-            for j in i..<nq {
-                sLo += scores.fLow[j]
-                sHi += scores.fHigh[j]
-                let c = offset * (nq - (j - i + 1)), s = i * nq + j
-                lo[s] = sLo + c
-                hi[s] = sHi + c + 1
-                mark[s] = nBins * (j + 1) + c
-                start[s] = packed
-                packed += hi[s] - lo[s]
-                L = min(L, lo[s])
-                H = max(H, hi[s])
-            }
-        }
         if w.spans.count < packed { w.spans = [Double](repeating: 0, count: packed); w.spanSums = w.spans }
         let tMax = db.needed.count - 1
-        var slot = [Int](repeating: -1, count: tMax + 1), nSlots = 0
-        for t in 1...max(tMax, 1) where t <= tMax && db.needed[t] { slot[t] = nSlots; nSlots += 1 }
+        var slots = [Int](repeating: -1, count: tMax + 1), nSlots = 0
+        for t in 1...max(tMax, 1) where t <= tMax && db.needed[t] { slots[t] = nSlots; nSlots += 1 }
+        let slot = slots
         let background = TomtomBackground(low: L, high: H, slot: slot)
         let width = background.width, rowWidth = H - L
         if w.survival.count < nSlots * width { w.survival = [Double](repeating: 0, count: nSlots * width) }
@@ -193,6 +179,32 @@ struct TomtomBackground {
         }
         }
         return background
+    }
+
+    /// Each span i...j's window [lo, hi) on the shared axis (its columns' lowest and highest non-empty bins summed,
+    /// shifted by offset * (nq - m)), its mark (the bin from which its cumulative sum is 1), its start in the packed
+    /// buffers; the axis [L, H) where any span is non-zero and the packed size.
+    static func spanWindows(scores: TomtomQueryScores, nq: Int, nBins: Int)
+        -> (lo: [Int], hi: [Int], start: [Int], mark: [Int], L: Int, H: Int, packed: Int) {
+        let offset = scores.offset, nSpans = nq * nq
+        var lo = [Int](repeating: 0, count: nSpans), hi = lo, start = lo, mark = lo
+        var L = Int.max, H = Int.min, packed = 0
+        for i in 0..<nq {
+            var sLo = 0, sHi = 0
+            for j in i..<nq {
+                sLo += scores.fLow[j]
+                sHi += scores.fHigh[j]
+                let c = offset * (nq - (j - i + 1)), s = i * nq + j
+                lo[s] = sLo + c
+                hi[s] = sHi + c + 1
+                mark[s] = nBins * (j + 1) + c
+                start[s] = packed
+                packed += hi[s] - lo[s]
+                L = min(L, lo[s])
+                H = max(H, hi[s])
+            }
+        }
+        return (lo, hi, start, mark, L, H, packed)
     }
 
     /// One chain of maxima: its first span (copied), the target length finished right after the copy (or -1),

@@ -105,10 +105,10 @@ struct BenchMotifs: ParsableCommand {
         let script = FileManager.default.fileExists(atPath: "tools/tangermeme_seqlets_bench.py") ? "tools/tangermeme_seqlets_bench.py"
             : BenchTomtom.sourceRoot.appendingPathComponent("tools/tangermeme_seqlets_bench.py").path
         print("")
-        var seqlets = try BenchSeqlets.parse(["--work-dir", seqletsWorkDir, "--repeats", "\(repeats)", "--script", script] + python)
+        let seqlets = try BenchSeqlets.parse(["--work-dir", seqletsWorkDir, "--repeats", "\(repeats)", "--script", script] + python)
         try seqlets.run()
         print("")
-        var tomtom = try BenchTomtom.parse(["--repeats", "\(max(repeats, 5))"] + python)
+        let tomtom = try BenchTomtom.parse(["--repeats", "\(max(repeats, 5))"] + python)
         try tomtom.run()
     }
 
