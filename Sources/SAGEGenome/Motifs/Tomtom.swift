@@ -36,7 +36,7 @@ public enum Tomtom {
         let nTargets = db.lengths.count
         var p = [Double](repeating: 1, count: nTargets), score = [Int](repeating: 0, count: nTargets)
         var offset = [Int](repeating: 0, count: nTargets), overlap = offset
-        let maxSums = (db.lengths.max() ?? 0) + nq - 1
+        let maxSums = (db.lengths.max() ?? 0) + nq + 7  // m sums, written 8 at a time
         if w.sums.count < maxSums { w.sums = [Int32](repeating: 0, count: maxSums) }
         let base = Int32(truncatingIfNeeded: nq * scores.offset)  // sums are below nq * (scoreBins + offset)
         if w.targetRows.count < maxSums { w.targetRows = [Int](repeating: 0, count: maxSums) }
@@ -49,17 +49,21 @@ public enum Tomtom {
             var column = 0
             for t in 0..<nTargets {
                 let nt = db.lengths[t], m = nt + nq - 1
-                // sums[j] = base + sum over the target columns k overlapping query position j - k, each output
-                // summed in registers (a scatter of row after row into sums would wait on its own stores).
-                for k in 0..<nt { rows[k] = columnIndex[column + k] * nq }
-                var best = Int32.min
-                for j in 0..<m {
-                    var acc = base, k = Swift.max(0, j - nq + 1)
-                    let last = Swift.min(j, nt - 1)
-                    while k <= last { acc &+= g[rows[k] &+ j &- k]; k &+= 1 }
-                    sums[j] = acc
-                    best = Swift.max(best, acc)
+                // sums[j] = base + the sum over target columns k of their query position j - k (0 outside the
+                // query), eight outputs at a time: a zero-padded row slice per column (integers: any order).
+                for k in 0..<nt { rows[k] = columnIndex[column + k] * (nq + 16) + 8 }
+                for j0 in Swift.stride(from: 0, to: m, by: 8) {
+                    var acc = SIMD8<Int32>(repeating: base)
+                    var k = Swift.max(0, j0 - nq + 1)
+                    let last = Swift.min(nt - 1, j0 + 7)
+                    while k <= last {
+                        acc &+= UnsafeRawPointer(g + (rows[k] &+ j0 &- k)).loadUnaligned(as: SIMD8<Int32>.self)
+                        k &+= 1
+                    }
+                    UnsafeMutableRawPointer(sums + j0).storeBytes(of: acc, as: SIMD8<Int32>.self)
                 }
+                var best = Int32.min
+                for j in 0..<m { best = Swift.max(best, sums[j]) }
                 column += nt
                 // The best sum; among equal sums memelite keeps the first position unless a later one's overlap
                 // exceeds the kept position's offset (its `results[i, 2] >= overlap` test, kept as is).

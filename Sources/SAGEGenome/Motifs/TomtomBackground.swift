@@ -26,7 +26,7 @@ struct TomtomBackground {
     }
 
     static func build(scores: TomtomQueryScores, nq: Int, database db: TomtomDatabase, workspace w: TomtomWorkspace) -> TomtomBackground {
-        let nBins = db.settings.scoreBins, offset = scores.offset, fw = nBins + 1
+        let nBins = db.settings.scoreBins, fw = nBins + 1
         // Span windows [lo, hi) and their place in the packed buffers. Constants from here on (a var that the nested
         // functions below captured would be boxed, and every access to it in the hot loops checked at run time).
         let nSpans = nq * nq

@@ -9,7 +9,8 @@ import Foundation
 /// 3. i_min = floor(min_c (min_u score - m_c)), scale = floor(scoreBins / max(max_c(max_u score - m_c) - i_min,
 ///    1)), offset = -i_min * scale; bin x(c, u) = floor((score - (m_c + i_min)) * scale + 0.5) in [0, scoreBins];
 /// 4. f[c][x] = the weighted fraction of target columns in bin x (the column's null distribution);
-///    gammaInt[u * nq + (nq - 1 - c)] = x - offset (query columns reversed, as memelite stores them).
+///    gammaInt[u * (nq + 16) + 8 + (nq - 1 - c)] = x - offset (query columns reversed, as memelite stores them;
+///    each row between 8 zeros on either side, so any 8 consecutive positions of a row can be loaded as a vector).
 ///
 /// Speed without changing a bit: steps 1-3 run in vectors over u (the same operations per element, no
 /// fused multiply-add); the histogram scatters of steps 2 and 4 run four query columns at a time, so four
@@ -21,7 +22,7 @@ struct TomtomQueryScores {
 
     typealias V = SIMD8<Double>
 
-    /// Fills `gammaInt` (nu x nq) and `f` (nq x (scoreBins + 1)) in `w`; returns the offset and each column's
+    /// Fills `gammaInt` (nu rows of nq + 16) and `f` (nq x (scoreBins + 1)) in `w`; returns the offset and each column's
     /// lowest and highest non-empty bin.
     static func compute(query q: UnsafeBufferPointer<Double>, nq: Int, database db: TomtomDatabase,
                         workspace w: TomtomWorkspace) -> TomtomQueryScores {
@@ -58,6 +59,11 @@ struct TomtomQueryScores {
         var result = TomtomQueryScores(offset: offset, fLow: [], fHigh: [])
         let fw = nBins + 1
         fAll.update(repeating: 0, count: nq * fw)
+        let rowStride = nq + 16
+        for u in 0..<nu {  // the zero pads, one vector store each
+            UnsafeMutableRawPointer(gammaInt + u * rowStride).storeBytes(of: SIMD8<Int32>(), as: SIMD8<Int32>.self)
+            UnsafeMutableRawPointer(gammaInt + u * rowStride + 8 + nq).storeBytes(of: SIMD8<Int32>(), as: SIMD8<Int32>.self)
+        }
         db.weights.withUnsafeBufferPointer { weights in
             let wp = weights.baseAddress!
             for c0 in stride(from: 0, to: nq, by: 4) {
@@ -77,7 +83,7 @@ struct TomtomQueryScores {
                 scatter(bins, m, nu, wp, fAll + c0 * fw, fw)
                 for c in c0..<(c0 + m) {
                     let xs = bins + (c - c0) * nu, k = nq - 1 - c, shift = Int32(truncatingIfNeeded: offset)
-                    for u in 0..<nu { gammaInt[u * nq + k] = xs[u] &- shift }
+                    for u in 0..<nu { gammaInt[u * rowStride + 8 + k] = xs[u] &- shift }
                     let f = fAll + c * fw
                     var lo = fw, hi = 0
                     for x in 0..<fw where f[x] != 0 {

@@ -2,7 +2,7 @@
 /// allocated per query once it has grown). Not thread-safe: one per thread.
 public final class TomtomWorkspace {
     private(set) var gamma = UnsafeMutablePointer<Double>.allocate(capacity: 1)  // nq x nu scores
-    private(set) var gammaInt = UnsafeMutablePointer<Int32>.allocate(capacity: 1)  // nu x nq bins - offset
+    private(set) var gammaInt = UnsafeMutablePointer<Int32>.allocate(capacity: 1)  // nu x (8 zeros, nq bins - offset, 8 zeros)
     private(set) var f = UnsafeMutablePointer<Double>.allocate(capacity: 1)  // nq x (scoreBins + 1)
     private(set) var medianIndex = UnsafeMutablePointer<Int32>.allocate(capacity: 1)  // 4 x nu: bins of a block of 4 query columns
     private(set) var medianCounts = UnsafeMutablePointer<Int>.allocate(capacity: 1)  // 4 x medianBins
@@ -29,7 +29,7 @@ public final class TomtomWorkspace {
             capacities[slot] = n
         }
         grow(&gamma, 0, nq * nu)
-        grow(&gammaInt, 1, nq * nu)
+        grow(&gammaInt, 1, (nq + 16) * nu)
         grow(&f, 2, nq * (scoreBins + 1))
         grow(&medianIndex, 3, 4 * nu)
         grow(&medianCounts, 4, 4 * medianBins)
