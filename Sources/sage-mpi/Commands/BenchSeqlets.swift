@@ -75,23 +75,20 @@ struct BenchSeqlets: ParsableCommand {
             print("tangermeme on the same tracks: sage-mpi bench seqlets --python PYTHON (with tangermeme installed)")
             return
         }
-        // Rounds alternate the two sides, so that a shared machine's changing speed falls on both.
-        var seconds = Double.infinity, version = "?", ratios: [Double] = []
-        for round in 0..<rounds {
-            let mine = round == 0 ? best : timeOurs()
-            best = min(best, mine)
+        var version = "?"
+        let timed = try AlternatingRounds(rounds: rounds, first: best, ours: timeOurs) {
             let result = try runPythonBenchmark(python, script: script, arguments: [workDir, "--threshold", "\(threshold)", "--repeats", "\(repeats)"], needs: "tangermeme")
             try compare(ours, try readTangermeme())
             version = result["version"] as? String ?? "?"
-            let theirs = result["seconds"] as? Double ?? .nan
-            seconds = min(seconds, theirs)
-            ratios.append(theirs / mine)
+            return result["seconds"] as? Double ?? .nan
         }
+        best = timed.ours
+        let seconds = timed.theirs
         report(rounds)
         print(String(format: "tangermeme: %.3f s (%.1f ms per region): %.1f regions/s, %.0f seqlets/s (tangermeme %@, numba, one thread, CPU time, compilation excluded), best of %d x %d rounds",
                      seconds, 1000 * seconds / Double(regions), Double(regions) / seconds, Double(count) / seconds, version, repeats, rounds))
         print(String(format: "ratio:      %.2fx tangermeme per core, best against best (goal: at least 5x; in each round %@); the same %d seqlets (starts, ends exactly; p-values, attributions to 1e-6 relative)",
-                     seconds / best, ratios.map { String(format: "%.2fx", $0) }.joined(separator: ", "), count))
+                     seconds / best, timed.roundRatios, count))
         print(String(format: "5x needs:   %.1f G multiply-adds/s in the null alone; one core's ceiling in separate multiplies and adds is its clock in GHz x 4 (AVX2) or x 8 (AVX-512)",
                      Double(products) / (seconds / 5) / 1e9))
     }

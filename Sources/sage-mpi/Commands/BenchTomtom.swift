@@ -91,23 +91,20 @@ struct BenchTomtom: ParsableCommand {
         try AtomicFile.write(Data(formatMEME(ppms).utf8), to: qPath)
         try AtomicFile.write(Data(formatMEME(targets).utf8), to: dPath)
         let script = Self.sourceRoot.appendingPathComponent("tools/memelite_tomtom_bench.py").path
-        // Rounds alternate the two sides, so that a shared machine's changing speed falls on both.
-        var theirs = Double.infinity, ratios: [Double] = []
-        for round in 0..<rounds {
-            let ours = round == 0 ? best : timeOurs()
-            best = min(best, ours)
+        let timed = try AlternatingRounds(rounds: rounds, first: best, ours: timeOurs) {
             let json = try runPythonBenchmark(python, script: script, arguments: [qPath, dPath, "--repeats", String(repeats)], needs: "memelite")
             guard let seconds = (json["seconds"] as? NSNumber)?.doubleValue else { throw CommandError("\(script): its output holds no seconds") }
             let sum = (json["checksum"] as? NSNumber)?.doubleValue ?? .nan
             guard abs(sum - checksum) <= 1e-9 * abs(checksum) else {
                 throw CommandError(String(format: "memelite's p-values differ from ours: checksum %.9f against our %.9f", sum, checksum))
             }
-            theirs = min(theirs, seconds)
-            ratios.append(seconds / ours)
+            return seconds
         }
+        best = timed.ours
+        let theirs = timed.theirs
         print(String(format: "sage-mpi: %.1f queries/s per core (%.2f ms per query), best of %d x %d; checksum %.6f", Double(queries) / best, 1000 * best / Double(queries), repeats, rounds, checksum))
         print(String(format: "memelite: %.1f queries/s per core (%.2f ms per query), best of %d x %d; the same checksum", Double(queries) / theirs, 1000 * theirs / Double(queries), repeats, rounds))
         print(String(format: "ratio sage-mpi / memelite: %.2fx per core, best against best (goal: at least 1x); in each round %@",
-                     theirs / best, ratios.map { String(format: "%.2fx", $0) }.joined(separator: ", ")))
+                     theirs / best, timed.roundRatios))
     }
 }

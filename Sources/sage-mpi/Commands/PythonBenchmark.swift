@@ -29,3 +29,23 @@ func runPythonBenchmark(_ python: String, script: String, arguments: [String], n
     }
     return json
 }
+
+/// Two sides of a comparison timed in alternating rounds (ours, then theirs, in each), so that a shared machine's
+/// changing speed falls on both: each side's best time and every round's ratio theirs / ours. `first` is our time
+/// for round 0, already taken.
+struct AlternatingRounds {
+    private(set) var ours = Double.infinity, theirs = Double.infinity, ratios: [Double] = []
+
+    init(rounds: Int, first: Double, ours timeOurs: () -> Double, theirs timeTheirs: () throws -> Double) rethrows {
+        for round in 0..<rounds {
+            let mine = round == 0 ? first : timeOurs()
+            let other = try timeTheirs()
+            ours = min(ours, mine)
+            theirs = min(theirs, other)
+            ratios.append(other / mine)
+        }
+    }
+
+    /// "1.02x, 0.97x, ..."
+    var roundRatios: String { ratios.map { String(format: "%.2fx", $0) }.joined(separator: ", ") }
+}
