@@ -71,22 +71,27 @@ struct TomtomBackground {
             var order: [Int] = []
             order.reserveCapacity(nSpans)
             for d in 0..<nq { for i in 0..<(nq - d) where hi[i * nq + i + d] > lo[i * nq + i + d] { order.append(i * nq + i + d) } }
-            var group: [UnsafeMutablePointer<Double>] = [], groupSums = group
-            group.reserveCapacity(4); groupSums.reserveCapacity(4)
             var g = 0
             while g < order.count {
                 let m = min(4, order.count - g)
-                var common = Int.max  // interleaved over the shortest window, then each span on alone
-                group.removeAll(keepingCapacity: true); groupSums.removeAll(keepingCapacity: true)
-                for r in 0..<m {
-                    let s = order[g + r]
-                    common = min(common, hi[s] - lo[s])
-                    group.append(A + start[s]); groupSums.append(S + start[s])
+                var acc = (0.0, 0.0, 0.0, 0.0), common = Int.max
+                for r in 0..<m { common = min(common, hi[order[g + r]] - lo[order[g + r]]) }
+                if m == 4 {
+                    let s0 = order[g], s1 = order[g + 1], s2 = order[g + 2], s3 = order[g + 3]
+                    let a0 = A + start[s0], a1 = A + start[s1], a2 = A + start[s2], a3 = A + start[s3]
+                    let c0 = S + start[s0], c1 = S + start[s1], c2 = S + start[s2], c3 = S + start[s3]
+                    for k in 0..<common {
+                        acc.0 += a0[k]; c0[k] = acc.0
+                        acc.1 += a1[k]; c1[k] = acc.1
+                        acc.2 += a2[k]; c2[k] = acc.2
+                        acc.3 += a3[k]; c3[k] = acc.3
+                    }
+                } else {
+                    common = 0
                 }
-                prefixSums(group, groupSums, 0, common)
-                for r in 0..<m {
+                for r in 0..<m {  // the rest of each span, serially
                     let s = order[g + r], a = A + start[s], cs = S + start[s], n = hi[s] - lo[s]
-                    var x = cs[common - 1]
+                    var x = r == 0 ? acc.0 : r == 1 ? acc.1 : r == 2 ? acc.2 : acc.3
                     for k in common..<n { x += a[k]; cs[k] = x }
                     total[s] = x
                     var k = max(mark[s] - lo[s], 0)
@@ -277,9 +282,9 @@ struct TomtomBackground {
         }
     }
 
-    /// cs[c][k] = x[c][gLo] + ... + x[c][k] (from +0.0, in ascending k) for k in [gLo, gHi) and up to four rows c
-    /// (chains' pdfs, or spans' windows), their serial sums interleaved so their add latencies overlap. A chain's
-    /// pdf is +0 outside its support, so starting below it adds only +0.0 terms.
+    /// cs[c][k] = x[c][gLo] + ... + x[c][k] (from +0.0, in ascending k) for k in [gLo, gHi), the chains' serial
+    /// sums interleaved so their add latencies overlap. A pdf is +0 outside its support, so starting below it
+    /// adds only +0.0 terms.
     @inline(__always)
     static func prefixSums(_ x: [UnsafeMutablePointer<Double>], _ cs: [UnsafeMutablePointer<Double>], _ gLo: Int, _ gHi: Int) {
         switch x.count {
