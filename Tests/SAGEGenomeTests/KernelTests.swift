@@ -37,4 +37,70 @@ import Testing
             #expect(a[t].bitPattern == s.bitPattern)
         }
     }
+
+    /// SplitMix64 values in [0, 1) from `seed`.
+    static func units(_ seed: Int, _ n: Int) -> [Double] {
+        var state = UInt64(seed)
+        return (0..<n).map { _ in
+            state &+= 0x9E3779B97F4A7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58476D1CE4E5B9
+            z = (z ^ (z >> 27)) &* 0x94D049BB133111EB
+            return Double((z ^ (z >> 31)) >> 11) * 0x1p-53
+        }
+    }
+
+    /// Tomtom's span convolution: both builds and the dispatcher give the definition's bits (each output's terms in
+    /// ascending k from +0.0), for tap counts that exercise the eight- and four-tap passes and their edges, and
+    /// nothing is written past the 7 entries of slack.
+    @Test(arguments: [(1, 1), (1, 9), (3, 2), (5, 4), (8, 8), (13, 7), (40, 101), (97, 23), (250, 64)])
+    func tomtomConvolutionMatchesDefinition(pn: Int, fn: Int) {
+        let u = Self.units(pn * 1000 + fn, pn + fn)
+        let prev = (0..<pn).map { u[$0] < 0.2 ? 0 : u[$0] * 1e-2 }  // >= 0, some +0 (as pdfs are)
+        let f = (0..<fn).map { u[pn + $0] < 0.2 ? 0 : u[pn + $0] }
+        let outCount = pn + fn - 1, guardValue = -7.0
+        var expected = [Double](repeating: 0, count: outCount)
+        for o in 0..<outCount {
+            var s = 0.0
+            for k in 0..<pn where o - k >= 0 && o - k < fn { s += f[o - k] * prev[k] }
+            expected[o] = s
+        }
+        for build in 0..<3 {
+            var out = [Double](repeating: 0, count: outCount + 7 + 8)
+            for i in (outCount + 7)..<out.count { out[i] = guardValue }
+            var padded = [Double](repeating: .nan, count: pn + 32 + 8)
+            for i in (pn + 32)..<padded.count { padded[i] = guardValue }
+            let convolve = [sage_tomtom_convolve_baseline, sage_tomtom_convolve_avx512, sage_tomtom_convolve][build]
+            convolve(prev, pn, f, fn, &out, &padded)
+            #expect(Array(out[0..<outCount]).map(\.bitPattern) == expected.map(\.bitPattern), "build \(build)")
+            #expect(out[(outCount + 7)...].allSatisfy { $0 == guardValue }, "build \(build) wrote past its slack")
+            #expect(padded[(pn + 32)...].allSatisfy { $0 == guardValue }, "build \(build) wrote past its scratch")
+        }
+    }
+
+    /// Running sums of 1-8 rows of different lengths equal each row's serial sum, and nothing past a row's
+    /// length is written.
+    @Test(arguments: [1, 2, 3, 5, 8])
+    func runningSumsMatchSerialSums(rows: Int) {
+        let lengths = (0..<rows).map { [37, 5, 120, 1, 64, 64, 9, 200][$0] }.sorted(by: >)
+        let width = 210, delta = rows * width  // sums live after all the rows
+        var buffer = Self.units(rows, 2 * rows * width).map { $0 - 0.25 }
+        let original = buffer
+        buffer.withUnsafeMutableBufferPointer { b in
+            let pointers: [UnsafeMutablePointer<Double>?] = (0..<rows).map { b.baseAddress! + $0 * width }
+            sage_running_sums(pointers, delta, lengths, rows)
+        }
+        for r in 0..<rows {
+            var s = 0.0
+            for k in 0..<width {
+                let got = buffer[delta + r * width + k]
+                if k < lengths[r] {
+                    s += original[r * width + k]
+                    #expect(got.bitPattern == s.bitPattern, "row \(r) entry \(k)")
+                } else {
+                    #expect(got.bitPattern == original[delta + r * width + k].bitPattern, "row \(r) entry \(k) written")
+                }
+            }
+        }
+    }
 }

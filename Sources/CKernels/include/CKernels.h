@@ -11,11 +11,26 @@
 long sage_seqlet_convolve(const double *prev, long prevCount, const long *js, const double *ws, long n, long outputs,
                           double *out);
 
-// The two builds behind sage_seqlet_convolve (the AVX-512 one only where sage_kernels_have_avx512() is 1).
+// The two builds behind sage_seqlet_convolve.
 long sage_seqlet_convolve_baseline(const double *prev, long prevCount, const long *js, const double *ws, long n,
                                    long outputs, double *out);
 long sage_seqlet_convolve_avx512(const double *prev, long prevCount, const long *js, const double *ws, long n,
                                  long outputs, double *out);
+
+// memelite's span convolution step (TomtomBackground.convolve): out[t + k] += f[t] * prev[k] for k in 0 ..< pn and
+// taps t from fn - 1 down to 0, so that each output gets its terms in ascending k. out holds pn + fn - 1 entries and
+// 7 more of slack, which are written (their values are unspecified); padded is scratch of pn + 32 entries. f and prev
+// must be >= 0 (the passes add products with +0 at the edges, which changes no such sum).
+void sage_tomtom_convolve(const double *prev, long pn, const double *f, long fn, double *out, double *padded);
+
+// Running sums of m <= 8 rows at once (TomtomBackground.RunningSums): x[r][k + delta] = x[r][0] + ... + x[r][k],
+// from +0.0 in ascending k, for k in 0 ..< n[r], with n descending (each row's sums are delta entries after it). The
+// rows' serial sums are interleaved, so that their add latencies overlap (one build: nothing here vectorises).
+void sage_running_sums(double *const *x, long delta, const long *n, long m);
+
+// The two builds behind each kernel (the AVX-512 one only where sage_kernels_have_avx512() is 1).
+void sage_tomtom_convolve_baseline(const double *prev, long pn, const double *f, long fn, double *out, double *padded);
+void sage_tomtom_convolve_avx512(const double *prev, long pn, const double *f, long fn, double *out, double *padded);
 int sage_kernels_have_avx512(void);
 
 #endif

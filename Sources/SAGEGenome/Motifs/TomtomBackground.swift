@@ -1,3 +1,5 @@
+import CKernels
+
 /// The null distributions of one query's best alignment score, memelite's `_p_value_backgrounds_windowed`, in
 /// bins of the summed score: a span of query columns i...j (m = j - i + 1 columns) has the distribution of the sum
 /// of its columns' bins, stored at bin sum + offset * (nq - m), so every span shares one axis of n = nq *
@@ -32,7 +34,8 @@ struct TomtomBackground {
         let nSpans = nq * nq
         let (lo, hi, start, mark, L, H, packed) = Self.spanWindows(scores: scores, nq: nq, nBins: nBins)
         var total = [Double](repeating: 0, count: nSpans)
-        if w.spans.count < packed { w.spans = [Double](repeating: 0, count: packed); w.spanSums = w.spans }
+        // 8 entries of slack: a convolution writes up to 7 entries past its span (see `sage_tomtom_convolve`).
+        if w.spans.count < packed + 8 { w.spans = [Double](repeating: 0, count: packed + 8); w.spanSums = w.spans }
         let tMax = db.needed.count - 1
         var slots = [Int](repeating: -1, count: tMax + 1), nSlots = 0
         for t in 1...max(tMax, 1) where t <= tMax && db.needed[t] { slots[t] = nSlots; nSlots += 1 }
@@ -41,12 +44,12 @@ struct TomtomBackground {
         let width = background.width, rowWidth = H - L
         if w.survival.count < nSlots * width { w.survival = [Double](repeating: 0, count: nSlots * width) }
         let chains = Self.chains(nq: nq, tMax: tMax, slot: slot)
-        let lanes = min(4, chains.count)
+        let lanes = min(RunningSums.capacity, chains.count)
         if w.chainPDFs.count < lanes * rowWidth { w.chainPDFs = [Double](repeating: 0, count: lanes * rowWidth); w.chainSums = w.chainPDFs }
         if w.pendingPDFs.count < 4 * rowWidth { w.pendingPDFs = [Double](repeating: 0, count: 4 * rowWidth) }
 
         let widest = (0..<nSpans).reduce(0) { max($0, hi[$1] - lo[$1]) }
-        if w.padded.count < widest + 2 * Self.pad + 4 { w.padded = [Double](repeating: 0, count: widest + 2 * Self.pad + 4) }
+        if w.padded.count < widest + 32 { w.padded = [Double](repeating: 0, count: widest + 32) }
 
         w.padded.withUnsafeMutableBufferPointer { paddedBuffer in
         w.spans.withUnsafeMutableBufferPointer { spans in
@@ -61,43 +64,30 @@ struct TomtomBackground {
                         for k in 0..<n { out[k] = fj[k] }
                         continue
                     }
+                    // out[t + k] += f_j[t] * prev[k], each output's terms in ascending k as memelite adds them.
                     out.update(repeating: 0, count: n)
                     let p = i * nq + j - 1, prev = A + start[p], pn = hi[p] - lo[p]
-                    convolve(prev, pn, fj, fn, out, padded: padded)
+                    sage_tomtom_convolve(prev, pn, fj, fn, out, padded)
                 }
             }
-            // Cumulative sums: the window's running sum, 1 from the mark on. Each span's sum is serial; four spans
-            // of about the same width (the same length j - i) run interleaved so that their add latencies overlap.
+            // Cumulative sums: the window's running sum, 1 from the mark on. Each span's sum is serial; eight spans
+            // of about the same width (the same length j - i) run interleaved (RunningSums) so that their add
+            // latencies overlap.
             var order: [Int] = []
             order.reserveCapacity(nSpans)
             for d in 0..<nq { for i in 0..<(nq - d) where hi[i * nq + i + d] > lo[i * nq + i + d] { order.append(i * nq + i + d) } }
-            var g = 0
-            while g < order.count {
-                let m = min(4, order.count - g)
-                var acc = (0.0, 0.0, 0.0, 0.0), common = Int.max
-                for r in 0..<m { common = min(common, hi[order[g + r]] - lo[order[g + r]]) }
-                if m == 4 {
-                    let s0 = order[g], s1 = order[g + 1], s2 = order[g + 2], s3 = order[g + 3]
-                    let a0 = A + start[s0], a1 = A + start[s1], a2 = A + start[s2], a3 = A + start[s3]
-                    let c0 = S + start[s0], c1 = S + start[s1], c2 = S + start[s2], c3 = S + start[s3]
-                    for k in 0..<common {
-                        acc.0 += a0[k]; c0[k] = acc.0
-                        acc.1 += a1[k]; c1[k] = acc.1
-                        acc.2 += a2[k]; c2[k] = acc.2
-                        acc.3 += a3[k]; c3[k] = acc.3
-                    }
-                } else {
-                    common = 0
-                }
-                for r in 0..<m {  // the rest of each span, serially
-                    let s = order[g + r], a = A + start[s], cs = S + start[s], n = hi[s] - lo[s]
-                    var x = r == 0 ? acc.0 : r == 1 ? acc.1 : r == 2 ? acc.2 : acc.3
-                    for k in common..<n { x += a[k]; cs[k] = x }
-                    total[s] = x
+            var spanSums = RunningSums()
+            let group = RunningSums.capacity
+            for g in stride(from: 0, to: order.count, by: group) {
+                spanSums.removeAll()
+                for s in order[g..<min(g + group, order.count)] { spanSums.add(A + start[s], S + start[s], hi[s] - lo[s]) }
+                spanSums.run()
+                for s in order[g..<min(g + group, order.count)] {
+                    let cs = S + start[s], n = hi[s] - lo[s]
+                    total[s] = cs[n - 1]
                     var k = max(mark[s] - lo[s], 0)
                     while k < n { cs[k] = 1; k += 1 }
                 }
-                g += m
             }
 
             w.pendingPDFs.withUnsafeMutableBufferPointer { pendingBuffer in
@@ -130,14 +120,14 @@ struct TomtomBackground {
                     }
                 }
 
-                // Four lanes in lockstep, each running one chain after another (longest first): at each tick the
+                // Up to eight lanes in lockstep, each running one chain after another (longest first): at each tick the
                 // running sums of the busy lanes' pdfs in one interleaved pass, then each lane's x = max(x, span).
                 // Lane c runs chain lane[c] (-1: idle) at step step[c]; a lane whose chain ends takes the next one.
                 var lane = [Int](repeating: -1, count: lanes), step = lane
                 var support = [(Int, Int)](repeating: (0, 0), count: lanes), ranges = support
                 var next = 0
-                var active: [Int] = [], activeX: [UnsafeMutablePointer<Double>] = [], activeCS = activeX
-                active.reserveCapacity(lanes); activeX.reserveCapacity(lanes); activeCS.reserveCapacity(lanes)
+                var active: [Int] = [], laneSums = RunningSums()
+                active.reserveCapacity(lanes)
                 while true {
                     for c in 0..<lanes where lane[c] < 0 {
                         // The next chain with steps (those that are a copy alone finish at once).
@@ -149,17 +139,21 @@ struct TomtomBackground {
                             next += 1
                         }
                     }
-                    var gLo = Int.max, gHi = Int.min
-                    active.removeAll(keepingCapacity: true); activeX.removeAll(keepingCapacity: true)
-                    activeCS.removeAll(keepingCapacity: true)
+                    active.removeAll(keepingCapacity: true)
                     for c in 0..<lanes where lane[c] >= 0 {
                         let s = chains[lane[c]].steps[step[c]].span
                         ranges[c] = (min(support[c].0, lo[s]), max(support[c].1, hi[s]))
-                        gLo = min(gLo, ranges[c].0); gHi = max(gHi, ranges[c].1)
-                        active.append(c); activeX.append(xs[c]); activeCS.append(cs[c])
+                        active.append(c)
                     }
                     if active.isEmpty { break }
-                    prefixSums(activeX, activeCS, gLo, gHi)
+                    // Each lane's running sums over [range.0, min(range.1, hi[s])): the update reads them only in the
+                    // span's window.
+                    laneSums.removeAll()
+                    for c in active {
+                        let s = chains[lane[c]].steps[step[c]].span, from = ranges[c].0
+                        laneSums.add(xs[c] + from, cs[c] + from, min(ranges[c].1, hi[s]) - from)
+                    }
+                    laneSums.run()
                     for c in active {
                         let st = chains[lane[c]].steps[step[c]], s = st.span
                         update(xs[c], cs[c], ranges[c], y: A + start[s] - lo[s], ycs: S + start[s] - lo[s],
@@ -282,42 +276,32 @@ struct TomtomBackground {
         }
     }
 
-    /// cs[c][k] = x[c][gLo] + ... + x[c][k] (from +0.0, in ascending k) for k in [gLo, gHi), the chains' serial
-    /// sums interleaved so their add latencies overlap. A pdf is +0 outside its support, so starting below it
-    /// adds only +0.0 terms.
-    @inline(__always)
-    static func prefixSums(_ x: [UnsafeMutablePointer<Double>], _ cs: [UnsafeMutablePointer<Double>], _ gLo: Int, _ gHi: Int) {
-        switch x.count {
-        case 4:
-            let x0 = x[0], x1 = x[1], x2 = x[2], x3 = x[3], c0 = cs[0], c1 = cs[1], c2 = cs[2], c3 = cs[3]
-            var a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0
-            for k in gLo..<gHi {
-                a0 += x0[k]; c0[k] = a0
-                a1 += x1[k]; c1[k] = a1
-                a2 += x2[k]; c2[k] = a2
-                a3 += x3[k]; c3[k] = a3
+    /// Running sums of up to eight rows at once: cs[k] = x[0] + ... + x[k] (from +0.0, in ascending k) for k in
+    /// 0..<n of each row added, by CKernels' `sage_running_sums`; every row's sums lie at the same distance from it.
+    /// The rows' serial sums run interleaved, so that their add latencies overlap: all rows up to the shortest one's
+    /// end, then the longer ones on (rows are kept longest first). A chain's pdf is +0 outside its support, so a row
+    /// that starts below it adds only +0.0 terms.
+    struct RunningSums {
+        static let capacity = 8
+        private var x: [UnsafeMutablePointer<Double>?] = [], n: [Int] = [], delta = 0
+
+        init() { x.reserveCapacity(Self.capacity); n.reserveCapacity(Self.capacity) }
+
+        mutating func removeAll() { x.removeAll(keepingCapacity: true); n.removeAll(keepingCapacity: true) }
+
+        /// Adds the row x[0..<count] -> sums[0..<count].
+        mutating func add(_ row: UnsafeMutablePointer<Double>, _ sums: UnsafeMutablePointer<Double>, _ count: Int) {
+            precondition(n.count < Self.capacity, "RunningSums holds \(Self.capacity) rows")
+            if n.isEmpty { delta = sums - row } else { precondition(sums - row == delta, "RunningSums: rows at one distance from their sums") }
+            x.append(row); n.append(count)
+            var at = n.count - 1
+            while at > 0 && n[at - 1] < count { x.swapAt(at, at - 1); n.swapAt(at, at - 1); at -= 1 }
+        }
+
+        func run() {
+            x.withUnsafeBufferPointer { xp in
+                n.withUnsafeBufferPointer { np in sage_running_sums(xp.baseAddress, delta, np.baseAddress, np.count) }
             }
-        case 3:
-            let x0 = x[0], x1 = x[1], x2 = x[2], c0 = cs[0], c1 = cs[1], c2 = cs[2]
-            var a0 = 0.0, a1 = 0.0, a2 = 0.0
-            for k in gLo..<gHi {
-                a0 += x0[k]; c0[k] = a0
-                a1 += x1[k]; c1[k] = a1
-                a2 += x2[k]; c2[k] = a2
-            }
-        case 2:
-            let x0 = x[0], x1 = x[1], c0 = cs[0], c1 = cs[1]
-            var a0 = 0.0, a1 = 0.0
-            for k in gLo..<gHi {
-                a0 += x0[k]; c0[k] = a0
-                a1 += x1[k]; c1[k] = a1
-            }
-        case 1:
-            let x0 = x[0], c0 = cs[0]
-            var a0 = 0.0
-            for k in gLo..<gHi { a0 += x0[k]; c0[k] = a0 }
-        default:
-            break
         }
     }
 
@@ -352,80 +336,5 @@ struct TomtomBackground {
             k += 4
         }
         while k < scaled { x[k] = x[k] * K; k += 1 }
-    }
-
-    /// out[t + k] += f[t] * prev[k] for taps t from fn - 1 down to 0 and k in 0..<pn (each output's terms in
-    /// ascending k, as memelite's scatter adds them; out has pn + fn - 1 entries). `padded` is scratch of at least
-    /// pn + 2 * pad + 4 entries. prev goes into it between `pad` zeros on each side, so a pass of g taps t ... t-g+1
-    /// adds to every output it reaches in one vector loop, out[b + q] += sum over r ascending of f[t - r] *
-    /// padded[q + r + pad - (g - 1)] (b = t - g + 1, q in 0..<pn + g - 1), the edge outputs' missing terms being
-    /// products with +0. Eight taps per pass, then four; taps below 0 of the last pass are +0 too. f and prev are
-    /// >= 0, so each added +0 changes no sum, and every output gets its terms in the same order: the result is
-    /// bitwise memelite's.
-    static let pad = 7
-
-    @inline(__always)
-    static func convolve(_ prev: UnsafeMutablePointer<Double>, _ pn: Int, _ f: UnsafeMutablePointer<Double>, _ fn: Int,
-                         _ out: UnsafeMutablePointer<Double>, padded: UnsafeMutablePointer<Double>) {
-        typealias V = SIMD4<Double>
-        let pad = Self.pad
-        padded.update(repeating: 0, count: pad)
-        padded.advanced(by: pad).update(from: prev, count: pn)
-        (padded + pad + pn).update(repeating: 0, count: pad + 4)
-        @inline(__always) func load(_ p: UnsafePointer<Double>) -> V { UnsafeRawPointer(p).loadUnaligned(as: V.self) }
-        @inline(__always) func tap(_ i: Int) -> Double { i >= 0 ? f[i] : 0 }
-        var t = fn - 1
-        while t >= 7 {  // eight taps t ... t-7
-            let b = t - 7, n = pn + 7, src = UnsafePointer(padded), dst = out + b
-            let c0 = V(repeating: f[t]), c1 = V(repeating: f[t - 1]), c2 = V(repeating: f[t - 2]), c3 = V(repeating: f[t - 3])
-            let c4 = V(repeating: f[t - 4]), c5 = V(repeating: f[t - 5]), c6 = V(repeating: f[t - 6]), c7 = V(repeating: f[t - 7])
-            var q = 0
-            while q + 4 <= n {
-                var x = load(dst + q)
-                x += c0 * load(src + q)
-                x += c1 * load(src + q + 1)
-                x += c2 * load(src + q + 2)
-                x += c3 * load(src + q + 3)
-                x += c4 * load(src + q + 4)
-                x += c5 * load(src + q + 5)
-                x += c6 * load(src + q + 6)
-                x += c7 * load(src + q + 7)
-                UnsafeMutableRawPointer(dst + q).storeBytes(of: x, as: V.self)
-                q += 4
-            }
-            while q < n {
-                var x = dst[q]
-                for r in 0..<8 { x += f[t - r] * src[q + r] }
-                dst[q] = x
-                q += 1
-            }
-            t -= 8
-        }
-        while t >= 0 {  // four taps t ... t-3 (those below 0 are +0); outputs from b = t - 3 (which may be < 0)
-            let b = t - 3, n = pn + 3, src = UnsafePointer(padded) + (pad - 3)
-            let f0 = tap(t), f1 = tap(t - 1), f2 = tap(t - 2), f3 = tap(t - 3)
-            let c0 = V(repeating: f0), c1 = V(repeating: f1), c2 = V(repeating: f2), c3 = V(repeating: f3)
-            var q = max(-b, 0)  // outputs below 0 get only +0 terms: skipped
-            while q + 4 <= n {
-                let dst = out + b + q
-                var x = load(dst)
-                x += c0 * load(src + q)
-                x += c1 * load(src + q + 1)
-                x += c2 * load(src + q + 2)
-                x += c3 * load(src + q + 3)
-                UnsafeMutableRawPointer(dst).storeBytes(of: x, as: V.self)
-                q += 4
-            }
-            while q < n {
-                var x = out[b + q]
-                x += f0 * src[q]
-                x += f1 * src[q + 1]
-                x += f2 * src[q + 2]
-                x += f3 * src[q + 3]
-                out[b + q] = x
-                q += 1
-            }
-            t -= 4
-        }
     }
 }

@@ -61,8 +61,9 @@ struct TomtomQueryScores {
         fAll.update(repeating: 0, count: nq * fw)
         let rowStride = nq + 16
         for u in 0..<nu {  // the zero pads, one vector store each
-            UnsafeMutableRawPointer(gammaInt + u * rowStride).storeBytes(of: SIMD8<Int32>(), as: SIMD8<Int32>.self)
-            UnsafeMutableRawPointer(gammaInt + u * rowStride + 8 + nq).storeBytes(of: SIMD8<Int32>(), as: SIMD8<Int32>.self)
+            let row = gammaInt + u &* rowStride
+            UnsafeMutableRawPointer(row).storeBytes(of: SIMD8<Int32>(), as: SIMD8<Int32>.self)
+            UnsafeMutableRawPointer(row + 8 + nq).storeBytes(of: SIMD8<Int32>(), as: SIMD8<Int32>.self)
         }
         db.weights.withUnsafeBufferPointer { weights in
             let wp = weights.baseAddress!
@@ -81,9 +82,21 @@ struct TomtomQueryScores {
                     while u < nu { xs[u] = Int32(((row[u] - mi) * fScale + 0.5).rounded(.down)); u += 1 }
                 }
                 scatter(bins, m, nu, wp, fAll + c0 * fw, fw)
+                let shift = Int32(truncatingIfNeeded: offset)
+                if m == 4 {  // columns c0 + 3 ... c0 go to 4 adjacent entries of each row: one vector store per row
+                    let x0 = bins, x1 = bins + nu, x2 = bins + 2 * nu, x3 = bins + 3 * nu
+                    let row = gammaInt + 8 + (nq - 4 - c0), shifts = SIMD4<Int32>(repeating: shift)
+                    for u in 0..<nu {
+                        UnsafeMutableRawPointer(row + u &* rowStride).storeBytes(
+                            of: SIMD4<Int32>(x3[u], x2[u], x1[u], x0[u]) &- shifts, as: SIMD4<Int32>.self)
+                    }
+                } else {
+                    for c in c0..<(c0 + m) {
+                        let xs = bins + (c - c0) * nu, row = gammaInt + 8 + (nq - 1 - c)
+                        for u in 0..<nu { row[u &* rowStride] = xs[u] &- shift }
+                    }
+                }
                 for c in c0..<(c0 + m) {
-                    let xs = bins + (c - c0) * nu, k = nq - 1 - c, shift = Int32(truncatingIfNeeded: offset)
-                    for u in 0..<nu { gammaInt[u * rowStride + 8 + k] = xs[u] &- shift }
                     let f = fAll + c * fw
                     var lo = fw, hi = 0
                     for x in 0..<fw where f[x] != 0 {

@@ -7,7 +7,7 @@ public final class TomtomWorkspace {
     private(set) var medianIndex = UnsafeMutablePointer<Int32>.allocate(capacity: 1)  // 4 x nu: bins of a block of 4 query columns
     private(set) var medianCounts = UnsafeMutablePointer<Int>.allocate(capacity: 1)  // 4 x medianBins
     private var capacities = [Int](repeating: 1, count: 5)
-    /// Packed span backgrounds and their cumulative sums (TomtomBackground), the pdfs of up to four chains of
+    /// Packed span backgrounds and their cumulative sums (TomtomBackground), the pdfs of up to eight chains of
     /// maxima, their running sums and up to four pdfs waiting for their survival rows, a zero-padded convolution
     /// input, survival rows; the score sums of one target and the gammaInt rows of its columns (Tomtom).
     var spans: [Double] = [], spanSums: [Double] = []

@@ -12,7 +12,7 @@ struct BenchSeqlets: ParsableCommand {
         discussion: """
         Writes --regions seeded real-looking projected attribution tracks of --length positions (noise, SD 0.05, \
         and a positive bump every ~500 positions) to WORK_DIR/tracks.npy and calls seqlets on each, one region \
-        at a time on one thread, as `sage-mpi seqlets` and SAGE-net's identify_seqlets do (process CPU time, best \
+        at a time on one thread, as `sage-mpi seqlets` and SAGE-net's identify_seqlets do (CPU time of the timing thread, best \
         of --repeats after a warm-up, on both sides: on a shared machine wall time mostly measures the other jobs). \
         With --python, runs tools/tangermeme_seqlets_bench.py (or --script) with that interpreter on the same \
         tracks in --rounds rounds that alternate the two sides, checks that its seqlets are ours (starts and ends \
