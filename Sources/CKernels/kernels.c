@@ -111,6 +111,29 @@ void sage_running_sums(double *const *x, long delta, const long *n, long m) {
     }
 }
 
+// See CKernels.h. Vectors of 8 inside each part, the same operations on the part's last few elements one by one.
+static inline __attribute__((always_inline))
+void tomtom_max_update(double *x, const double *xcs, long lo, long hi, const double *y, const double *ycs, long wLo,
+                       long wHi, double K, long mark) {
+    long k = lo;
+    const long below = wLo < hi ? wLo : hi;
+    for (; k < below; k++) x[k] = 0;
+    const long end = wHi < hi ? wHi : hi;
+    for (; k + 8 <= end; k += 8) {
+        const v8d xv = LOAD8(x + k), yv = LOAD8(y + k);
+        STORE8(x + k, xv * LOAD8(ycs + k) + yv * LOAD8(xcs + k) - xv * yv);
+    }
+    for (; k < end; k++) x[k] = x[k] * ycs[k] + y[k] * xcs[k] - x[k] * y[k];
+    const long scaled = mark < hi ? mark : hi;
+    for (; k + 8 <= scaled; k += 8) STORE8(x + k, LOAD8(x + k) * K);
+    for (; k < scaled; k++) x[k] = x[k] * K;
+}
+
+void sage_tomtom_max_update_baseline(double *x, const double *xcs, long lo, long hi, const double *y, const double *ycs,
+                                     long wLo, long wHi, double K, long mark) {
+    tomtom_max_update(x, xcs, lo, hi, y, ycs, wLo, wHi, K, mark);
+}
+
 void sage_tomtom_convolve_baseline(const double *prev, long pn, const double *f, long fn, double *out, double *padded) {
     tomtom_convolve(prev, pn, f, fn, out, padded);
 }
@@ -132,6 +155,12 @@ void sage_tomtom_convolve_avx512(const double *prev, long pn, const double *f, l
     tomtom_convolve(prev, pn, f, fn, out, padded);
 }
 
+__attribute__((target("avx512f")))
+void sage_tomtom_max_update_avx512(double *x, const double *xcs, long lo, long hi, const double *y, const double *ycs,
+                                   long wLo, long wHi, double K, long mark) {
+    tomtom_max_update(x, xcs, lo, hi, y, ycs, wLo, wHi, K, mark);
+}
+
 int sage_kernels_have_avx512(void) { return __builtin_cpu_supports("avx512f"); }
 #else
 long sage_seqlet_convolve_avx512(const double *prev, long prevCount, const long *js, const double *ws, long n,
@@ -141,6 +170,11 @@ long sage_seqlet_convolve_avx512(const double *prev, long prevCount, const long 
 
 void sage_tomtom_convolve_avx512(const double *prev, long pn, const double *f, long fn, double *out, double *padded) {
     tomtom_convolve(prev, pn, f, fn, out, padded);
+}
+
+void sage_tomtom_max_update_avx512(double *x, const double *xcs, long lo, long hi, const double *y, const double *ycs,
+                                   long wLo, long wHi, double K, long mark) {
+    tomtom_max_update(x, xcs, lo, hi, y, ycs, wLo, wHi, K, mark);
 }
 
 int sage_kernels_have_avx512(void) { return 0; }
@@ -155,4 +189,10 @@ long sage_seqlet_convolve(const double *prev, long prevCount, const long *js, co
 void sage_tomtom_convolve(const double *prev, long pn, const double *f, long fn, double *out, double *padded) {
     if (sage_kernels_have_avx512()) sage_tomtom_convolve_avx512(prev, pn, f, fn, out, padded);
     else sage_tomtom_convolve_baseline(prev, pn, f, fn, out, padded);
+}
+
+void sage_tomtom_max_update(double *x, const double *xcs, long lo, long hi, const double *y, const double *ycs,
+                            long wLo, long wHi, double K, long mark) {
+    if (sage_kernels_have_avx512()) sage_tomtom_max_update_avx512(x, xcs, lo, hi, y, ycs, wLo, wHi, K, mark);
+    else sage_tomtom_max_update_baseline(x, xcs, lo, hi, y, ycs, wLo, wHi, K, mark);
 }

@@ -23,6 +23,13 @@ long sage_seqlet_convolve_avx512(const double *prev, long prevCount, const long 
 // must be >= 0 (the passes add products with +0 at the edges, which changes no such sum).
 void sage_tomtom_convolve(const double *prev, long pn, const double *f, long fn, double *out, double *padded);
 
+// One step of Tomtom's chain of maxima (TomtomBackground): x = max(x, y) in place for bins k in [lo, hi), as the
+// pdf of the maximum z = x * Y + y * X - x * y (X = xcs, the running sums of x; Y = ycs, those of y, whose window
+// is [wLo, wHi)): +0 below the window, the formula in it, x * K above it up to mark (Y is K there) and x itself from
+// mark on (Y is 1). The pointers are indexed by bin.
+void sage_tomtom_max_update(double *x, const double *xcs, long lo, long hi, const double *y, const double *ycs,
+                            long wLo, long wHi, double K, long mark);
+
 // Running sums of m <= 8 rows at once (TomtomBackground.RunningSums): x[r][k + delta] = x[r][0] + ... + x[r][k],
 // from +0.0 in ascending k, for k in 0 ..< n[r], with n descending (each row's sums are delta entries after it). The
 // rows' serial sums are interleaved, so that their add latencies overlap (one build: nothing here vectorises).
@@ -31,6 +38,10 @@ void sage_running_sums(double *const *x, long delta, const long *n, long m);
 // The two builds behind each kernel (the AVX-512 one only where sage_kernels_have_avx512() is 1).
 void sage_tomtom_convolve_baseline(const double *prev, long pn, const double *f, long fn, double *out, double *padded);
 void sage_tomtom_convolve_avx512(const double *prev, long pn, const double *f, long fn, double *out, double *padded);
+void sage_tomtom_max_update_baseline(double *x, const double *xcs, long lo, long hi, const double *y, const double *ycs,
+                                     long wLo, long wHi, double K, long mark);
+void sage_tomtom_max_update_avx512(double *x, const double *xcs, long lo, long hi, const double *y, const double *ycs,
+                                   long wLo, long wHi, double K, long mark);
 int sage_kernels_have_avx512(void);
 
 #endif

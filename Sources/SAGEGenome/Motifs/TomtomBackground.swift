@@ -156,8 +156,9 @@ struct TomtomBackground {
                     laneSums.run()
                     for c in active {
                         let st = chains[lane[c]].steps[step[c]], s = st.span
-                        update(xs[c], cs[c], ranges[c], y: A + start[s] - lo[s], ycs: S + start[s] - lo[s],
-                               window: (lo[s], hi[s]), total: total[s], mark: mark[s])
+                        // x = max(x, span s) over the lane's range (sage_tomtom_max_update has the cases).
+                        sage_tomtom_max_update(xs[c], cs[c], ranges[c].0, ranges[c].1, A + start[s] - lo[s], S + start[s] - lo[s],
+                                               lo[s], hi[s], total[s], mark[s])
                         support[c] = (max(support[c].0, lo[s]), max(support[c].1, hi[s]))
                         if st.finish >= 0 { finish(xs[c], st.finish) }
                         step[c] += 1
@@ -303,38 +304,5 @@ struct TomtomBackground {
                 n.withUnsafeBufferPointer { np in sage_running_sums(xp.baseAddress, delta, np.baseAddress, np.count) }
             }
         }
-    }
-
-    /// x = max(x, y) in place over [range.0, range.1), the pdf of the maximum z = x * Y + y * X - x * y (X = xcs,
-    /// the running sums of x; Y those of y): +0 below y's window [window.0, window.1) (y = 0 and Y = 0 there), the
-    /// full formula in it (vectors of 4, each element the same operations in the same order), and x * Y above it
-    /// (Y = total below the mark, 1 from it on).
-    @inline(__always)
-    static func update(_ x: UnsafeMutablePointer<Double>, _ xcs: UnsafeMutablePointer<Double>, _ range: (Int, Int),
-                       y: UnsafePointer<Double>, ycs: UnsafePointer<Double>, window: (Int, Int), total K: Double, mark X: Int) {
-        typealias V = SIMD4<Double>
-        let (uLo, uHi) = range
-        var k = uLo
-        while k < min(window.0, uHi) { x[k] = 0; k += 1 }
-        let end = min(window.1, uHi)
-        @inline(__always) func load(_ p: UnsafePointer<Double>, _ i: Int) -> V { UnsafeRawPointer(p + i).loadUnaligned(as: V.self) }
-        while k + 4 <= end {
-            let xv = load(x, k), yv = load(y, k)
-            UnsafeMutableRawPointer(x + k).storeBytes(of: xv * load(ycs, k) + yv * load(xcs, k) - xv * yv, as: V.self)
-            k += 4
-        }
-        while k < end {
-            let xv = x[k], yv = y[k]
-            x[k] = xv * ycs[k] + yv * xcs[k] - xv * yv
-            k += 1
-        }
-        // Above the window x * Y + 0 * X - x * 0 = x * Y exactly: x * K below the mark, x itself from it on.
-        let scaled = min(X, uHi)
-        let kv = V(repeating: K)
-        while k + 4 <= scaled {
-            UnsafeMutableRawPointer(x + k).storeBytes(of: load(x, k) * kv, as: V.self)
-            k += 4
-        }
-        while k < scaled { x[k] = x[k] * K; k += 1 }
     }
 }
