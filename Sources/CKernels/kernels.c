@@ -8,10 +8,10 @@ typedef double v8d __attribute__((vector_size(64), aligned(8), may_alias));
 #define STORE8(p, v) (*(v8d *)(p) = (v))
 
 static inline __attribute__((always_inline))
-long seqlet_convolve(const double *prev, long prevCount, const long *js, const double *ws, long n, long outputs,
-                     double *out) {
+long seqlet_convolve(const double *prev, long prevCount, const long *js, const double *ws, long n, long from,
+                     long outputs, double *out) {
     long first = n, last = n, visited = 0;  // js[first..<last]: the bins in (t0 - prevCount, t0 + 47], descending
-    for (long t0 = 0; t0 < outputs; t0 += 48) {
+    for (long t0 = from; t0 < outputs; t0 += 48) {
         while (first > 0 && js[first - 1] <= t0 + 47) first--;
         while (last > 0 && js[last - 1] <= t0 - prevCount) last--;
         v8d a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0}, a4 = {0}, a5 = {0};
@@ -139,15 +139,15 @@ void sage_tomtom_convolve_baseline(const double *prev, long pn, const double *f,
 }
 
 long sage_seqlet_convolve_baseline(const double *prev, long prevCount, const long *js, const double *ws, long n,
-                                   long outputs, double *out) {
-    return seqlet_convolve(prev, prevCount, js, ws, n, outputs, out);
+                                   long from, long outputs, double *out) {
+    return seqlet_convolve(prev, prevCount, js, ws, n, from, outputs, out);
 }
 
 #if defined(__x86_64__)
 __attribute__((target("avx512f")))
 long sage_seqlet_convolve_avx512(const double *prev, long prevCount, const long *js, const double *ws, long n,
-                                 long outputs, double *out) {
-    return seqlet_convolve(prev, prevCount, js, ws, n, outputs, out);
+                                 long from, long outputs, double *out) {
+    return seqlet_convolve(prev, prevCount, js, ws, n, from, outputs, out);
 }
 
 __attribute__((target("avx512f")))
@@ -164,8 +164,8 @@ void sage_tomtom_max_update_avx512(double *x, const double *xcs, long lo, long h
 int sage_kernels_have_avx512(void) { return __builtin_cpu_supports("avx512f"); }
 #else
 long sage_seqlet_convolve_avx512(const double *prev, long prevCount, const long *js, const double *ws, long n,
-                                 long outputs, double *out) {
-    return seqlet_convolve(prev, prevCount, js, ws, n, outputs, out);
+                                 long from, long outputs, double *out) {
+    return seqlet_convolve(prev, prevCount, js, ws, n, from, outputs, out);
 }
 
 void sage_tomtom_convolve_avx512(const double *prev, long pn, const double *f, long fn, double *out, double *padded) {
@@ -180,10 +180,10 @@ void sage_tomtom_max_update_avx512(double *x, const double *xcs, long lo, long h
 int sage_kernels_have_avx512(void) { return 0; }
 #endif
 
-long sage_seqlet_convolve(const double *prev, long prevCount, const long *js, const double *ws, long n, long outputs,
-                          double *out) {
-    return sage_kernels_have_avx512() ? sage_seqlet_convolve_avx512(prev, prevCount, js, ws, n, outputs, out)
-                                      : sage_seqlet_convolve_baseline(prev, prevCount, js, ws, n, outputs, out);
+long sage_seqlet_convolve(const double *prev, long prevCount, const long *js, const double *ws, long n, long from,
+                          long outputs, double *out) {
+    return sage_kernels_have_avx512() ? sage_seqlet_convolve_avx512(prev, prevCount, js, ws, n, from, outputs, out)
+                                      : sage_seqlet_convolve_baseline(prev, prevCount, js, ws, n, from, outputs, out);
 }
 
 void sage_tomtom_convolve(const double *prev, long pn, const double *f, long fn, double *out, double *padded) {

@@ -23,9 +23,9 @@ import Testing
         var a = [Double](repeating: -1, count: padded), b = a, c = a
         let (va, vb, vc) = prev.withUnsafeBufferPointer { p in
             let x = p.baseAddress! + bins
-            return (sage_seqlet_convolve_baseline(x, prevCount, js, ws, js.count, outputs, &a),
-                    sage_seqlet_convolve_avx512(x, prevCount, js, ws, js.count, outputs, &b),
-                    sage_seqlet_convolve(x, prevCount, js, ws, js.count, outputs, &c))
+            return (sage_seqlet_convolve_baseline(x, prevCount, js, ws, js.count, 0, outputs, &a),
+                    sage_seqlet_convolve_avx512(x, prevCount, js, ws, js.count, 0, outputs, &b),
+                    sage_seqlet_convolve(x, prevCount, js, ws, js.count, 0, outputs, &c))
         }
         #expect(va == vb && vb == vc)
         #expect(a.map(\.bitPattern) == b.map(\.bitPattern))
@@ -36,6 +36,12 @@ import Testing
             for q in js.indices where t - js[q] >= 0 && t - js[q] < prevCount { s += prev[bins + t - js[q]] * ws[q] }
             #expect(a[t].bitPattern == s.bitPattern)
         }
+        // Starting at a later block gives the same outputs from there on, and writes nothing before it.
+        let from = outputs / 2 / 48 * 48
+        var d = [Double](repeating: -1, count: padded)
+        _ = prev.withUnsafeBufferPointer { p in sage_seqlet_convolve(p.baseAddress! + bins, prevCount, js, ws, js.count, from, outputs, &d) }
+        #expect(d[from...].map(\.bitPattern) == a[from...].map(\.bitPattern))
+        #expect(d[..<from].allSatisfy { $0 == -1 })
     }
 
     /// SplitMix64 values in [0, 1) from `seed`.
@@ -101,6 +107,28 @@ import Testing
                     #expect(got.bitPattern == original[delta + r * width + k].bitPattern, "row \(r) entry \(k) written")
                 }
             }
+        }
+    }
+
+    /// The chain's max step: both builds and the dispatcher give the definition's bits in each of its four parts
+    /// (zero below the window, the formula in it, x * K up to the mark, x from it), and touch nothing outside
+    /// [lo, hi).
+    @Test(arguments: [(0, 40, 5, 21, 30), (3, 37, 0, 37, 37), (0, 100, 10, 90, 95), (10, 11, 10, 11, 11), (0, 64, 20, 30, 64)])
+    func tomtomMaxUpdateMatchesDefinition(lo: Int, hi: Int, wLo: Int, wHi: Int, mark: Int) {
+        let n = hi + 8, u = Self.units(lo * 31 + hi * 7 + wLo + wHi + mark, 4 * n)
+        let x0 = (0..<n).map { u[$0] }, xcs = (0..<n).map { u[n + $0] }, y = (0..<n).map { u[2 * n + $0] }
+        let ycs = (0..<n).map { u[3 * n + $0] }, K = 0.625
+        var expected = x0
+        for k in lo..<hi {
+            if k < wLo { expected[k] = 0 }
+            else if k < wHi { expected[k] = x0[k] * ycs[k] + y[k] * xcs[k] - x0[k] * y[k] }
+            else if k < mark { expected[k] = x0[k] * K }
+        }
+        for build in 0..<3 {
+            var x = x0
+            let update = [sage_tomtom_max_update_baseline, sage_tomtom_max_update_avx512, sage_tomtom_max_update][build]
+            update(&x, xcs, lo, hi, y, ycs, wLo, wHi, K, mark)
+            #expect(x.map(\.bitPattern) == expected.map(\.bitPattern), "build \(build)")
         }
     }
 }

@@ -62,6 +62,49 @@ import Testing
         }
     }
 
+    /// The null built from its tails gives what the full null gives, bit for bit, on every fixture track and on
+    /// long real-looking, Laplace, spiky and skewed tracks, with thresholds from 0.001 to 0.99; and where the tail
+    /// estimates are made to miss (3 sds above the mean instead of 1 below), the check catches every miss and the
+    /// full rebuild gives the same bits again.
+    @Test(arguments: [1.0, -3.0])
+    func tailNullEqualsFullNull(estimateSDs: Double) {
+        var state: UInt64 = 0x5EED
+        func unit() -> Double {  // SplitMix64 in [0, 1)
+            state &+= 0x9E3779B97F4A7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58476D1CE4E5B9
+            z = (z ^ (z >> 27)) &* 0x94D049BB133111EB
+            return Double((z ^ (z >> 31)) >> 11) * 0x1p-53
+        }
+        var tracks: [[Float]] = Self.cases.keys.sorted().map { Self.cases[$0]!.track.map { Float($0) } }
+        tracks.append((0..<5000).map { i in Float(0.05 * (unit() - 0.5) + (i % 500 < 12 ? 0.8 : 0)) })  // bumps
+        tracks.append((0..<3000).map { _ in Float(-log(1 - unit())) * (unit() < 0.5 ? -1 : 1) })  // Laplace
+        tracks.append((0..<3000).map { _ in Float(unit() < 0.01 ? 100 : 0) })  // rare spikes
+        tracks.append((0..<3000).map { _ in Float(pow(unit(), 8)) })  // skewed
+        for threshold in [0.001, 0.05, 0.3, 0.99] {
+            let settings = SeqletSettings(threshold: threshold)
+            let tails = SeqletCaller(settings: settings), full = SeqletCaller(settings: settings)
+            tails.tailEstimateSDs = estimateSDs
+            full.truncatesNull = false
+            for (n, track) in tracks.enumerated() {
+                let a = track.withUnsafeBufferPointer { tails.call($0) }, b = track.withUnsafeBufferPointer { full.call($0) }
+                #expect(a == b, "track \(n), threshold \(threshold)")
+                #expect(a.map(\.pValue.bitPattern) == b.map(\.pValue.bitPattern), "track \(n), threshold \(threshold)")
+            }
+            #expect(full.fullNullRebuilds == 0)
+            if threshold > 0.5 {  // built in full
+                #expect(tails.nullProducts == full.nullProducts && tails.fullNullRebuilds == 0)
+            } else if estimateSDs > 0 {
+                // A symmetric track needs ~1/4 fewer products (the tails of its longer sums); one whose mass sits
+                // at its lowest bins, like the bumps track, hardly fewer.
+                #expect(tails.nullProducts < full.nullProducts, "threshold \(threshold): the tails did less work")
+                #expect(tails.fullNullRebuilds == 0, "threshold \(threshold): no estimate missed")
+            } else {
+                #expect(tails.fullNullRebuilds > 0, "threshold \(threshold): the missed estimates were caught")
+            }
+        }
+    }
+
     @Test func settingsProblems() {
         #expect(SeqletSettings().problem == nil)
         #expect(SeqletSettings(threshold: 1.5).problem?.contains("threshold") == true)

@@ -5,17 +5,18 @@
 #define SAGE_CKERNELS_H
 
 // tangermeme's null convolution step (SeqletCaller.buildNull): out[t] = sum over q = 0, 1, ... of
-// prev[t - js[q]] * ws[q] (from +0.0, in that order) for t in 0 ..< outputs rounded up to 48, with js[0 ..< n]
-// descending and ws[q] = f[js[q]] != 0. prev is readable from -max(js) to outputs + 48 and zero outside
-// [0, prevCount); out has room for outputs rounded up to 48. Returns the number of (block of 48, bin) pairs visited.
-long sage_seqlet_convolve(const double *prev, long prevCount, const long *js, const double *ws, long n, long outputs,
-                          double *out);
+// prev[t - js[q]] * ws[q] (from +0.0, in that order) for t in from ..< outputs rounded up to 48 (from a multiple of
+// 48), with js[0 ..< n] descending and ws[q] = f[js[q]] != 0. prev is read from from - max(js) to outputs + 48 and
+// taken as zero outside [0, prevCount) (it must be readable, and zero, from -48 to 0 and from prevCount on); out
+// has room for outputs rounded up to 48. Returns the number of (block of 48, bin) pairs visited.
+long sage_seqlet_convolve(const double *prev, long prevCount, const long *js, const double *ws, long n, long from,
+                          long outputs, double *out);
 
 // The two builds behind sage_seqlet_convolve.
 long sage_seqlet_convolve_baseline(const double *prev, long prevCount, const long *js, const double *ws, long n,
-                                   long outputs, double *out);
+                                   long from, long outputs, double *out);
 long sage_seqlet_convolve_avx512(const double *prev, long prevCount, const long *js, const double *ws, long n,
-                                 long outputs, double *out);
+                                 long from, long outputs, double *out);
 
 // memelite's span convolution step (TomtomBackground.convolve): out[t + k] += f[t] * prev[k] for k in 0 ..< pn and
 // taps t from fn - 1 down to 0, so that each output gets its terms in ascending k. out holds pn + fn - 1 entries and

@@ -76,6 +76,14 @@ public final class SeqletCaller {
     /// Multiply-adds of the null convolutions so far (48 per block and bin visited), over every track called:
     /// the work that bounds the caller's speed (see `sage-mpi bench seqlets`).
     public private(set) var nullProducts = 0
+    /// Tracks whose null had to be built in full after its tails (see `buildNull`).
+    public private(set) var fullNullRebuilds = 0
+    /// Whether the null is built from its tails (see `buildNull`); false builds it in full (tests compare the two).
+    var truncatesNull = true
+    /// How many sds below its mean each tail is estimated to start (tests set it so that the estimates miss).
+    var tailEstimateSDs = 1.0
+    /// Per length, the first bin of the null row built.
+    private var nullFrom: [Int]
 
     /// A span of the decoder: its start and p-value; ordered by p, then start.
     struct Candidate { var p: Double, k: Int }
@@ -92,6 +100,7 @@ public final class SeqletCaller {
         nonzeroBins = []; nonzeroBins.reserveCapacity(settings.bins)
         nonzeroWeights = []; nonzeroWeights.reserveCapacity(settings.bins)
         candidateStart = [Int](repeating: 0, count: settings.maxLength - settings.minLength + 2)
+        nullFrom = [Int](repeating: 0, count: settings.maxLength + 1)
     }
 
     /// Seqlets of `track` (the projected attribution: one value per position). Values must be finite.
@@ -136,40 +145,82 @@ public final class SeqletCaller {
     /// rcdfs[len][i+1] + scores[len][i] from i = bins * len - 1 down to 0 (rcdfs[len][bins * len] = 0). The
     /// convolution is CKernels' `sage_seqlet_convolve` (blocks of 48 outputs, the nonzero bins that reach each,
     /// separate multiplies and adds; AVX-512 where the CPU has it, the same bits either way).
+    ///
+    /// Only the tails are built. The decoder uses rcdfs[len][i] only when it is below the threshold, and a row is
+    /// non-increasing in i (each step adds a term >= 0), so if the built rcdfs[len][from] >= threshold, every entry
+    /// below `from` may stand as 1 (also >= threshold) without changing a single result. Row len is built from
+    /// `from[len]` up, which needs row len - 1 from from[len] - (the top nonzero bin) up: so from[len] is the lower
+    /// of that and an estimate of where the row drops below the threshold (len * mean - sd * sqrt(len) in bins,
+    /// mean and sd of one binned value: P(S >= that) is about 0.84 for a normal S), in multiples of 48 (the kernel's
+    /// blocks). Each value built is then exactly
+    /// the full computation's. A row whose check fails (a track whose sums are far from normal) makes the whole null
+    /// be built again in full (`fullNullRebuilds`).
+    /// Thresholds above 0.5 build the null in full (the estimates would often miss).
     private func buildNull() {
-        let nb = settings.bins, maxLen = settings.maxLength, pad = nb, w = width
+        let tails = truncatesNull && settings.threshold <= 0.5
+        if tails && buildNull(truncated: true) { return }
+        if tails { fullNullRebuilds += 1 }
+        _ = buildNull(truncated: false)
+    }
+
+    /// Builds the null (see above), from the estimated tails or in full; false if a tail's check failed.
+    private func buildNull(truncated: Bool) -> Bool {
+        let nb = settings.bins, maxLen = settings.maxLength, minLen = settings.minLength, pad = nb, w = width
         previous.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
         current.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }  // nothing of the previous track
         for j in 0..<nb { previous[pad + j] = fractions[j] }
+        for len in 0...maxLen { nullFrom[len] = 0 }
+        if truncated, let top = nonzeroBins.first {
+            var mean = 0.0, square = 0.0
+            for j in 0..<nb where fractions[j] != 0 { mean += Double(j) * fractions[j]; square += Double(j * j) * fractions[j] }
+            let sd = Swift.max(square - mean * mean, 0).squareRoot()
+            var from = Int.max
+            for len in stride(from: maxLen, through: 1, by: -1) {
+                var t = from == Int.max ? Int.max : from - top
+                if len >= minLen {
+                    let estimate = Double(len) * mean - tailEstimateSDs * sd * Double(len).squareRoot()
+                    t = Swift.min(t, estimate > 0 ? Int(estimate) : 0)
+                }
+                from = t == Int.max ? 0 : Swift.max(t, 0) / 48 * 48
+                nullFrom[len] = from
+            }
+        }
+        let threshold = settings.threshold
+        var passed = true
         rcdfs.withUnsafeMutableBufferPointer { r in
         nonzeroBins.withUnsafeBufferPointer { js in
         nonzeroWeights.withUnsafeBufferPointer { ws in
             let base = r.baseAddress!
             for len in 1...maxLen {
-                let outputs = nb * len
+                let outputs = nb * len, from = nullFrom[len]
                 if len >= 2 {
                     previous.withUnsafeBufferPointer { prev in
                         current.withUnsafeMutableBufferPointer { cur in
                             nullProducts &+= 48 &* sage_seqlet_convolve(prev.baseAddress! + pad, nb * (len - 1), js.baseAddress!,
-                                                                        ws.baseAddress!, js.count, outputs, cur.baseAddress! + pad)
+                                                                        ws.baseAddress!, js.count, from, outputs, cur.baseAddress! + pad)
                         }
                     }
                     swap(&previous, &current)
                 }
-                // `previous` now holds scores[len].
+                guard len >= minLen else { continue }  // the decoder reads rows minLength... only
+                // `previous` now holds scores[len] (from `from` on).
                 previous.withUnsafeBufferPointer { sc in
                     let row = base + len * w, scores = sc.baseAddress! + pad
                     var c = 0.0
                     row[outputs] = 0
-                    for i in stride(from: outputs - 1, through: 0, by: -1) {
+                    for i in stride(from: outputs - 1, through: from, by: -1) {
                         c = c + scores[i]
                         row[i] = c
                     }
+                    for i in 0..<from { row[i] = 1 }
+                    if from > 0 && !(row[from] >= threshold) { passed = false }
                 }
+                if !passed { return }
             }
         }
         }
         }
+        return passed
     }
 
     /// Steps 3-4: p and triangle maxima q length by length, the candidates (q < threshold) of every length, then
