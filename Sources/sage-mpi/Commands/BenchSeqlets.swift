@@ -11,7 +11,7 @@ struct BenchSeqlets: ParsableCommand {
         abstract: "Seqlets per second per core of recursive_seqlets on synthetic 40 kb tracks, beside tangermeme's on the same tracks.",
         discussion: """
         Writes --regions seeded real-looking projected attribution tracks of --length positions (noise, SD 0.05, \
-        and a positive bump every ~500 positions) to WORK_DIR/tracks.npy and calls seqlets on each, one region \
+        and a positive bump every ~500 positions; with --both-signs every other bump is negative) to WORK_DIR/tracks.npy and calls seqlets on each, one region \
         at a time on one thread, as `sage-mpi seqlets` and SAGE-net's identify_seqlets do (CPU time of the timing thread, best \
         of --repeats after a warm-up, on both sides: on a shared machine wall time mostly measures the other jobs). \
         With --python, runs tools/tangermeme_seqlets_bench.py (or --script) with that interpreter on the same \
@@ -24,6 +24,7 @@ struct BenchSeqlets: ParsableCommand {
     @Option(help: "Tracks (regions).") var regions = 8
     @Option(help: "Positions per track.") var length = 40000
     @Option(help: "p-value threshold.") var threshold = 0.05
+    @Flag(help: "Make every other bump negative: attributions of both signs, whose null's tails are shorter (see README).") var bothSigns = false
     @Option(help: "Timed passes over all tracks (best is reported).") var repeats = 3
     @Option(help: "With --python: rounds, each timing sage-mpi then tangermeme (best of each side over all rounds).") var rounds = 3
     @Option(help: "Python with tangermeme installed, to time tangermeme on the same tracks.") var python: String?
@@ -40,7 +41,7 @@ struct BenchSeqlets: ParsableCommand {
             throw CommandError("\(script): no such file; run from the repository's root or give --script")
         }
         try OutputGuard.claim(workDir, kind: "bench-seqlets", inputs: [], owns: { $0 == "tracks.npy" || $0 == "tangermeme.csv" }, replace: true)
-        let tracks = Self.tracks(regions: regions, length: length)
+        let tracks = Self.tracks(regions: regions, length: length, bothSigns: bothSigns)
         try AtomicFile.write(NPY.encode(NPYArray(shape: [regions, length], values: .float32(tracks.flatMap { $0 }))),
                              to: (workDir as NSString).appendingPathComponent("tracks.npy"))
         let caller = SeqletCaller(settings: SeqletSettings(threshold: threshold))
@@ -93,14 +94,16 @@ struct BenchSeqlets: ParsableCommand {
                      Double(products) / (seconds / 5) / 1e9))
     }
 
-    /// Seeded tracks: N(0, 0.05) noise (Box-Muller on SplitMix64) with a bump of 4-14 positions every ~500.
-    static func tracks(regions: Int, length: Int) -> [[Float]] {
+    /// Seeded tracks: N(0, 0.05) noise (Box-Muller on SplitMix64) with a bump of 4-14 positions every ~500 (every
+    /// other one negative if `bothSigns`).
+    static func tracks(regions: Int, length: Int, bothSigns: Bool = false) -> [[Float]] {
         var rng = SplitMix64(seed: 20261201)
         func unit() -> Double { (Double(rng.next() >> 11) + 0.5) * 0x1p-53 }
         return (0..<regions).map { _ in
             var t = (0..<length).map { _ in Float(0.05 * (-2 * log(unit())).squareRoot() * cos(2 * Double.pi * unit())) }
-            for _ in 0..<(length / 500) {
-                let w = 4 + Int(rng.next() % 11), s = Int(rng.next() % UInt64(length - w)), h = 0.5 + 1.5 * unit()
+            for b in 0..<(length / 500) {
+                let w = 4 + Int(rng.next() % 11), s = Int(rng.next() % UInt64(length - w))
+                let h = (0.5 + 1.5 * unit()) * (bothSigns && b % 2 == 1 ? -1 : 1)
                 for k in 0..<w { t[s + k] += Float(h * sin(Double.pi * Double(k + 1) / Double(w + 1))) }
             }
             return t
