@@ -95,6 +95,21 @@ import Testing
         #expect(c.exact == c.total)
     }
 
+    /// One workspace (which keeps each query length's chains of maxima for its database) used with two databases of
+    /// different motif lengths in turn gives every row a fresh workspace gives.
+    @Test func workspaceSharedAcrossDatabases() throws {
+        let all = try readMEME(path: Self.directory.appendingPathComponent("jaspar.meme").path)
+        let short = try TomtomDatabase(targets: all.filter { $0.length <= 10 })
+        let long = try TomtomDatabase(targets: all.filter { $0.length > 10 })
+        let queries = try readMEME(path: Self.directory.appendingPathComponent("edge_queries.meme").path)
+        let shared = TomtomWorkspace()
+        for (n, db) in [short, long, short, long].enumerated() {
+            let expected = try Tomtom.compare(queries, database: db)
+            let rows = queries.map { Tomtom.compare($0, database: db, workspace: shared) }
+            #expect(rows == expected, "pass \(n)")
+        }
+    }
+
     @Test func benjaminiHochbergEqualsStatsmodels() throws {
         for file in ["tomtom_jaspar.json", "tomtom_cwm.json"] {
             let e = try Expected.load(file)

@@ -94,6 +94,8 @@ public enum Tomtom {
         }
         let n = nTargets / 2
         var row = TomtomRow(pValues: [], scores: [], offsets: [], overlaps: [], strands: [])
+        row.pValues.reserveCapacity(n); row.scores.reserveCapacity(n); row.offsets.reserveCapacity(n)
+        row.overlaps.reserveCapacity(n); row.strands.reserveCapacity(n)
         for i in 0..<n {
             let m = min(p[i], p[i + n])
             row.pValues.append(m * (2 - m))  // 1 - (1 - m)^2 without rounding to 0 below 1e-16

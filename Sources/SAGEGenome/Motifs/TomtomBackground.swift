@@ -43,7 +43,7 @@ struct TomtomBackground {
         let background = TomtomBackground(low: L, high: H, slot: slot)
         let width = background.width, rowWidth = H - L
         if w.survival.count < nSlots * width { w.survival = [Double](repeating: 0, count: nSlots * width) }
-        let chains = Self.chains(nq: nq, tMax: tMax, slot: slot)
+        let chains = w.chains(nq: nq, database: db) { Self.chains(nq: nq, tMax: tMax, slot: slot) }
         let lanes = min(RunningSums.capacity, chains.count)
         if w.chainPDFs.count < lanes * rowWidth { w.chainPDFs = [Double](repeating: 0, count: lanes * rowWidth); w.chainSums = w.chainPDFs }
         if w.pendingPDFs.count < 4 * rowWidth { w.pendingPDFs = [Double](repeating: 0, count: 4 * rowWidth) }

@@ -57,6 +57,7 @@ struct TomtomQueryScores {
         let offset = -iMin * scale
         let fScale = Double(scale)
         var result = TomtomQueryScores(offset: offset, fLow: [], fHigh: [])
+        result.fLow.reserveCapacity(nq); result.fHigh.reserveCapacity(nq)
         let fw = nBins + 1
         fAll.update(repeating: 0, count: nq * fw)
         let rowStride = nq + 16

@@ -14,6 +14,18 @@ public final class TomtomWorkspace {
     var chainPDFs: [Double] = [], chainSums: [Double] = [], pendingPDFs: [Double] = [], padded: [Double] = []
     var survival: [Double] = []
     var sums: [Int32] = [], targetRows: [Int] = []
+    /// The chains of maxima of each query length (TomtomBackground.chains), for the database they were made for (held,
+    /// so that no other database can take its address while they are kept).
+    private var chainCache: [Int: [TomtomBackground.Chain]] = [:], chainDatabase: TomtomDatabase?
+
+    /// The chains of a query of nq columns against `db`, made by `make` the first time.
+    func chains(nq: Int, database db: TomtomDatabase, make: () -> [TomtomBackground.Chain]) -> [TomtomBackground.Chain] {
+        if chainDatabase !== db { chainCache = [:]; chainDatabase = db }
+        if let chains = chainCache[nq] { return chains }
+        let chains = make()
+        chainCache[nq] = chains
+        return chains
+    }
 
     public init() {}
 
