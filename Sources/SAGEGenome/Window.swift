@@ -34,6 +34,16 @@ extension FASTAReader {
         }
         return (contig, sageWindow(centre: region.pos, inputLen: inputLen, contigLength: length))
     }
+
+    /// The reference of `region` as the model reads it: its window (`window(of:inputLen:)`), fetched, truncated to
+    /// `inputLen` and reverse-complemented for a minus-strand region when allowed (`modelSequence`).
+    public func modelReference(of region: Region, inputLen: Int, allowReverseComplement: Bool)
+        throws -> (contig: String, window: Range<Int>, sequence: [UInt8]) {
+        let (contig, window) = try self.window(of: region, inputLen: inputLen)
+        let reference = try fetch(contig: contig, start: window.lowerBound, end: window.upperBound)
+        return (contig, window, modelSequence(reference, inputLen: inputLen, minusStrand: region.minusStrand,
+                                              allowReverseComplement: allowReverseComplement))
+    }
 }
 
 extension VCFReader {

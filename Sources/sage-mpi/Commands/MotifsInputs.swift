@@ -57,9 +57,7 @@ struct SeqletInputs {
                 let file = sources.indices.first { kept[$0][id] != nil }.map { sources[$0].csv } ?? ""
                 throw CommandError("\(file): region '\(id)' is not in the regions table \(table) of the configuration (use the configuration the seqlets were called with)")
             }
-            let (contig, window) = try reader.window(of: region, inputLen: inputLen)
-            let reference = try reader.fetch(contig: contig, start: window.lowerBound, end: window.upperBound)
-            let sequence = modelSequence(reference, inputLen: inputLen, minusStrand: region.minusStrand, allowReverseComplement: reverse)
+            let sequence = try reader.modelReference(of: region, inputLen: inputLen, allowReverseComplement: reverse).sequence
             for (s, source) in sources.enumerated() {
                 guard let rows = kept[s][id] else { continue }
                 let attribution = try source.directory.read(regionID: id, inputLen: inputLen)

@@ -85,10 +85,8 @@ struct Seqlets: ParsableCommand {
     /// The CSV rows of one region's seqlets.
     func rows(_ region: Region, reader: FASTAReader, directory: AttributionDirectory, caller: SeqletCaller,
               inputLen: Int, reverse allowReverse: Bool) throws -> String {
-        let (contig, window) = try reader.window(of: region, inputLen: inputLen)
-        let reference = try reader.fetch(contig: contig, start: window.lowerBound, end: window.upperBound)
+        let (contig, window, sequence) = try reader.modelReference(of: region, inputLen: inputLen, allowReverseComplement: allowReverse)
         let reversed = region.minusStrand && allowReverse
-        let sequence = modelSequence(reference, inputLen: inputLen, minusStrand: region.minusStrand, allowReverseComplement: allowReverse)
         let attribution = try directory.read(regionID: region.id, inputLen: inputLen)
         let track = projectAttribution(attribution, onto: sequence, length: inputLen, zeroCenter: zeroCenter)
         let seqlets = track.withUnsafeBufferPointer { caller.call($0) }
