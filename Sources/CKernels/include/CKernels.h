@@ -18,7 +18,7 @@ long sage_seqlet_convolve_baseline(const double *prev, long prevCount, const lon
 long sage_seqlet_convolve_avx512(const double *prev, long prevCount, const long *js, const double *ws, long n,
                                  long from, long outputs, double *out);
 
-// memelite's span convolution step (TomtomBackground.convolve): out[t + k] += f[t] * prev[k] for k in 0 ..< pn and
+// memelite's span convolution step (TomtomBackground.build): out[t + k] += f[t] * prev[k] for k in 0 ..< pn and
 // taps t from fn - 1 down to 0, so that each output gets its terms in ascending k. out holds pn + fn - 1 entries and
 // 7 more of slack, which are written (their values are unspecified); padded is scratch of pn + 32 entries. f and prev
 // must be >= 0 (the passes add products with +0 at the edges, which changes no such sum).

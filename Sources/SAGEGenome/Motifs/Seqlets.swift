@@ -149,13 +149,12 @@ public final class SeqletCaller {
     /// Only the tails are built. The decoder uses rcdfs[len][i] only when it is below the threshold, and a row is
     /// non-increasing in i (each step adds a term >= 0), so if the built rcdfs[len][from] >= threshold, every entry
     /// below `from` may stand as 1 (also >= threshold) without changing a single result. Row len is built from
-    /// `from[len]` up, which needs row len - 1 from from[len] - (the top nonzero bin) up: so from[len] is the lower
-    /// of that and an estimate of where the row drops below the threshold (len * mean - sd * sqrt(len) in bins,
-    /// mean and sd of one binned value: P(S >= that) is about 0.84 for a normal S), in multiples of 48 (the kernel's
-    /// blocks). Each value built is then exactly
-    /// the full computation's. A row whose check fails (a track whose sums are far from normal) makes the whole null
-    /// be built again in full (`fullNullRebuilds`).
-    /// Thresholds above 0.5 build the null in full (the estimates would often miss).
+    /// from[len] up, in multiples of 48 (the kernel's blocks), and reads row len - 1 from from[len] - (the top
+    /// nonzero bin) up. So, from the longest length down, from[len] is the lower of what row len + 1 reads and an
+    /// estimate of where row len drops below the threshold: len * mean - sd * sqrt(len) bins (mean and sd of one
+    /// binned value; P(S >= that) is about 0.84 for a normal S). Every value built is then the full computation's,
+    /// bit for bit. A row whose check fails (a track whose sums are far from normal) has the whole null built again
+    /// in full (`fullNullRebuilds`). Thresholds above 0.5 build it in full at once (the estimates would often miss).
     private func buildNull() {
         let tails = truncatesNull && settings.threshold <= 0.5
         if tails && buildNull(truncated: true) { return }
