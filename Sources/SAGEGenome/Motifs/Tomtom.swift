@@ -34,8 +34,10 @@ public enum Tomtom {
         let scores = query.values.withUnsafeBufferPointer { TomtomQueryScores.compute(query: $0, nq: nq, database: db, workspace: w) }
         let background = TomtomBackground.build(scores: scores, nq: nq, database: db, workspace: w)
         let nTargets = db.lengths.count
-        var p = [Double](repeating: 1, count: nTargets), score = [Int](repeating: 0, count: nTargets)
-        var offset = [Int](repeating: 0, count: nTargets), overlap = offset
+        // Per target: the best alignment's p-value, score, offset and overlap (workspace memory).
+        let p = w.targetP, score = w.targetInts, offset = score + nTargets, overlap = offset + nTargets
+        p.update(repeating: 1, count: nTargets)
+        w.targetInts.update(repeating: 0, count: 3 * nTargets)
         let maxSums = (db.lengths.max() ?? 0) + nq + 7  // m sums, written 8 at a time
         if w.sums.count < maxSums { w.sums = [Int32](repeating: 0, count: maxSums) }
         let base = Int32(truncatingIfNeeded: nq * scores.offset)  // sums are below nq * (scoreBins + offset)
@@ -89,7 +91,10 @@ public enum Tomtom {
         }
         }
         guard db.settings.reverseComplement else {
-            return TomtomRow(pValues: p, scores: score.map(Double.init), offsets: offset, overlaps: overlap,
+            return TomtomRow(pValues: Array(UnsafeBufferPointer(start: p, count: nTargets)),
+                             scores: (0..<nTargets).map { Double(score[$0]) },
+                             offsets: Array(UnsafeBufferPointer(start: offset, count: nTargets)),
+                             overlaps: Array(UnsafeBufferPointer(start: overlap, count: nTargets)),
                              strands: [Int](repeating: 0, count: nTargets))
         }
         let n = nTargets / 2

@@ -32,14 +32,12 @@ struct TomtomBackground {
         // Span windows [lo, hi) and their place in the packed buffers. Constants from here on (a var that the nested
         // functions below captured would be boxed, and every access to it in the hot loops checked at run time).
         let nSpans = nq * nq
-        let (lo, hi, start, mark, L, H, packed) = Self.spanWindows(scores: scores, nq: nq, nBins: nBins)
-        var total = [Double](repeating: 0, count: nSpans)
+        let lo = w.spanIndex, hi = lo + nSpans, start = hi + nSpans, mark = start + nSpans, order = mark + nSpans
+        let (L, H, packed, widest) = Self.spanWindows(scores: scores, nq: nq, nBins: nBins, lo: lo, hi: hi, start: start, mark: mark)
+        let total = w.spanTotals
         // 8 entries of slack: a convolution writes up to 7 entries past its span (see `sage_tomtom_convolve`).
         if w.spans.count < packed + 8 { w.spans = [Double](repeating: 0, count: packed + 8); w.spanSums = w.spans }
-        let tMax = db.needed.count - 1
-        var slots = [Int](repeating: -1, count: tMax + 1), nSlots = 0
-        for t in 1...max(tMax, 1) where t <= tMax && db.needed[t] { slots[t] = nSlots; nSlots += 1 }
-        let slot = slots
+        let tMax = db.needed.count - 1, slot = db.slot, nSlots = db.slotCount
         let background = TomtomBackground(low: L, high: H, slot: slot)
         let width = background.width, rowWidth = H - L
         if w.survival.count < nSlots * width { w.survival = [Double](repeating: 0, count: nSlots * width) }
@@ -48,7 +46,6 @@ struct TomtomBackground {
         if w.chainPDFs.count < lanes * rowWidth { w.chainPDFs = [Double](repeating: 0, count: lanes * rowWidth); w.chainSums = w.chainPDFs }
         if w.pendingPDFs.count < 4 * rowWidth { w.pendingPDFs = [Double](repeating: 0, count: 4 * rowWidth) }
 
-        let widest = (0..<nSpans).reduce(0) { max($0, hi[$1] - lo[$1]) }
         if w.padded.count < widest + 32 { w.padded = [Double](repeating: 0, count: widest + 32) }
 
         w.padded.withUnsafeMutableBufferPointer { paddedBuffer in
@@ -73,16 +70,18 @@ struct TomtomBackground {
             // Cumulative sums: the window's running sum, 1 from the mark on. Each span's sum is serial; eight spans
             // of about the same width (the same length j - i) run interleaved (RunningSums) so that their add
             // latencies overlap.
-            var order: [Int] = []
-            order.reserveCapacity(nSpans)
-            for d in 0..<nq { for i in 0..<(nq - d) where hi[i * nq + i + d] > lo[i * nq + i + d] { order.append(i * nq + i + d) } }
-            var spanSums = RunningSums()
+            var nOrder = 0
+            for d in 0..<nq {
+                for i in 0..<(nq - d) where hi[i * nq + i + d] > lo[i * nq + i + d] { order[nOrder] = i * nq + i + d; nOrder += 1 }
+            }
+            var spanSums = RunningSums(rows: w.sumRows, counts: w.sumCounts)
             let group = RunningSums.capacity
-            for g in stride(from: 0, to: order.count, by: group) {
+            for g in stride(from: 0, to: nOrder, by: group) {
                 spanSums.removeAll()
-                for s in order[g..<min(g + group, order.count)] { spanSums.add(A + start[s], S + start[s], hi[s] - lo[s]) }
+                for e in g..<min(g + group, nOrder) { let s = order[e]; spanSums.add(A + start[s], S + start[s], hi[s] - lo[s]) }
                 spanSums.run()
-                for s in order[g..<min(g + group, order.count)] {
+                for e in g..<min(g + group, nOrder) {
+                    let s = order[e]
                     let cs = S + start[s], n = hi[s] - lo[s]
                     total[s] = cs[n - 1]
                     var k = max(mark[s] - lo[s], 0)
@@ -96,8 +95,12 @@ struct TomtomBackground {
             w.survival.withUnsafeMutableBufferPointer { survivalBuffer in
                 let survival = survivalBuffer.baseAddress!
                 // Lane c's pdf and prefix sums, indexed by bin.
-                let xs = (0..<lanes).map { chainBuffer.baseAddress! + $0 * rowWidth - L }
-                let cs = (0..<lanes).map { prefixBuffer.baseAddress! + $0 * rowWidth - L }
+                let chainBase = chainBuffer.baseAddress! - L, sumBase = prefixBuffer.baseAddress! - L
+                @inline(__always) func xs(_ c: Int) -> UnsafeMutablePointer<Double> { chainBase + c * rowWidth }
+                @inline(__always) func cs(_ c: Int) -> UnsafeMutablePointer<Double> { sumBase + c * rowWidth }
+                // The lanes' state (workspace memory, so nothing here allocates): see `TomtomWorkspace.laneState`.
+                let lane = w.laneState, step = lane + 8, supportLo = lane + 16, supportHi = lane + 24
+                let rangeLo = lane + 32, rangeHi = lane + 40, active = lane + 48, pendingT = lane + 56, pendingCount = lane + 60
 
                 /// z = y (span s) over [L, H); returns its support.
                 func copy(_ z: UnsafeMutablePointer<Double>, _ s: Int) -> (Int, Int) {
@@ -108,64 +111,62 @@ struct TomtomBackground {
                 }
                 /// The survival row of target length t from the pdf in z, later: z is copied to a pending slot, and
                 /// four pending rows are summed at a time (`survivalRows`), their serial sums interleaved.
-                var pendingT = [Int](repeating: 0, count: 4), pendingCount = 0
+                pendingCount.pointee = 0
                 let pending = pendingBuffer.baseAddress!
                 func finish(_ z: UnsafeMutablePointer<Double>, _ t: Int) {
-                    (pending + pendingCount * rowWidth).update(from: z + L, count: rowWidth)
-                    pendingT[pendingCount] = t
-                    pendingCount += 1
-                    if pendingCount == 4 {
+                    (pending + pendingCount.pointee * rowWidth).update(from: z + L, count: rowWidth)
+                    pendingT[pendingCount.pointee] = t
+                    pendingCount.pointee += 1
+                    if pendingCount.pointee == 4 {
                         Self.survivalRows(pending, rowWidth, pendingT, 4, survival: survival, slot: slot, width: width)
-                        pendingCount = 0
+                        pendingCount.pointee = 0
                     }
                 }
 
                 // Up to eight lanes in lockstep, each running one chain after another (longest first): at each tick the
                 // running sums of the busy lanes' pdfs in one interleaved pass, then each lane's x = max(x, span).
                 // Lane c runs chain lane[c] (-1: idle) at step step[c]; a lane whose chain ends takes the next one.
-                var lane = [Int](repeating: -1, count: lanes), step = lane
-                var support = [(Int, Int)](repeating: (0, 0), count: lanes), ranges = support
+                for c in 0..<lanes { lane[c] = -1; step[c] = 0 }
                 var next = 0
-                var active: [Int] = [], laneSums = RunningSums()
-                active.reserveCapacity(lanes)
+                var laneSums = RunningSums(rows: w.sumRows + RunningSums.capacity, counts: w.sumCounts + RunningSums.capacity)
                 while true {
                     for c in 0..<lanes where lane[c] < 0 {
                         // The next chain with steps (those that are a copy alone finish at once).
                         while next < chains.count && lane[c] < 0 {
                             let chain = chains[next]
-                            support[c] = copy(xs[c], chain.first)
-                            if chain.finishFirst >= 0 { finish(xs[c], chain.finishFirst) }
+                            (supportLo[c], supportHi[c]) = copy(xs(c), chain.first)
+                            if chain.finishFirst >= 0 { finish(xs(c), chain.finishFirst) }
                             if !chain.steps.isEmpty { lane[c] = next; step[c] = 0 }
                             next += 1
                         }
                     }
-                    active.removeAll(keepingCapacity: true)
+                    var nActive = 0
                     for c in 0..<lanes where lane[c] >= 0 {
                         let s = chains[lane[c]].steps[step[c]].span
-                        ranges[c] = (min(support[c].0, lo[s]), max(support[c].1, hi[s]))
-                        active.append(c)
+                        rangeLo[c] = min(supportLo[c], lo[s]); rangeHi[c] = max(supportHi[c], hi[s])
+                        active[nActive] = c; nActive += 1
                     }
-                    if active.isEmpty { break }
-                    // Each lane's running sums over [range.0, min(range.1, hi[s])): the update reads them only in the
+                    if nActive == 0 { break }
+                    // Each lane's running sums over [range lo, min(range hi, hi[s])): the update reads them only in the
                     // span's window.
                     laneSums.removeAll()
-                    for c in active {
-                        let s = chains[lane[c]].steps[step[c]].span, from = ranges[c].0
-                        laneSums.add(xs[c] + from, cs[c] + from, min(ranges[c].1, hi[s]) - from)
+                    for a in 0..<nActive {
+                        let c = active[a], s = chains[lane[c]].steps[step[c]].span, from = rangeLo[c]
+                        laneSums.add(xs(c) + from, cs(c) + from, min(rangeHi[c], hi[s]) - from)
                     }
                     laneSums.run()
-                    for c in active {
-                        let st = chains[lane[c]].steps[step[c]], s = st.span
+                    for a in 0..<nActive {
+                        let c = active[a], st = chains[lane[c]].steps[step[c]], s = st.span
                         // x = max(x, span s) over the lane's range (sage_tomtom_max_update has the cases).
-                        sage_tomtom_max_update(xs[c], cs[c], ranges[c].0, ranges[c].1, A + start[s] - lo[s], S + start[s] - lo[s],
+                        sage_tomtom_max_update(xs(c), cs(c), rangeLo[c], rangeHi[c], A + start[s] - lo[s], S + start[s] - lo[s],
                                                lo[s], hi[s], total[s], mark[s])
-                        support[c] = (max(support[c].0, lo[s]), max(support[c].1, hi[s]))
-                        if st.finish >= 0 { finish(xs[c], st.finish) }
+                        supportLo[c] = max(supportLo[c], lo[s]); supportHi[c] = max(supportHi[c], hi[s])
+                        if st.finish >= 0 { finish(xs(c), st.finish) }
                         step[c] += 1
                         if step[c] == chains[lane[c]].steps.count { lane[c] = -1 }
                     }
                 }
-                Self.survivalRows(pending, rowWidth, pendingT, pendingCount, survival: survival, slot: slot, width: width)
+                Self.survivalRows(pending, rowWidth, pendingT, pendingCount.pointee, survival: survival, slot: slot, width: width)
             }
             }
             }
@@ -176,14 +177,15 @@ struct TomtomBackground {
         return background
     }
 
-    /// Each span i...j's window [lo, hi) on the shared axis (its columns' lowest and highest non-empty bins summed,
-    /// shifted by offset * (nq - m)), its mark (the bin from which its cumulative sum is 1), its start in the packed
-    /// buffers; the axis [L, H) where any span is non-zero and the packed size.
-    static func spanWindows(scores: TomtomQueryScores, nq: Int, nBins: Int)
-        -> (lo: [Int], hi: [Int], start: [Int], mark: [Int], L: Int, H: Int, packed: Int) {
-        let offset = scores.offset, nSpans = nq * nq
-        var lo = [Int](repeating: 0, count: nSpans), hi = lo, start = lo, mark = lo
-        var L = Int.max, H = Int.min, packed = 0
+    /// Writes each span i...j's window [lo, hi) on the shared axis (its columns' lowest and highest non-empty bins
+    /// summed, shifted by offset * (nq - m)), its mark (the bin from which its cumulative sum is 1) and its start in
+    /// the packed buffers, at index i * nq + j (j >= i); returns the axis [L, H) where any span is non-zero, the
+    /// packed size and the widest window.
+    static func spanWindows(scores: TomtomQueryScores, nq: Int, nBins: Int, lo: UnsafeMutablePointer<Int>,
+                            hi: UnsafeMutablePointer<Int>, start: UnsafeMutablePointer<Int>, mark: UnsafeMutablePointer<Int>)
+        -> (L: Int, H: Int, packed: Int, widest: Int) {
+        let offset = scores.offset
+        var L = Int.max, H = Int.min, packed = 0, widest = 0
         for i in 0..<nq {
             var sLo = 0, sHi = 0
             for j in i..<nq {
@@ -197,9 +199,10 @@ struct TomtomBackground {
                 packed += hi[s] - lo[s]
                 L = min(L, lo[s])
                 H = max(H, hi[s])
+                widest = max(widest, hi[s] - lo[s])
             }
         }
-        return (lo, hi, start, mark, L, H, packed)
+        return (L, H, packed, widest)
     }
 
     /// One chain of maxima: its first span (copied), the target length finished right after the copy (or -1),
@@ -248,7 +251,7 @@ struct TomtomBackground {
     /// The survival rows of target lengths ts[0 ..< count] from their pdfs (pdfs + r * n, bins L ..< H, n = H - L):
     /// out[k] = clamp(sum of the pdf over bins > k) to [0, 1] for k from H - 1 down to L - 1, each sum added from the
     /// top down (memelite's order), the rows' serial sums interleaved four at a time.
-    static func survivalRows(_ pdfs: UnsafePointer<Double>, _ n: Int, _ ts: [Int], _ count: Int,
+    static func survivalRows(_ pdfs: UnsafePointer<Double>, _ n: Int, _ ts: UnsafePointer<Int>, _ count: Int,
                              survival: UnsafeMutablePointer<Double>, slot: [Int], width: Int) {
         @inline(__always) func clamp(_ a: Double) -> Double { min(max(a, 0.0), 1.0) }
         var r = 0
@@ -284,25 +287,25 @@ struct TomtomBackground {
     /// that starts below it adds only +0.0 terms.
     struct RunningSums {
         static let capacity = 8
-        private var x: [UnsafeMutablePointer<Double>?] = [], n: [Int] = [], delta = 0
+        /// The rows and their counts (`capacity` entries each, owned by the caller), how many are held, their sums'
+        /// distance from them.
+        private let x: UnsafeMutablePointer<UnsafeMutablePointer<Double>?>, n: UnsafeMutablePointer<Int>
+        private var count = 0, delta = 0
 
-        init() { x.reserveCapacity(Self.capacity); n.reserveCapacity(Self.capacity) }
+        init(rows: UnsafeMutablePointer<UnsafeMutablePointer<Double>?>, counts: UnsafeMutablePointer<Int>) { x = rows; n = counts }
 
-        mutating func removeAll() { x.removeAll(keepingCapacity: true); n.removeAll(keepingCapacity: true) }
+        mutating func removeAll() { count = 0 }
 
-        /// Adds the row x[0..<count] -> sums[0..<count].
-        mutating func add(_ row: UnsafeMutablePointer<Double>, _ sums: UnsafeMutablePointer<Double>, _ count: Int) {
-            precondition(n.count < Self.capacity, "RunningSums holds \(Self.capacity) rows")
-            if n.isEmpty { delta = sums - row } else { precondition(sums - row == delta, "RunningSums: rows at one distance from their sums") }
-            x.append(row); n.append(count)
-            var at = n.count - 1
-            while at > 0 && n[at - 1] < count { x.swapAt(at, at - 1); n.swapAt(at, at - 1); at -= 1 }
+        /// Adds the row row[0..<length] -> sums[0..<length].
+        mutating func add(_ row: UnsafeMutablePointer<Double>, _ sums: UnsafeMutablePointer<Double>, _ length: Int) {
+            precondition(count < Self.capacity, "RunningSums holds \(Self.capacity) rows")
+            if count == 0 { delta = sums - row } else { precondition(sums - row == delta, "RunningSums: rows at one distance from their sums") }
+            var at = count
+            while at > 0 && n[at - 1] < length { x[at] = x[at - 1]; n[at] = n[at - 1]; at -= 1 }
+            x[at] = row; n[at] = length
+            count += 1
         }
 
-        func run() {
-            x.withUnsafeBufferPointer { xp in
-                n.withUnsafeBufferPointer { np in sage_running_sums(xp.baseAddress, delta, np.baseAddress, np.count) }
-            }
-        }
+        func run() { sage_running_sums(x, delta, n, count) }
     }
 }

@@ -18,7 +18,8 @@ import Foundation
 /// one column's chain through memory would wait on each add). Each bin still sums its terms in ascending u.
 struct TomtomQueryScores {
     var offset = 0
-    var fLow: [Int] = [], fHigh: [Int] = []
+    /// Each query column's lowest and highest non-empty bin (nq entries each, in the workspace).
+    let fLow: UnsafeMutablePointer<Int>, fHigh: UnsafeMutablePointer<Int>
 
     typealias V = SIMD8<Double>
 
@@ -27,9 +28,9 @@ struct TomtomQueryScores {
     static func compute(query q: UnsafeBufferPointer<Double>, nq: Int, database db: TomtomDatabase,
                         workspace w: TomtomWorkspace) -> TomtomQueryScores {
         let nu = db.uniqueCount, nBins = db.settings.scoreBins, nMedian = db.settings.medianBins
-        w.reserve(nq: nq, nu: nu, scoreBins: nBins, medianBins: nMedian)
+        w.reserve(nq: nq, nu: nu, scoreBins: nBins, medianBins: nMedian, targets: db.lengths.count)
         let gamma = w.gamma, gammaInt = w.gammaInt, fAll = w.f, bins = w.medianIndex, medianCounts = w.medianCounts
-        var rowMin = [Double](repeating: 0, count: nq), rowMax = rowMin, medians = rowMin
+        let rowMin = w.columnStats, rowMax = rowMin + nq, medians = rowMax + nq
         db.letters.withUnsafeBufferPointer { letters in
             db.norms.withUnsafeBufferPointer { norms in
                 db.counts.withUnsafeBufferPointer { counts in
@@ -42,7 +43,7 @@ struct TomtomQueryScores {
                     for c0 in stride(from: 0, to: nq, by: 4) {
                         let m = Swift.min(4, nq - c0)
                         binnedMedians(gamma + c0 * nu, m, nu, rowMin, rowMax, c0, counts.baseAddress!, db.halfway, nMedian,
-                                      bins, medianCounts, &medians)
+                                      bins, medianCounts, medians)
                     }
                 }
             }
@@ -56,8 +57,7 @@ struct TomtomQueryScores {
         let scale = Int((Double(nBins) / max(zMax - Double(iMin), 1.0)).rounded(.down))
         let offset = -iMin * scale
         let fScale = Double(scale)
-        var result = TomtomQueryScores(offset: offset, fLow: [], fHigh: [])
-        result.fLow.reserveCapacity(nq); result.fHigh.reserveCapacity(nq)
+        let result = TomtomQueryScores(offset: offset, fLow: w.columnBins, fHigh: w.columnBins + nq)
         let fw = nBins + 1
         fAll.update(repeating: 0, count: nq * fw)
         let rowStride = nq + 16
@@ -104,8 +104,8 @@ struct TomtomQueryScores {
                         if lo == fw { lo = x }
                         hi = x
                     }
-                    result.fLow.append(lo)
-                    result.fHigh.append(hi)
+                    result.fLow[c] = lo
+                    result.fHigh[c] = hi
                 }
             }
         }
@@ -180,9 +180,9 @@ struct TomtomQueryScores {
     /// each. The row's range is cut into `bins` bins (index int((x - lo) / (hi - lo) * (bins - 1))); the first
     /// bin where the running weighted count reaches `halfway` gives the mean of its values (summed in column
     /// order). A constant row's median is its value. The count scatters of the m rows are interleaved.
-    static func binnedMedians(_ rows: UnsafeMutablePointer<Double>, _ m: Int, _ n: Int, _ rowMin: [Double], _ rowMax: [Double],
+    static func binnedMedians(_ rows: UnsafeMutablePointer<Double>, _ m: Int, _ n: Int, _ rowMin: UnsafePointer<Double>, _ rowMax: UnsafePointer<Double>,
                               _ c0: Int, _ counts: UnsafePointer<Int>, _ halfway: Double, _ bins: Int,
-                              _ zb: UnsafeMutablePointer<Int32>, _ cnt: UnsafeMutablePointer<Int>, _ medians: inout [Double]) {
+                              _ zb: UnsafeMutablePointer<Int32>, _ cnt: UnsafeMutablePointer<Int>, _ medians: UnsafeMutablePointer<Double>) {
         let top = Double(bins - 1)
         cnt.update(repeating: 0, count: 4 * bins)
         var live: UInt8 = 0  // bit r: row r is not constant
