@@ -37,7 +37,7 @@ struct TomtomBackground {
         let total = w.spanTotals
         // 8 entries of slack: a convolution writes up to 7 entries past its span (see `sage_tomtom_convolve`).
         if w.spans.count < packed + 8 { w.spans = [Double](repeating: 0, count: packed + 8); w.spanSums = w.spans }
-        let tMax = db.needed.count - 1, slot = db.slot, nSlots = db.slotCount
+        let tMax = db.slot.count - 1, slot = db.slot, nSlots = db.slotCount
         let background = TomtomBackground(low: L, high: H, slot: slot)
         let width = background.width, rowWidth = H - L
         if w.survival.count < nSlots * width { w.survival = [Double](repeating: 0, count: nSlots * width) }

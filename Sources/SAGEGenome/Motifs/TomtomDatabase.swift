@@ -33,10 +33,8 @@ public final class TomtomDatabase: Sendable {
     let halfway: Double
     /// Unique column of each concatenated target column (memelite's `rr_inv`).
     let columnIndex: [Int]
-    /// needed[t]: some target has length t.
-    let needed: [Bool]
-    /// slot[t]: the survival row (TomtomBackground) of target length t, -1 for a length no target has; and the number
-    /// of such rows.
+    /// slot[t] for t in 0...longest target: the survival row (TomtomBackground) of target length t, -1 for a length
+    /// no target has; and the number of such rows.
     let slot: [Int], slotCount: Int
     /// Number of distinct target columns after merging.
     public var uniqueCount: Int { norms.count }
@@ -108,7 +106,6 @@ public final class TomtomDatabase: Sendable {
         halfway = Double(total) / 2
         var need = [Bool](repeating: false, count: (lengths.max() ?? 0) + 1)
         for t in lengths { need[t] = true }
-        needed = need
         var slots = [Int](repeating: -1, count: need.count), count = 0
         for t in need.indices where t >= 1 && need[t] { slots[t] = count; count += 1 }
         slot = slots
